@@ -1,0 +1,321 @@
+package net
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/deepq/deepq/internal/ckpt"
+)
+
+// A model or optimizer is stored as one section of a checkpoint container
+// (package internal/ckpt: versioned, CRC-32C over every byte, written
+// atomically). A section's payload is:
+//
+//	uint32 header length, then a JSON header
+//	the tensors' elements, little-endian, in the order the header implies
+//
+// A model's header is {"dtype", "in_shape", "layers"}; its tensors are the
+// parameters in Params order. An optimizer's header is {"dtype", "name",
+// "config", "lr", "steps"}; its tensors are the State buffers. Every size is
+// checked against the architecture before anything is allocated.
+
+// maxHeader bounds a section's JSON header.
+const maxHeader = 1 << 20
+
+type modelHeader struct {
+	DType   string      `json:"dtype"`
+	InShape []int       `json:"in_shape"`
+	Layers  []LayerSpec `json:"layers"`
+}
+
+type optimHeader struct {
+	DType  string          `json:"dtype"`
+	Name   string          `json:"name"`
+	Config json.RawMessage `json:"config"`
+	LR     float64         `json:"lr"`
+	Steps  int64           `json:"steps"`
+}
+
+func dtypeOf[T Float]() string {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		return "float32"
+	}
+	return "float64"
+}
+
+func dtypeSize(dtype string) (int, error) {
+	switch dtype {
+	case "float32":
+		return 4, nil
+	case "float64":
+		return 8, nil
+	}
+	return 0, fmt.Errorf("unknown dtype %q", dtype)
+}
+
+// payload assembles a header and tensors into a section payload.
+func payload[T Float](header any, tensors []*Tensor[T]) ([]byte, error) {
+	h, err := json.Marshal(header)
+	if err != nil {
+		return nil, err
+	}
+	n := 0
+	for _, t := range tensors {
+		n += t.Len()
+	}
+	var z T
+	size := int(binary.Size(z))
+	buf := make([]byte, 0, 4+len(h)+n*size)
+	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(h)))
+	buf = append(buf, h...)
+	for _, t := range tensors {
+		for _, v := range t.Data {
+			switch v := any(v).(type) {
+			case float32:
+				buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+			case float64:
+				buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(v))
+			}
+		}
+	}
+	return buf, nil
+}
+
+// splitPayload parses the header of a payload into h (strictly: unknown
+// fields are errors) and returns the tensor bytes that follow.
+func splitPayload(p []byte, h any) ([]byte, error) {
+	if len(p) < 4 {
+		return nil, errors.New("section too short for its header")
+	}
+	n := binary.LittleEndian.Uint32(p)
+	if n > maxHeader || int64(n) > int64(len(p)-4) {
+		return nil, fmt.Errorf("header length %d out of range", n)
+	}
+	dec := json.NewDecoder(bytes.NewReader(p[4 : 4+n]))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(h); err != nil {
+		return nil, fmt.Errorf("header: %w", err)
+	}
+	return p[4+n:], nil
+}
+
+// fillTensors reads the elements of tensors from data stored as dtype,
+// converting to T; data must hold exactly that many elements.
+func fillTensors[T Float](data []byte, dtype string, tensors []*Tensor[T]) error {
+	size, err := dtypeSize(dtype)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, t := range tensors {
+		n += t.Len()
+	}
+	if len(data) != n*size {
+		return fmt.Errorf("%d bytes of tensor data, want %d (%d %s values)", len(data), n*size, n, dtype)
+	}
+	for _, t := range tensors {
+		for i := range t.Data {
+			if size == 4 {
+				t.Data[i] = T(math.Float32frombits(binary.LittleEndian.Uint32(data)))
+			} else {
+				t.Data[i] = T(math.Float64frombits(binary.LittleEndian.Uint64(data)))
+			}
+			data = data[size:]
+		}
+	}
+	return nil
+}
+
+// MarshalModel encodes m's architecture and weights as a section payload.
+func MarshalModel[T Float](m *Sequential[T]) ([]byte, error) {
+	ts := make([]*Tensor[T], len(m.params))
+	for i, p := range m.params {
+		ts[i] = p.Value
+	}
+	return payload(modelHeader{DType: dtypeOf[T](), InShape: m.InShape, Layers: m.Specs()}, ts)
+}
+
+// UnmarshalModel decodes a payload made by MarshalModel (of either dtype)
+// into a new model of element type T.
+func UnmarshalModel[T Float](p []byte) (*Sequential[T], error) {
+	var h modelHeader
+	data, err := splitPayload(p, &h)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	size, err := dtypeSize(h.DType)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	n, err := CountParams(h.InShape, h.Layers)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	if len(data) != n*size {
+		return nil, fmt.Errorf("model: %d bytes of weights, the architecture needs %d", len(data), n*size)
+	}
+	m, err := Build[T](h.InShape, h.Layers, nil)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	ts := make([]*Tensor[T], len(m.params))
+	for i, p := range m.params {
+		ts[i] = p.Value
+	}
+	if err := fillTensors(data, h.DType, ts); err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	return m, nil
+}
+
+// MarshalOptimizer encodes o's configuration and state as a section payload.
+func MarshalOptimizer[T Float](o Optimizer[T]) ([]byte, error) {
+	var cfg any
+	switch o := o.(type) {
+	case *SGD[T]:
+		cfg = o.cfg
+	case *RMSProp[T]:
+		cfg = o.cfg
+	case *Adam[T]:
+		cfg = o.cfg
+	default:
+		return nil, fmt.Errorf("net: cannot save optimizer %T", o)
+	}
+	c, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return payload(optimHeader{DType: dtypeOf[T](), Name: o.Name(), Config: c, LR: o.LR(), Steps: o.Steps()}, o.State())
+}
+
+// NewOptimizer makes the optimizer called name ("sgd", "rmsprop" or "adam")
+// over params from its JSON configuration (unknown fields are errors).
+func NewOptimizer[T Float](name string, config []byte, params []*Param[T]) (Optimizer[T], error) {
+	strict := func(v any) error {
+		dec := json.NewDecoder(bytes.NewReader(config))
+		dec.DisallowUnknownFields()
+		return dec.Decode(v)
+	}
+	switch name {
+	case "sgd":
+		var c SGDConfig
+		if err := strict(&c); err != nil {
+			return nil, fmt.Errorf("sgd config: %w", err)
+		}
+		return NewSGD(params, c), nil
+	case "rmsprop":
+		var c RMSPropConfig
+		if err := strict(&c); err != nil {
+			return nil, fmt.Errorf("rmsprop config: %w", err)
+		}
+		return NewRMSProp(params, c), nil
+	case "adam":
+		var c AdamConfig
+		if err := strict(&c); err != nil {
+			return nil, fmt.Errorf("adam config: %w", err)
+		}
+		return NewAdam(params, c), nil
+	}
+	return nil, fmt.Errorf("unknown optimizer %q (available: sgd, rmsprop, adam)", name)
+}
+
+// UnmarshalOptimizer decodes a payload made by MarshalOptimizer into a new
+// optimizer over params, which must be those of the same architecture.
+func UnmarshalOptimizer[T Float](p []byte, params []*Param[T]) (Optimizer[T], error) {
+	var h optimHeader
+	data, err := splitPayload(p, &h)
+	if err != nil {
+		return nil, fmt.Errorf("optimizer: %w", err)
+	}
+	o, err := NewOptimizer(h.Name, h.Config, params)
+	if err != nil {
+		return nil, fmt.Errorf("optimizer: %w", err)
+	}
+	bufs := make([]*Tensor[T], len(o.State()))
+	for i, b := range o.State() {
+		bufs[i] = New[T](b.Shape...)
+	}
+	if err := fillTensors(data, h.DType, bufs); err != nil {
+		return nil, fmt.Errorf("optimizer: %w", err)
+	}
+	if err := o.SetState(h.Steps, bufs); err != nil {
+		return nil, fmt.Errorf("optimizer: %w", err)
+	}
+	if !(h.LR >= 0) || math.IsInf(h.LR, 0) {
+		return nil, fmt.Errorf("optimizer: learning rate %v", h.LR)
+	}
+	o.SetLR(h.LR)
+	return o, nil
+}
+
+// SaveFile writes m and, if o is not nil, its optimizer to path atomically.
+func SaveFile[T Float](path string, m *Sequential[T], o Optimizer[T]) error {
+	mp, err := MarshalModel(m)
+	if err != nil {
+		return err
+	}
+	var op []byte
+	if o != nil {
+		if op, err = MarshalOptimizer(o); err != nil {
+			return err
+		}
+	}
+	return ckpt.WriteFile(path, func(w *ckpt.Writer) error {
+		if err := w.Bytes("model", mp); err != nil {
+			return err
+		}
+		if o != nil {
+			return w.Bytes("optimizer", op)
+		}
+		return nil
+	})
+}
+
+// LoadFile reads a model and its optimizer (nil if none was saved) from a file
+// written by SaveFile. Any damage to the file is an error.
+func LoadFile[T Float](path string) (*Sequential[T], Optimizer[T], error) {
+	r, f, err := ckpt.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	var m *Sequential[T]
+	var optPayload []byte
+	for {
+		name, _, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
+		}
+		p, err := r.ReadAll(math.MaxInt32)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
+		}
+		switch name {
+		case "model":
+			if m, err = UnmarshalModel[T](p); err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", path, err)
+			}
+		case "optimizer":
+			optPayload = p
+		}
+	}
+	if m == nil {
+		return nil, nil, fmt.Errorf("%s: no model in the checkpoint", path)
+	}
+	var o Optimizer[T]
+	if optPayload != nil {
+		if o, err = UnmarshalOptimizer(optPayload, m.Params()); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return m, o, nil
+}

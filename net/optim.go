@@ -1,0 +1,280 @@
+package net
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Optimizer updates parameters from their accumulated gradients. Gradients
+// accumulate across Backward calls until ZeroGrad; Step reads them and leaves
+// them in place, as in PyTorch.
+type Optimizer[T Float] interface {
+	// Name is the optimizer's name in configs, e.g. "adam".
+	Name() string
+	// Step applies one update to every parameter.
+	Step()
+	// ZeroGrad sets every parameter's gradient to 0.
+	ZeroGrad()
+	// LR returns the learning rate; SetLR changes it (for schedules).
+	LR() float64
+	SetLR(lr float64)
+	// Steps returns the number of Step calls so far.
+	Steps() int64
+	// State returns the per-parameter buffers (e.g. RMSProp's square average), in
+	// a fixed order; SetState restores them and the step count. Together with the
+	// config they resume the optimizer exactly.
+	State() []*Tensor[T]
+	SetState(steps int64, bufs []*Tensor[T]) error
+}
+
+// optBase holds what every optimizer shares.
+type optBase[T Float] struct {
+	params []*Param[T]
+	lr     float64
+	steps  int64
+	bufs   []*Tensor[T] // slot-major: slot s of parameter i is bufs[s*len(params)+i]
+}
+
+func newOptBase[T Float](params []*Param[T], lr float64, slots int) optBase[T] {
+	o := optBase[T]{params: params, lr: lr}
+	for range slots {
+		for _, p := range params {
+			o.bufs = append(o.bufs, New[T](p.Value.Shape...))
+		}
+	}
+	return o
+}
+
+func (o *optBase[T]) slot(s, i int) []T { return o.bufs[s*len(o.params)+i].Data }
+
+func (o *optBase[T]) ZeroGrad() {
+	for _, p := range o.params {
+		p.Grad.Zero()
+	}
+}
+
+func (o *optBase[T]) LR() float64         { return o.lr }
+func (o *optBase[T]) SetLR(lr float64)    { o.lr = lr }
+func (o *optBase[T]) Steps() int64        { return o.steps }
+func (o *optBase[T]) State() []*Tensor[T] { return o.bufs }
+
+func (o *optBase[T]) SetState(steps int64, bufs []*Tensor[T]) error {
+	if steps < 0 {
+		return fmt.Errorf("net: optimizer state has negative step count %d", steps)
+	}
+	if len(bufs) != len(o.bufs) {
+		return fmt.Errorf("net: optimizer state has %d buffers, want %d", len(bufs), len(o.bufs))
+	}
+	for i, b := range bufs {
+		if !slices.Equal(b.Shape, o.bufs[i].Shape) {
+			return fmt.Errorf("net: optimizer buffer %d has shape %v, want %v", i, b.Shape, o.bufs[i].Shape)
+		}
+	}
+	for i, b := range bufs {
+		copy(o.bufs[i].Data, b.Data)
+	}
+	o.steps = steps
+	return nil
+}
+
+// SGDConfig configures stochastic gradient descent, as torch.optim.SGD.
+type SGDConfig struct {
+	LR float64 `json:"lr"`
+	// Momentum μ: v ← μ·v + (1−dampening)·g; 0 disables it.
+	Momentum  float64 `json:"momentum,omitempty"`
+	Dampening float64 `json:"dampening,omitempty"`
+	// Nesterov uses g + μ·v as the step direction.
+	Nesterov bool `json:"nesterov,omitempty"`
+	// WeightDecay λ adds λ·θ to the gradient (L2 regularisation).
+	WeightDecay float64 `json:"weight_decay,omitempty"`
+}
+
+// SGD is torch.optim.SGD: θ ← θ − lr·d with d = g (+ momentum).
+type SGD[T Float] struct {
+	optBase[T]
+	cfg SGDConfig
+}
+
+// NewSGD returns SGD over params.
+func NewSGD[T Float](params []*Param[T], cfg SGDConfig) *SGD[T] {
+	slots := 0
+	if cfg.Momentum != 0 {
+		slots = 1
+	}
+	return &SGD[T]{optBase: newOptBase(params, cfg.LR, slots), cfg: cfg}
+}
+
+// Name returns "sgd".
+func (o *SGD[T]) Name() string { return "sgd" }
+
+// Step applies θ ← θ − lr·d.
+func (o *SGD[T]) Step() {
+	lr, mu, damp, wd := T(o.lr), T(o.cfg.Momentum), T(o.cfg.Dampening), T(o.cfg.WeightDecay)
+	for i, p := range o.params {
+		w, g := p.Value.Data, p.Grad.Data
+		var v []T
+		if mu != 0 {
+			v = o.slot(0, i)
+		}
+		for j := range w {
+			d := g[j]
+			if wd != 0 {
+				d += wd * w[j]
+			}
+			if mu != 0 {
+				if o.steps == 0 {
+					v[j] = d // PyTorch starts the buffer at the first gradient
+				} else {
+					v[j] = mu*v[j] + (1-damp)*d
+				}
+				if o.cfg.Nesterov {
+					d += mu * v[j]
+				} else {
+					d = v[j]
+				}
+			}
+			w[j] -= lr * d
+		}
+	}
+	o.steps++
+}
+
+// RMSPropConfig configures RMSProp as torch.optim.RMSprop, with ε added
+// outside the square root.
+type RMSPropConfig struct {
+	LR float64 `json:"lr"`
+	// Alpha is the smoothing constant of the square average (PyTorch's alpha,
+	// 0.99 by default; DQN uses 0.95).
+	Alpha float64 `json:"alpha"`
+	// Eps is added to the root mean square, outside the square root.
+	Eps float64 `json:"eps"`
+	// Centered divides by the estimated variance, √(E[g²] − E[g]²), instead of
+	// the raw second moment.
+	Centered bool `json:"centered,omitempty"`
+	// Momentum μ: b ← μ·b + g/avg, θ ← θ − lr·b; 0 disables it.
+	Momentum float64 `json:"momentum,omitempty"`
+	// WeightDecay λ adds λ·θ to the gradient.
+	WeightDecay float64 `json:"weight_decay,omitempty"`
+}
+
+// DefaultRMSProp returns PyTorch's defaults: lr 0.01, α 0.99, ε 1e-8.
+func DefaultRMSProp() RMSPropConfig { return RMSPropConfig{LR: 0.01, Alpha: 0.99, Eps: 1e-8} }
+
+// RMSProp is torch.optim.RMSprop:
+//
+//	s ← α·s + (1−α)·g²
+//	ḡ ← α·ḡ + (1−α)·g          (centered only)
+//	avg = √(s − ḡ²) + ε        (centered) or √s + ε
+//	θ ← θ − lr·g/avg           (or through the momentum buffer)
+type RMSProp[T Float] struct {
+	optBase[T]
+	cfg RMSPropConfig
+}
+
+// NewRMSProp returns RMSProp over params, its state at zero.
+func NewRMSProp[T Float](params []*Param[T], cfg RMSPropConfig) *RMSProp[T] {
+	slots := 1 // square average
+	if cfg.Centered {
+		slots++
+	}
+	if cfg.Momentum > 0 {
+		slots++
+	}
+	return &RMSProp[T]{optBase: newOptBase(params, cfg.LR, slots), cfg: cfg}
+}
+
+// Name returns "rmsprop".
+func (o *RMSProp[T]) Name() string { return "rmsprop" }
+
+// Step applies one RMSProp update.
+func (o *RMSProp[T]) Step() {
+	lr, alpha, eps, mu, wd := T(o.lr), T(o.cfg.Alpha), T(o.cfg.Eps), T(o.cfg.Momentum), T(o.cfg.WeightDecay)
+	for i, p := range o.params {
+		w, g := p.Value.Data, p.Grad.Data
+		sq := o.slot(0, i)
+		var gavg, buf []T
+		s := 1
+		if o.cfg.Centered {
+			gavg = o.slot(s, i)
+			s++
+		}
+		if mu > 0 {
+			buf = o.slot(s, i)
+		}
+		for j := range w {
+			gj := g[j]
+			if wd != 0 {
+				gj += wd * w[j]
+			}
+			sq[j] = alpha*sq[j] + (1-alpha)*(gj*gj)
+			var avg T
+			if gavg != nil {
+				gavg[j] = alpha*gavg[j] + (1-alpha)*gj
+				avg = T(math.Sqrt(float64(sq[j]-gavg[j]*gavg[j]))) + eps
+			} else {
+				avg = T(math.Sqrt(float64(sq[j]))) + eps
+			}
+			if buf != nil {
+				buf[j] = mu*buf[j] + gj/avg
+				w[j] -= lr * buf[j]
+			} else {
+				w[j] -= lr * (gj / avg)
+			}
+		}
+	}
+	o.steps++
+}
+
+// AdamConfig configures Adam as torch.optim.Adam.
+type AdamConfig struct {
+	LR    float64 `json:"lr"`
+	Beta1 float64 `json:"beta1"`
+	Beta2 float64 `json:"beta2"`
+	Eps   float64 `json:"eps"`
+	// WeightDecay λ adds λ·θ to the gradient (L2, not AdamW's decoupled decay).
+	WeightDecay float64 `json:"weight_decay,omitempty"`
+}
+
+// DefaultAdam returns PyTorch's defaults: lr 1e-3, β (0.9, 0.999), ε 1e-8.
+func DefaultAdam() AdamConfig { return AdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8} }
+
+// Adam is torch.optim.Adam (Kingma & Ba 2015), with bias correction:
+//
+//	m ← β₁·m + (1−β₁)·g;  v ← β₂·v + (1−β₂)·g²
+//	θ ← θ − (lr/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε)
+type Adam[T Float] struct {
+	optBase[T]
+	cfg AdamConfig
+}
+
+// NewAdam returns Adam over params, its moments at zero.
+func NewAdam[T Float](params []*Param[T], cfg AdamConfig) *Adam[T] {
+	return &Adam[T]{optBase: newOptBase(params, cfg.LR, 2), cfg: cfg}
+}
+
+// Name returns "adam".
+func (o *Adam[T]) Name() string { return "adam" }
+
+// Step applies one Adam update.
+func (o *Adam[T]) Step() {
+	o.steps++
+	t := float64(o.steps)
+	b1, b2, eps, wd := T(o.cfg.Beta1), T(o.cfg.Beta2), T(o.cfg.Eps), T(o.cfg.WeightDecay)
+	stepSize := T(o.lr / (1 - math.Pow(o.cfg.Beta1, t)))
+	bc2Sqrt := T(math.Sqrt(1 - math.Pow(o.cfg.Beta2, t)))
+	for i, p := range o.params {
+		w, g := p.Value.Data, p.Grad.Data
+		m, v := o.slot(0, i), o.slot(1, i)
+		for j := range w {
+			gj := g[j]
+			if wd != 0 {
+				gj += wd * w[j]
+			}
+			m[j] = b1*m[j] + (1-b1)*gj
+			v[j] = b2*v[j] + (1-b2)*(gj*gj)
+			denom := T(math.Sqrt(float64(v[j])))/bc2Sqrt + eps
+			w[j] -= stepSize * (m[j] / denom)
+		}
+	}
+}

@@ -1,0 +1,184 @@
+package agent
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/deepq/deepq/net"
+	"github.com/deepq/deepq/policy"
+	"github.com/deepq/deepq/replay"
+)
+
+// DQN is the learner of Mnih et al. (2015): an online Q-network trained by
+// regression on TD targets computed with a periodically updated target network.
+type DQN struct {
+	cfg        Config
+	numActions int
+	obsSize    int
+	Online     *net.Sequential[float32]
+	Target     *net.Sequential[float32]
+	Opt        net.Optimizer[float32]
+	loss       net.Loss
+	updates    int64 // gradient steps taken
+
+	// Workspaces, allocated once.
+	act                  *net.Tensor[float32] // (1, obs...) for acting
+	obs, next            *net.Tensor[float32] // (B, obs...) views of a batch
+	dq                   *net.Tensor[float32] // ∂L/∂Q (B, A)
+	pred, y, dpred, elem []float32
+	bestNext             []int
+}
+
+// UpdateStats describes one gradient step.
+type UpdateStats struct {
+	// Loss is the (weighted) mean loss of the batch.
+	Loss float64
+	// MeanQ and MaxQ summarise Q(s, a) of the batch's actions.
+	MeanQ, MaxQ float64
+	// TDError is the mean |Q(s,a) − y|.
+	TDError float64
+	// GradNorm is the global gradient norm before clipping.
+	GradNorm float64
+	// DeadReLU is the fraction of hidden ReLU units that were zero for the whole batch.
+	DeadReLU float64
+	// LR is the learning rate used.
+	LR float64
+}
+
+// NewDQN builds the online and target networks and the optimizer for
+// observations of shape obsShape and numActions actions, initialising the
+// weights from rng.
+func NewDQN(cfg Config, obsShape []int, numActions int, rng *rand.Rand) (*DQN, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	specs := net.MLP(cfg.Hidden, numActions)
+	for i := range specs {
+		if specs[i].Kind == "dense" {
+			specs[i].Init = cfg.Init
+		}
+	}
+	online, err := net.Build[float32](obsShape, specs, rng)
+	if err != nil {
+		return nil, err
+	}
+	d := &DQN{cfg: cfg, numActions: numActions, Online: online, Target: online.Clone()}
+	switch cfg.Optimizer {
+	case "adam":
+		a := net.DefaultAdam()
+		a.LR, a.Eps = cfg.LearningRate, cfg.OptimizerEps
+		d.Opt = net.NewAdam(online.Params(), a)
+	case "rmsprop":
+		d.Opt = net.NewRMSProp(online.Params(), net.RMSPropConfig{
+			LR: cfg.LearningRate, Alpha: cfg.RMSPropAlpha, Eps: cfg.OptimizerEps, Centered: cfg.RMSPropCentered})
+	}
+	d.loss, _ = net.LossByName(cfg.Loss, cfg.HuberDelta)
+	d.init(obsShape)
+	return d, nil
+}
+
+func (d *DQN) init(obsShape []int) {
+	d.obsSize = 1
+	for _, s := range obsShape {
+		d.obsSize *= s
+	}
+	b := d.cfg.BatchSize
+	d.act = net.New[float32](append([]int{1}, obsShape...)...)
+	d.obs = &net.Tensor[float32]{Shape: append([]int{b}, obsShape...)}
+	d.next = &net.Tensor[float32]{Shape: append([]int{b}, obsShape...)}
+	d.dq = net.New[float32](b, d.numActions)
+	d.pred, d.y, d.dpred, d.elem = make([]float32, b), make([]float32, b), make([]float32, b), make([]float32, b)
+	d.bestNext = make([]int, b)
+}
+
+// Updates returns the number of gradient steps taken.
+func (d *DQN) Updates() int64 { return d.updates }
+
+// QValues returns Q(obs, ·) from the online network. The slice is reused by
+// the next call.
+func (d *DQN) QValues(obs []float32) []float32 {
+	copy(d.act.Data, obs)
+	return d.Online.Forward(d.act).Data
+}
+
+// Update takes one gradient step on batch:
+//
+//	y   = r + Discount · Q_target(s′, argmax_a′ Q(s′, a′))   (Double DQN), or
+//	y   = r + Discount · max_a′ Q_target(s′, a′)
+//	L   = mean_i w_i · ℓ(Q(s_i, a_i) − y_i)
+//
+// where Discount is γ, or 0 for a terminated transition (a truncated one still
+// bootstraps). It then clips the gradient norm, steps the optimizer, and every
+// TargetUpdateInterval steps updates the target network.
+func (d *DQN) Update(batch *replay.Batch) UpdateStats {
+	b, A := d.cfg.BatchSize, d.numActions
+	if batch.Size() != b {
+		panic(fmt.Sprintf("agent: batch of %d, configured for %d", batch.Size(), b))
+	}
+	d.obs.Data, d.next.Data = batch.Obs, batch.NextObs
+
+	// TD targets, with no gradient: computed before the online forward pass on
+	// s, because Backward needs that pass's activations.
+	if d.cfg.DoubleDQN {
+		qn := d.Online.Forward(d.next).Data
+		for i := range b {
+			d.bestNext[i] = policy.Greedy(qn[i*A : (i+1)*A])
+		}
+	}
+	qt := d.Target.Forward(d.next).Data
+	for i := range b {
+		row := qt[i*A : (i+1)*A]
+		var v float32
+		if d.cfg.DoubleDQN {
+			v = row[d.bestNext[i]]
+		} else {
+			v = row[policy.Greedy(row)]
+		}
+		d.y[i] = batch.Rewards[i] + batch.Discounts[i]*v
+	}
+
+	// Q(s, a) for the actions taken, and the loss's gradient with respect to it.
+	q := d.Online.Forward(d.obs).Data
+	st := UpdateStats{MaxQ: math.Inf(-1), LR: d.Opt.LR()}
+	for i := range b {
+		d.pred[i] = q[i*A+int(batch.Actions[i])]
+		st.MeanQ += float64(d.pred[i])
+		st.MaxQ = max(st.MaxQ, float64(d.pred[i]))
+		st.TDError += math.Abs(float64(d.pred[i] - d.y[i]))
+	}
+	st.MeanQ /= float64(b)
+	st.TDError /= float64(b)
+	st.Loss = net.EvalLoss(d.loss, net.ReduceMean, d.pred, d.y, batch.Weights, d.dpred, nil)
+	st.DeadReLU = d.Online.DeadReLUFraction()
+
+	// δ at the output: ∂L/∂Q(s_i, a) is nonzero only for the action taken.
+	d.dq.Zero()
+	for i := range b {
+		d.dq.Data[i*A+int(batch.Actions[i])] = d.dpred[i]
+	}
+	d.Opt.ZeroGrad()
+	d.Online.Backward(d.dq)
+	if d.cfg.MaxGradNorm > 0 {
+		st.GradNorm = net.ClipGradNorm(d.Online.Params(), d.cfg.MaxGradNorm)
+	} else {
+		st.GradNorm = net.GradNorm(d.Online.Params())
+	}
+	d.Opt.Step()
+	d.updates++
+	return st
+}
+
+// TargetDue reports whether the target network is due for an update after the
+// last gradient step.
+func (d *DQN) TargetDue() bool { return d.updates%int64(d.cfg.TargetUpdateInterval) == 0 }
+
+// UpdateTarget copies the online weights into the target network (τ = 1) or
+// moves them towards it by τ.
+func (d *DQN) UpdateTarget() {
+	if d.cfg.Tau >= 1 {
+		d.Target.CopyFrom(d.Online)
+	} else {
+		d.Target.SoftUpdate(d.Online, d.cfg.Tau)
+	}
+}

@@ -1,0 +1,72 @@
+package agent
+
+// Observer watches a training run: metrics exporters, logs, progress bars and
+// the live window implement it. The trainer calls it synchronously from the
+// training goroutine, so a method must return quickly and must not keep the
+// slices it is given (copy what it needs). Embed NopObserver to implement only
+// some methods.
+type Observer interface {
+	// OnStep follows every environment step.
+	OnStep(e *StepEvent)
+	// OnEpisode follows the step that ended an episode.
+	OnEpisode(e *EpisodeEvent)
+	// OnUpdate follows every gradient step.
+	OnUpdate(e *UpdateEvent)
+	// OnTargetUpdate follows every target-network update.
+	OnTargetUpdate(step, updates int64)
+	// OnEval follows every evaluation.
+	OnEval(e *EvalEvent)
+}
+
+// StepEvent describes one environment step.
+type StepEvent struct {
+	Step    int64 // environment steps so far, this one included
+	Episode int   // episodes finished before this step
+	// Obs is the observation the action was chosen from.
+	Obs    []float32
+	Action int
+	// Q holds Q(obs, ·) if the action was greedy, nil if it was random.
+	Q          []float32
+	Reward     float64
+	Return     float64 // the episode's return so far
+	Terminated bool
+	Truncated  bool
+	Epsilon    float64
+}
+
+// EpisodeEvent describes a finished training episode.
+type EpisodeEvent struct {
+	Step       int64
+	Episode    int // episodes finished, this one included
+	Return     float64
+	Length     int
+	Terminated bool // false: truncated by the time limit
+}
+
+// UpdateEvent describes one gradient step.
+type UpdateEvent struct {
+	Step    int64
+	Updates int64
+	UpdateStats
+}
+
+// EvalEvent describes a greedy evaluation.
+type EvalEvent struct {
+	Step int64
+	EvalResult
+	// Best reports whether this is the best mean so far.
+	Best bool
+	// Final marks the evaluation at the end of training.
+	Final bool
+}
+
+// NopObserver implements Observer with methods that do nothing.
+type NopObserver struct{}
+
+func (NopObserver) OnStep(*StepEvent)           {}
+func (NopObserver) OnEpisode(*EpisodeEvent)     {}
+func (NopObserver) OnUpdate(*UpdateEvent)       {}
+func (NopObserver) OnTargetUpdate(int64, int64) {}
+func (NopObserver) OnEval(*EvalEvent)           {}
+
+var _ Observer = NopObserver{}

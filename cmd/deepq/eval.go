@@ -1,0 +1,67 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/deepq/deepq/agent"
+	"github.com/deepq/deepq/env"
+)
+
+func runEval(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("deepq eval", flag.ContinueOnError)
+	path := fs.String("checkpoint", "", "checkpoint `FILE` written by 'deepq train' (required)")
+	episodes := fs.Int("episodes", 100, "number of greedy episodes `N`")
+	seed := fs.Uint64("seed", 0, "seed `S` of the first episode; episode i uses S+i")
+	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
+	envOverride := fs.String("env", "", "evaluate on this env `name` instead of the checkpoint's (same spaces required)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: deepq eval --checkpoint FILE [--episodes N] [--seed S] [--json]\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if *path == "" {
+		return usageError{fmt.Errorf("--checkpoint is required")}
+	}
+	if *episodes < 1 {
+		return usageError{fmt.Errorf("--episodes must be at least 1, got %d", *episodes)}
+	}
+	c, err := agent.LoadCheckpoint(*path)
+	if err != nil {
+		return err
+	}
+	envName := c.Meta.Config.Env
+	if *envOverride != "" {
+		envName = *envOverride
+	}
+	e, err := env.Make(envName)
+	if err != nil {
+		return usageError{err}
+	}
+	if sp := e.Spec(); sp.Observation.Size() != c.Online.InShape[0] && len(c.Online.InShape) == 1 || sp.Actions.N != c.Meta.NumActions {
+		return fmt.Errorf("env %s has %v observations and %d actions; the checkpoint's network expects %v and %d",
+			envName, sp.Observation.Shape, sp.Actions.N, c.Online.InShape, c.Meta.NumActions)
+	}
+	res, err := agent.Evaluate(c.Online, func() (env.Env, error) { return env.Make(envName) }, *episodes, *seed)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		out := struct {
+			Env        string `json:"env"`
+			Checkpoint string `json:"checkpoint"`
+			Step       int64  `json:"step"`
+			Seed       uint64 `json:"seed"`
+			agent.EvalResult
+		}{envName, *path, c.Meta.Step, *seed, res}
+		enc := json.NewEncoder(stdout)
+		return enc.Encode(out)
+	}
+	fmt.Fprintf(stdout, "%s: %d greedy episodes of %s (checkpoint at step %d): mean %.2f ± %.2f, min %.0f, max %.0f\n",
+		*path, res.Episodes, envName, c.Meta.Step, res.Mean, res.Std, res.Min, res.Max)
+	return nil
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/deepq/deepq/agent"
+	"github.com/deepq/deepq/env"
+)
+
+func runTrain(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("deepq train", flag.ContinueOnError)
+	envName := fs.String("env", "cartpole", "environment `name`, with options (see 'deepq envs')")
+	preset := fs.String("preset", "", "hyperparameter preset `name` (default: the env's own)")
+	steps := fs.Int64("steps", 0, "environment steps to train `N` (default: the preset's)")
+	seed := fs.Uint64("seed", 1, "random seed `S`: the same seed gives the same run")
+	out := fs.String("out", "", "run directory `DIR` (default: runs/<env>-s<seed>-<time>)")
+	progress := fs.String("progress", "auto", "progress display: auto (a bar on a terminal, lines otherwise), bar, lines or none")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: deepq train [--env NAME] [--steps N] [--seed S] [--out DIR]\n\nTrains a DQN agent and writes a run directory with config.json, log.jsonl,\nbest.ckpt and final.ckpt. Ctrl-C stops early and still saves final.ckpt.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	if *preset == "" {
+		*preset = agent.PresetFor(*envName)
+		if *preset == "" {
+			return usageError{fmt.Errorf("no preset for env %q; choose one with --preset (available: %s)",
+				*envName, strings.Join(agent.PresetNames(), ", "))}
+		}
+	}
+	cfg, err := agent.Preset(*preset)
+	if err != nil {
+		return usageError{err}
+	}
+	cfg.Env, cfg.Seed = *envName, *seed
+	if set["steps"] {
+		if *steps < 1 {
+			return usageError{fmt.Errorf("--steps must be at least 1, got %d", *steps)}
+		}
+		cfg.TotalSteps = *steps
+	}
+	if _, err := env.Make(cfg.Env); err != nil {
+		return usageError{err}
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError{err}
+	}
+	switch *progress {
+	case "auto", "bar", "lines", "none":
+	default:
+		return usageError{fmt.Errorf("--progress must be auto, bar, lines or none, got %q", *progress)}
+	}
+
+	dir := *out
+	if dir == "" {
+		base, _, _ := strings.Cut(cfg.Env, ":")
+		dir = filepath.Join("runs", fmt.Sprintf("%s-s%d-%s", base, cfg.Seed, time.Now().Format("20060102-150405")))
+	}
+	if err := makeRunDir(dir); err != nil {
+		return err
+	}
+	if err := writeJSON(filepath.Join(dir, "config.json"), cfg); err != nil {
+		return err
+	}
+	logf, err := os.Create(filepath.Join(dir, "log.jsonl"))
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+
+	runLog := newRunLog(logf)
+	prog := newProgress(stderr, *progress, cfg.TotalSteps)
+	tr, err := agent.NewTrainer(cfg, runLog, prog)
+	if err != nil {
+		return err
+	}
+	tr.CheckpointDir = dir
+	fmt.Fprintf(stderr, "deepq: training %s (preset %s, seed %d) for %d steps; run directory %s\n",
+		cfg.Env, *preset, cfg.Seed, cfg.TotalSteps, dir)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := tr.Run(ctx)
+	prog.finish()
+	if err != nil {
+		return err
+	}
+	if err := runLog.err(); err != nil {
+		return fmt.Errorf("writing log.jsonl: %w", err)
+	}
+	if res.Interrupted {
+		fmt.Fprintf(stderr, "deepq: interrupted at step %d; saved %s\n", res.Steps, filepath.Join(dir, "final.ckpt"))
+		return exitCode(130)
+	}
+	fmt.Fprintf(stdout, "steps %d  episodes %d  updates %d  time %.1fs  (%.0f steps/s)\n",
+		res.Steps, res.Episodes, res.Updates, res.Elapsed.Seconds(), float64(res.Steps)/res.Elapsed.Seconds())
+	if cfg.FinalEvalEpisodes > 0 {
+		f := res.Final
+		fmt.Fprintf(stdout, "final greedy evaluation over %d episodes: mean %.2f ± %.2f (min %.0f, max %.0f); best during training %.2f\n",
+			f.Episodes, f.Mean, f.Std, f.Min, f.Max, res.Best)
+	}
+	fmt.Fprintf(stdout, "saved %s and %s\n", filepath.Join(dir, "final.ckpt"), filepath.Join(dir, "best.ckpt"))
+	return nil
+}
+
+// makeRunDir creates dir, refusing one that already holds a run so that no
+// saved work is overwritten.
+func makeRunDir(dir string) error {
+	for _, f := range []string{"final.ckpt", "best.ckpt", "log.jsonl"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			return usageError{fmt.Errorf("%s already holds a run (%s); choose another --out", dir, f)}
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating run directory: %w", err)
+	}
+	return nil
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}

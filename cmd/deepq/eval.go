@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/deepq/deepq/agent"
 	"github.com/deepq/deepq/env"
@@ -42,7 +43,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if sp := e.Spec(); sp.Observation.Size() != c.Online.InShape[0] && len(c.Online.InShape) == 1 || sp.Actions.N != c.Meta.NumActions {
+	if sp := e.Spec(); !slices.Equal(sp.Observation.Shape, c.Online.InShape) || sp.Actions.N != c.Meta.NumActions {
 		return fmt.Errorf("env %s has %v observations and %d actions; the checkpoint's network expects %v and %d",
 			envName, sp.Observation.Shape, sp.Actions.N, c.Online.InShape, c.Meta.NumActions)
 	}

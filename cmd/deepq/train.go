@@ -36,6 +36,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
+	if _, err := env.Make(*envName); err != nil {
+		return usageError{err}
+	}
 	if *preset == "" {
 		*preset = agent.PresetFor(*envName)
 		if *preset == "" {
@@ -53,9 +56,6 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return usageError{fmt.Errorf("--steps must be at least 1, got %d", *steps)}
 		}
 		cfg.TotalSteps = *steps
-	}
-	if _, err := env.Make(cfg.Env); err != nil {
-		return usageError{err}
 	}
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}

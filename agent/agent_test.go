@@ -1,0 +1,260 @@
+package agent
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/deepq/deepq/net"
+	"github.com/deepq/deepq/replay"
+)
+
+func cartpole(t testing.TB) Config {
+	t.Helper()
+	c, err := Preset("cartpole")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestValidateNamesTheField(t *testing.T) {
+	cases := []struct {
+		field string
+		mod   func(*Config)
+	}{
+		{"gamma", func(c *Config) { c.Gamma = 1.5 }},
+		{"gamma", func(c *Config) { c.Gamma = -0.1 }},
+		{"gamma", func(c *Config) { c.Gamma = math.NaN() }},
+		{"batch_size", func(c *Config) { c.BatchSize = c.BufferSize + 1 }},
+		{"total_steps", func(c *Config) { c.TotalSteps = -5 }},
+		{"learning_rate", func(c *Config) { c.LearningRate = 0 }},
+		{"optimizer", func(c *Config) { c.Optimizer = "adagrad" }},
+		{"hidden", func(c *Config) { c.Hidden = []int{64, 0} }},
+		{"tau", func(c *Config) { c.Tau = 0 }},
+		{"loss", func(c *Config) { c.Loss = "l3" }},
+		{"exploration_end", func(c *Config) { c.ExplorationEnd = 2 }},
+		{"env", func(c *Config) { c.Env = "" }},
+		{"init", func(c *Config) { c.Init = "zeros" }},
+	}
+	for _, tc := range cases {
+		c := cartpole(t)
+		tc.mod(&c)
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.field) {
+			t.Errorf("%s: Validate() = %v, want an error naming %s", tc.field, err, tc.field)
+		}
+	}
+	c := cartpole(t)
+	if err := c.Validate(); err != nil {
+		t.Fatalf("preset invalid: %v", err)
+	}
+	if _, err := Preset("nope"); err == nil || !strings.Contains(err.Error(), "cartpole") {
+		t.Fatalf("unknown preset: %v", err)
+	}
+}
+
+// TestTDTarget checks the loss of one update against the TD target written
+// out: y = r + Discount·max Q_target(s′,·), with Discount 0 for a terminated
+// transition and γ otherwise, and the Double DQN variant.
+func TestTDTarget(t *testing.T) {
+	for _, double := range []bool{false, true} {
+		cfg := cartpole(t)
+		cfg.BatchSize, cfg.Hidden, cfg.DoubleDQN, cfg.Loss = 4, []int{8}, double, "mse"
+		d, err := NewDQN(cfg, []int{4}, 2, newRand(1, streamInit))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Make the target differ from the online network.
+		for _, p := range d.Target.Params() {
+			for i := range p.Value.Data {
+				p.Value.Data[i] *= 1.5
+			}
+		}
+		b := replay.NewBatch(4, 4)
+		for i := range b.Obs {
+			b.Obs[i] = float32(i%7) / 7
+			b.NextObs[i] = float32(i%5) / 5
+		}
+		copy(b.Actions, []int32{0, 1, 1, 0})
+		copy(b.Rewards, []float32{1, 1, 0.5, -1})
+		copy(b.Discounts, []float32{0.99, 0, 0.99, 0.99}) // the second terminated
+
+		want := 0.0
+		for i := range 4 {
+			row := func(m *net.Sequential[float32], o []float32) []float32 {
+				return slices.Clone(m.Forward(net.FromSlice(slices.Clone(o[i*4:(i+1)*4]), 1, 4)).Data)
+			}
+			qt := row(d.Target, b.NextObs)
+			a := 0
+			if double {
+				qo := row(d.Online, b.NextObs)
+				if qo[1] > qo[0] {
+					a = 1
+				}
+			} else if qt[1] > qt[0] {
+				a = 1
+			}
+			y := float64(b.Rewards[i]) + float64(b.Discounts[i])*float64(qt[a])
+			q := row(d.Online, b.Obs)[b.Actions[i]]
+			want += (float64(q) - y) * (float64(q) - y) / 4
+		}
+		st := d.Update(b)
+		if math.Abs(st.Loss-want) > 1e-5*math.Max(1, want) {
+			t.Errorf("double=%v: loss %v, want %v", double, st.Loss, want)
+		}
+	}
+}
+
+// recorder keeps what a determinism test compares.
+type recorder struct {
+	NopObserver
+	returns []float64
+	lengths []int
+	losses  []float64
+	evals   []float64
+}
+
+func (r *recorder) OnEpisode(e *EpisodeEvent) {
+	r.returns = append(r.returns, e.Return)
+	r.lengths = append(r.lengths, e.Length)
+}
+func (r *recorder) OnUpdate(e *UpdateEvent) { r.losses = append(r.losses, e.Loss) }
+func (r *recorder) OnEval(e *EvalEvent)     { r.evals = append(r.evals, e.Mean) }
+
+func shortConfig(t testing.TB, seed uint64) Config {
+	c := cartpole(t)
+	c.Seed, c.TotalSteps, c.LearningStarts = seed, 3000, 500
+	c.Hidden, c.TrainFreq, c.GradientSteps = []int{32, 32}, 16, 4
+	c.EvalEvery, c.EvalEpisodes, c.FinalEvalEpisodes = 1000, 3, 5
+	return c
+}
+
+func TestSameSeedSameRun(t *testing.T) {
+	run := func(seed uint64) *recorder {
+		r := &recorder{}
+		tr, err := NewTrainer(shortConfig(t, seed), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tr.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	a, b, c := run(4), run(4), run(5)
+	if len(a.losses) == 0 || len(a.returns) == 0 {
+		t.Fatal("nothing recorded")
+	}
+	if !slices.Equal(a.returns, b.returns) || !slices.Equal(a.lengths, b.lengths) ||
+		!slices.Equal(a.losses, b.losses) || !slices.Equal(a.evals, b.evals) {
+		t.Fatal("two runs with seed 4 differ")
+	}
+	if slices.Equal(a.losses, c.losses) {
+		t.Fatal("seeds 4 and 5 gave the same losses")
+	}
+}
+
+func TestCheckpointRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	cfg := shortConfig(t, 2)
+	cfg.TotalSteps = 1200
+	tr, err := NewTrainer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.CheckpointDir = dir
+	if _, err := tr.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadCheckpoint(filepath.Join(dir, "final.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Meta.Step != 1200 || c.Meta.Config.Seed != 2 || c.Meta.EnvID != "CartPole-v1" || c.Meta.BestEval == nil {
+		t.Fatalf("meta %+v", c.Meta)
+	}
+	for i, p := range tr.Agent.Online.Params() {
+		if !slices.Equal(p.Value.Data, c.Online.Params()[i].Value.Data) {
+			t.Fatalf("online %s differs", p.Name)
+		}
+	}
+	if c.Opt.Steps() != tr.Agent.Opt.Steps() {
+		t.Fatal("optimizer steps differ")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "best.ckpt")); err != nil {
+		t.Fatal(err)
+	}
+	// Damage: truncated and corrupted files are errors naming the file.
+	data, _ := os.ReadFile(filepath.Join(dir, "final.ckpt"))
+	bad := filepath.Join(dir, "bad.ckpt")
+	for _, b := range [][]byte{data[:len(data)/3], append(slices.Clone(data[:100]), data[101:]...), []byte("hello")} {
+		os.WriteFile(bad, b, 0o644)
+		if _, err := LoadCheckpoint(bad); err == nil || !strings.Contains(err.Error(), "bad.ckpt") {
+			t.Fatalf("damaged checkpoint: %v", err)
+		}
+	}
+}
+
+// TestInterruptSavesFinal cancels a run and expects final.ckpt anyway.
+func TestInterruptSavesFinal(t *testing.T) {
+	dir := t.TempDir()
+	cfg := shortConfig(t, 3)
+	cfg.TotalSteps = 1_000_000
+	ctx, cancel := context.WithCancel(context.Background())
+	stopper := &cancelAt{at: 2000, cancel: cancel}
+	tr, err := NewTrainer(cfg, stopper)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.CheckpointDir = dir
+	res, err := tr.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Interrupted || res.Steps > 2000+256 {
+		t.Fatalf("result %+v", res)
+	}
+	c, err := LoadCheckpoint(filepath.Join(dir, "final.ckpt"))
+	if err != nil || c.Meta.Step != res.Steps {
+		t.Fatalf("final.ckpt after interrupt: %v", err)
+	}
+}
+
+type cancelAt struct {
+	NopObserver
+	at     int64
+	cancel func()
+}
+
+func (c *cancelAt) OnStep(e *StepEvent) {
+	if e.Step == c.at {
+		c.cancel()
+	}
+}
+
+// TestLearnsCartPole is the short training CI runs: the CartPole preset for
+// 20k steps must lift the greedy return far above a random policy's ~22.
+func TestLearnsCartPole(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains for about 20 s")
+	}
+	cfg := cartpole(t)
+	cfg.TotalSteps, cfg.EvalEvery, cfg.FinalEvalEpisodes = 20_000, 0, 20
+	tr, err := NewTrainer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := tr.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("20k steps: greedy mean %.1f ± %.1f over %d episodes, %.1fs", res.Final.Mean, res.Final.Std, res.Final.Episodes, res.Elapsed.Seconds())
+	if res.Final.Mean < 150 {
+		t.Fatalf("greedy mean %.1f after 20k steps, want ≥ 150 (random: ~22)", res.Final.Mean)
+	}
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCLI(args ...string) (code int, stdout, stderr string) {
+	var o, e bytes.Buffer
+	code = run(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+// TestBadInput: each mistake gives a non-zero exit and an error line that
+// names it, and no panic.
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	corrupt := filepath.Join(dir, "corrupt.ckpt")
+	os.WriteFile(corrupt, []byte("DEEPQCK\x00garbage that is not a checkpoint"), 0o644)
+	unreadable := filepath.Join(dir, "unreadable")
+	os.Mkdir(unreadable, 0o755)
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--env", "nope", "--out", filepath.Join(dir, "a")}, `unknown environment "nope"`},
+		{[]string{"train", "--steps", "-5", "--out", filepath.Join(dir, "b")}, "--steps must be at least 1"},
+		{[]string{"train", "--steps", "lots"}, "invalid value"},
+		{[]string{"train", "--env", "cartpole:max-steps=0"}, "max-steps"},
+		{[]string{"train", "--progress", "fancy"}, "--progress"},
+		{[]string{"eval", "--checkpoint", filepath.Join(dir, "missing.ckpt")}, "no such file"},
+		{[]string{"eval", "--checkpoint", corrupt}, "corrupt.ckpt"},
+		{[]string{"eval", "--checkpoint", unreadable}, "not a regular file"},
+		{[]string{"eval"}, "--checkpoint is required"},
+		{[]string{"frobnicate"}, "unknown command"},
+	}
+	for _, c := range cases {
+		code, _, stderr := runCLI(c.args...)
+		if code == 0 || !strings.Contains(stderr, c.want) {
+			t.Errorf("deepq %s: exit %d, stderr %q; want non-zero and %q", strings.Join(c.args, " "), code, stderr, c.want)
+		}
+	}
+}
+
+// TestTrainThenEval runs a tiny training and evaluates its checkpoint as JSON.
+func TestTrainThenEval(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	code, out, errOut := runCLI("train", "--steps", "1500", "--seed", "3", "--out", dir, "--progress", "lines")
+	if code != 0 {
+		t.Fatalf("train: exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, f := range []string{"config.json", "log.jsonl", "final.ckpt", "best.ckpt"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("run directory lacks %s", f)
+		}
+	}
+	if !strings.Contains(errOut, "steps/s") || !strings.Contains(out, "final greedy evaluation") {
+		t.Errorf("progress output:\n%s\n%s", errOut, out)
+	}
+	// A second run into the same directory must not overwrite it.
+	if code, _, e := runCLI("train", "--steps", "1500", "--out", dir); code == 0 || !strings.Contains(e, "already holds a run") {
+		t.Errorf("re-using a run directory: exit %d %q", code, e)
+	}
+
+	code, out, errOut = runCLI("eval", "--checkpoint", filepath.Join(dir, "final.ckpt"), "--episodes", "7", "--json")
+	if code != 0 {
+		t.Fatalf("eval: exit %d: %s", code, errOut)
+	}
+	var res struct {
+		Env      string
+		Episodes int
+		Mean     *float64
+		Std      *float64
+		Min      *float64
+		Max      *float64
+		Returns  []float64
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("eval --json printed %q: %v", out, err)
+	}
+	if res.Env != "cartpole" || res.Episodes != 7 || res.Mean == nil || res.Std == nil || res.Min == nil || res.Max == nil || len(res.Returns) != 7 {
+		t.Fatalf("eval JSON: %s", out)
+	}
+	if *res.Min > *res.Mean || *res.Mean > *res.Max {
+		t.Fatalf("eval JSON inconsistent: %s", out)
+	}
+}

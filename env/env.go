@@ -1,6 +1,9 @@
 package env
 
-import "fmt"
+import (
+	"fmt"
+	"image"
+)
 
 // Env is a reinforcement-learning environment with a discrete action space.
 type Env interface {
@@ -72,4 +75,12 @@ func (b Box) String() string {
 		s += fmt.Sprint(d)
 	}
 	return s + ")"
+}
+
+// Renderer is implemented by envs that can draw their current state. The
+// live window, GIF recording and golden-image tests all use these frames.
+type Renderer interface {
+	// Render draws the current state into img, filling its bounds at whatever
+	// size it has.
+	Render(img *image.RGBA)
 }

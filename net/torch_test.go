@@ -28,13 +28,13 @@ type torchRef struct {
 		X, Weight, Bias, Y, GradY, GradX, GradWeight, GradBias torchTensor
 	} `json:"linear"`
 	MLP struct {
-		X                                    torchTensor `json:"x"`
-		Y                                    float64     `json:"y"`
-		W1, B1, W2, B2, W3, B3               torchTensor
-		Z1, H1, Z2, H2, F                    torchTensor
-		Loss                                 float64 `json:"loss"`
-		GradW1, GradB1, GradW2, GradB2       torchTensor
-		GradW3, GradB3, GradX                torchTensor
+		X                                     torchTensor `json:"x"`
+		Y                                     float64     `json:"y"`
+		W1, B1, W2, B2, W3, B3                torchTensor
+		Z1, H1, Z2, H2, F                     torchTensor
+		Loss                                  float64 `json:"loss"`
+		GradW1, GradB1, GradW2, GradB2        torchTensor
+		GradW3, GradB3, GradX                 torchTensor
 		GradZ1, GradH1, GradZ2, GradH2, GradF torchTensor
 	} `json:"mlp"`
 	RMSProp []struct {

@@ -3,6 +3,7 @@
 //	deepq train [--env NAME] [--steps N] [--seed S] [--out DIR]
 //	deepq eval --checkpoint FILE [--episodes N] [--seed S] [--json]
 //	deepq envs
+//	deepq plot --run DIR [--out FILE]
 //
 // Run a command with -h for its flags.
 package main
@@ -28,6 +29,7 @@ func init() {
 		{"train", "train a DQN agent (default: CartPole with its tuned preset)", runTrain},
 		{"eval", "evaluate a checkpoint greedily", runEval},
 		{"envs", "list the environments, their spaces and options", runEnvs},
+		{"plot", "draw a run's learning curve (curve.png)", runPlot},
 	}
 }
 

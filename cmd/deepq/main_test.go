@@ -53,7 +53,7 @@ func TestTrainThenEval(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("train: exit %d\n%s\n%s", code, out, errOut)
 	}
-	for _, f := range []string{"config.json", "log.jsonl", "final.ckpt", "best.ckpt"} {
+	for _, f := range []string{"config.json", "log.jsonl", "final.ckpt", "best.ckpt", "curve.png"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("run directory lacks %s", f)
 		}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -13,74 +11,6 @@ import (
 
 	"github.com/deepq/deepq/agent"
 )
-
-// runLog writes log.jsonl: one JSON object a line, "type" episode or eval.
-// Episode lines carry the mean loss of the gradient steps since the last one.
-type runLog struct {
-	agent.NopObserver
-	w             *bufio.Writer
-	enc           *json.Encoder
-	lossSum       float64
-	lossN         int
-	firstWriteErr error
-}
-
-func newRunLog(w io.Writer) *runLog {
-	bw := bufio.NewWriter(w)
-	return &runLog{w: bw, enc: json.NewEncoder(bw)}
-}
-
-type episodeLine struct {
-	Type       string   `json:"type"`
-	Step       int64    `json:"step"`
-	Episode    int      `json:"episode"`
-	Return     float64  `json:"return"`
-	Length     int      `json:"length"`
-	Terminated bool     `json:"terminated"`
-	Loss       *float64 `json:"loss,omitempty"`
-}
-
-type evalLine struct {
-	Type     string  `json:"type"`
-	Step     int64   `json:"step"`
-	Episodes int     `json:"episodes"`
-	Mean     float64 `json:"mean"`
-	Std      float64 `json:"std"`
-	Min      float64 `json:"min"`
-	Max      float64 `json:"max"`
-	Final    bool    `json:"final"`
-}
-
-func (l *runLog) write(v any) {
-	if err := l.enc.Encode(v); err != nil && l.firstWriteErr == nil {
-		l.firstWriteErr = err
-	}
-}
-
-func (l *runLog) OnUpdate(e *agent.UpdateEvent) { l.lossSum += e.Loss; l.lossN++ }
-
-func (l *runLog) OnEpisode(e *agent.EpisodeEvent) {
-	line := episodeLine{Type: "episode", Step: e.Step, Episode: e.Episode, Return: e.Return, Length: e.Length, Terminated: e.Terminated}
-	if l.lossN > 0 {
-		m := l.lossSum / float64(l.lossN)
-		line.Loss = &m
-		l.lossSum, l.lossN = 0, 0
-	}
-	l.write(line)
-}
-
-func (l *runLog) OnEval(e *agent.EvalEvent) {
-	l.write(evalLine{Type: "eval", Step: e.Step, Episodes: e.Episodes, Mean: e.Mean, Std: e.Std, Min: e.Min, Max: e.Max, Final: e.Final})
-	l.w.Flush()
-}
-
-// err flushes the log and returns the first write error.
-func (l *runLog) err() error {
-	if err := l.w.Flush(); err != nil && l.firstWriteErr == nil {
-		l.firstWriteErr = err
-	}
-	return l.firstWriteErr
-}
 
 // progress shows training progress: a bar on a terminal, plain lines
 // otherwise (steps, SPS, episodes, mean return of the last 100, ε, loss).

@@ -16,6 +16,7 @@ import (
 
 	"github.com/deepq/deepq/agent"
 	"github.com/deepq/deepq/env"
+	"github.com/deepq/deepq/internal/runlog"
 )
 
 func runTrain(args []string, stdout, stderr io.Writer) error {
@@ -83,7 +84,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	defer logf.Close()
 
-	runLog := newRunLog(logf)
+	runLog := runlog.NewWriter(logf)
 	prog := newProgress(stderr, *progress, cfg.TotalSteps)
 	tr, err := agent.NewTrainer(cfg, runLog, prog)
 	if err != nil {
@@ -100,8 +101,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := runLog.err(); err != nil {
+	if err := runLog.Flush(); err != nil {
 		return fmt.Errorf("writing log.jsonl: %w", err)
+	}
+	if err := plotRun(dir); err != nil {
+		fmt.Fprintf(stderr, "deepq: no learning curve: %v\n", err)
 	}
 	if res.Interrupted {
 		fmt.Fprintf(stderr, "deepq: interrupted at step %d; saved %s\n", res.Steps, filepath.Join(dir, "final.ckpt"))

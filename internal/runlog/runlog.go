@@ -1,0 +1,140 @@
+// Package runlog writes and reads a training run's log.jsonl: one JSON object
+// a line, with "type" "episode" (step, episode, return, length, terminated,
+// and the mean loss of the gradient steps since the previous episode line) or
+// "eval" (step, episodes, mean, std, min, max, final).
+package runlog
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/deepq/deepq/agent"
+)
+
+// Episode is an "episode" line.
+type Episode struct {
+	Type       string   `json:"type"`
+	Step       int64    `json:"step"`
+	Episode    int      `json:"episode"`
+	Return     float64  `json:"return"`
+	Length     int      `json:"length"`
+	Terminated bool     `json:"terminated"`
+	Loss       *float64 `json:"loss,omitempty"`
+}
+
+// Eval is an "eval" line.
+type Eval struct {
+	Type     string  `json:"type"`
+	Step     int64   `json:"step"`
+	Episodes int     `json:"episodes"`
+	Mean     float64 `json:"mean"`
+	Std      float64 `json:"std"`
+	Min      float64 `json:"min"`
+	Max      float64 `json:"max"`
+	Final    bool    `json:"final"`
+}
+
+// Writer is an agent.Observer that writes the log.
+type Writer struct {
+	agent.NopObserver
+	w       *bufio.Writer
+	enc     *json.Encoder
+	lossSum float64
+	lossN   int
+	err     error
+}
+
+// NewWriter writes log lines to w.
+func NewWriter(w io.Writer) *Writer {
+	bw := bufio.NewWriter(w)
+	return &Writer{w: bw, enc: json.NewEncoder(bw)}
+}
+
+func (l *Writer) write(v any) {
+	if err := l.enc.Encode(v); err != nil && l.err == nil {
+		l.err = err
+	}
+}
+
+// OnUpdate accumulates the loss for the next episode line.
+func (l *Writer) OnUpdate(e *agent.UpdateEvent) { l.lossSum += e.Loss; l.lossN++ }
+
+// OnEpisode writes an episode line.
+func (l *Writer) OnEpisode(e *agent.EpisodeEvent) {
+	line := Episode{Type: "episode", Step: e.Step, Episode: e.Episode, Return: e.Return, Length: e.Length, Terminated: e.Terminated}
+	if l.lossN > 0 {
+		m := l.lossSum / float64(l.lossN)
+		line.Loss = &m
+		l.lossSum, l.lossN = 0, 0
+	}
+	l.write(line)
+}
+
+// OnEval writes an eval line and flushes.
+func (l *Writer) OnEval(e *agent.EvalEvent) {
+	l.write(Eval{Type: "eval", Step: e.Step, Episodes: e.Episodes, Mean: e.Mean, Std: e.Std, Min: e.Min, Max: e.Max, Final: e.Final})
+	l.Flush()
+}
+
+// Flush writes buffered lines and returns the first error met so far.
+func (l *Writer) Flush() error {
+	if err := l.w.Flush(); err != nil && l.err == nil {
+		l.err = err
+	}
+	return l.err
+}
+
+// Log is a parsed log.
+type Log struct {
+	Episodes []Episode
+	Evals    []Eval
+}
+
+// Read parses the log at path. A malformed line is an error naming its number.
+func Read(path string) (*Log, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return Parse(f, path)
+}
+
+// Parse parses a log from r; name labels errors.
+func Parse(r io.Reader, name string) (*Log, error) {
+	lg := &Log{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		var head struct {
+			Type string `json:"type"`
+		}
+		line := sc.Bytes()
+		if err := json.Unmarshal(line, &head); err != nil {
+			return nil, fmt.Errorf("%s:%d: %v", name, n, err)
+		}
+		switch head.Type {
+		case "episode":
+			var e Episode
+			if err := json.Unmarshal(line, &e); err != nil {
+				return nil, fmt.Errorf("%s:%d: %v", name, n, err)
+			}
+			lg.Episodes = append(lg.Episodes, e)
+		case "eval":
+			var e Eval
+			if err := json.Unmarshal(line, &e); err != nil {
+				return nil, fmt.Errorf("%s:%d: %v", name, n, err)
+			}
+			lg.Evals = append(lg.Evals, e)
+		default:
+			return nil, fmt.Errorf("%s:%d: unknown line type %q", name, n, head.Type)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	return lg, nil
+}

@@ -3,6 +3,8 @@ package env
 import (
 	"math"
 	"math/rand/v2"
+
+	"github.com/deepq/deepq/internal/fmath"
 )
 
 // CartPole is Gymnasium's CartPole-v1 without its time limit (Make("cartpole")
@@ -107,7 +109,10 @@ func (c *CartPole) Step(action int) ([]float32, float64, bool, bool) {
 	if action == 1 {
 		force = cartPoleForceMag
 	}
-	cosTheta, sinTheta := math.Cos(theta), math.Sin(theta)
+	// fmath's sin and cos are correctly rounded, as glibc's are (but for rare
+	// misroundings of glibc), where Go's math.Sin and math.Cos are off by an ulp
+	// for a few percent of angles, a difference CartPole amplifies.
+	sinTheta, cosTheta := fmath.Sincos(theta)
 	// The explicit float64 conversions keep the compiler from fusing a multiply
 	// and an add into one FMA, which NumPy does not do.
 	temp := (force + float64(float64(cartPolePoleMassLength*float64(thetaDot*thetaDot))*sinTheta)) / cartPoleTotalMass

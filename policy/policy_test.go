@@ -55,3 +55,104 @@ func TestGreedyTiesTakeFirst(t *testing.T) {
 		t.Fatalf("Greedy = %d, want 1", a)
 	}
 }
+
+func TestExponential(t *testing.T) {
+	e := Exponential{Start: 1, End: 0.1, Tau: 100}
+	if e.Value(0) != 1 || math.Abs(e.Value(100)-(0.1+0.9/math.E)) > 1e-15 || math.Abs(e.Value(1e6)-0.1) > 1e-12 {
+		t.Fatalf("values %v %v %v", e.Value(0), e.Value(100), e.Value(1e6))
+	}
+	if (Exponential{Tau: 0}).Validate() == nil {
+		t.Fatal("Tau 0 accepted")
+	}
+}
+
+func TestGreedyRandomTies(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	counts := map[int]int{}
+	for range 30_000 {
+		counts[GreedyRandomTies([]float32{1, 5, 2, 5, 5}, rng)]++
+	}
+	if len(counts) != 3 || counts[0]+counts[2] != 0 {
+		t.Fatalf("picked %v; want only 1, 3 and 4", counts)
+	}
+	for _, a := range []int{1, 3, 4} {
+		if f := float64(counts[a]) / 30_000; math.Abs(f-1.0/3) > 0.015 {
+			t.Errorf("action %d picked %.3f of the time, want 1/3", a, f)
+		}
+	}
+	if GreedyRandomTies([]float32{0, 2, 1}, rng) != 1 {
+		t.Fatal("no tie: want the maximum")
+	}
+}
+
+type batchQ struct {
+	rows  [][]float32
+	calls int
+}
+
+func (b *batchQ) QValuesBatch(obs []float32, n int) []float32 {
+	b.calls++
+	var out []float32
+	for i := range n {
+		out = append(out, b.rows[int(obs[i])]...)
+	}
+	return out
+}
+
+func TestEpsilonGreedyBatchMatchesFrequencies(t *testing.T) {
+	q := &batchQ{rows: [][]float32{{0, 1}, {1, 0}}}
+	p := EpsilonGreedy{Epsilon: Constant(0.2), NumActions: 2}
+	rng := rand.New(rand.NewPCG(5, 6))
+	obs := []float32{0, 1}
+	acts := make([]int, 2)
+	agree := [2]int{}
+	const n = 20_000
+	for range n {
+		p.ActBatch(0, obs, 2, q, acts, rng)
+		if acts[0] == 1 {
+			agree[0]++
+		}
+		if acts[1] == 0 {
+			agree[1]++
+		}
+	}
+	for i, c := range agree {
+		if f := float64(c) / n; math.Abs(f-0.9) > 0.01 {
+			t.Errorf("row %d greedy %.3f of the time, want 0.9", i, f)
+		}
+	}
+	// With ε = 1 no Q-values are computed at all.
+	q.calls = 0
+	EpsilonGreedy{Epsilon: Constant(1), NumActions: 2}.ActBatch(0, obs, 2, q, acts, rng)
+	if q.calls != 0 {
+		t.Fatal("Q computed while every row explores")
+	}
+}
+
+func TestBoltzmann(t *testing.T) {
+	q := fixedQ{1, 2, 3}
+	p := Boltzmann{Temperature: Constant(0.5), NumActions: 3}
+	want := make([]float64, 3)
+	p.Probabilities(q, 0.5, want)
+	z := math.Exp(2) + math.Exp(4) + math.Exp(6)
+	for a, w := range []float64{math.Exp(2) / z, math.Exp(4) / z, math.Exp(6) / z} {
+		if math.Abs(want[a]-w) > 1e-15 {
+			t.Fatalf("p(%d) = %v, want %v", a, want[a], w)
+		}
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	counts := make([]int, 3)
+	const n = 100_000
+	for range n {
+		counts[p.Act(0, nil, q, rng)]++
+	}
+	for a := range counts {
+		if f := float64(counts[a]) / n; math.Abs(f-want[a]) > 0.01 {
+			t.Errorf("action %d sampled %.3f, want %.3f", a, f, want[a])
+		}
+	}
+	// Extreme Q-values must not overflow.
+	if a := p.Act(0, nil, fixedQ{1000, 1e30, -1e30}, rng); a != 1 {
+		t.Fatalf("extreme values: picked %d", a)
+	}
+}

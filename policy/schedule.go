@@ -1,8 +1,12 @@
 package policy
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
-// Schedule gives a hyperparameter's value at step t ≥ 0.
+// Schedule gives a hyperparameter's value at step t ≥ 0: ε, a temperature,
+// a learning rate.
 type Schedule interface {
 	Value(t int64) float64
 }
@@ -35,6 +39,30 @@ func (l Linear) Value(t int64) float64 {
 func (l Linear) Validate() error {
 	if l.Steps < 0 {
 		return fmt.Errorf("policy: linear schedule over %d steps", l.Steps)
+	}
+	return nil
+}
+
+// Exponential decays from Start towards End with time constant Tau steps:
+// End + (Start−End)·e^(−t/Tau), the schedule of many tabular and early deep
+// RL codes. Tau must be positive.
+type Exponential struct {
+	Start, End float64
+	Tau        float64
+}
+
+// Value returns End + (Start−End)·exp(−t/Tau).
+func (e Exponential) Value(t int64) float64 {
+	if t <= 0 {
+		return e.Start
+	}
+	return e.End + (e.Start-e.End)*math.Exp(-float64(t)/e.Tau)
+}
+
+// Validate checks that Tau is positive.
+func (e Exponential) Validate() error {
+	if !(e.Tau > 0) || math.IsInf(e.Tau, 0) {
+		return fmt.Errorf("policy: exponential schedule needs a time constant > 0, got %v", e.Tau)
 	}
 	return nil
 }

@@ -228,3 +228,54 @@ func init() {
 		},
 	})
 }
+
+func init() {
+	Register(Registration{
+		Name:    "mountaincar",
+		Aliases: []string{"MountainCar-v0"},
+		Summary: "Gymnasium MountainCar-v0: drive an under-powered car up a hill (2 floats, 3 actions)",
+		Options: []OptionDoc{
+			{Name: "max-steps", Default: "200", Doc: "time limit in steps"},
+			{Name: "goal-velocity", Default: "0", Doc: "least velocity at the flag that ends the episode"},
+		},
+		New: func(o *Options) (Env, error) {
+			max := o.Int("max-steps", 200)
+			if max < 1 {
+				o.Errorf("max-steps", "must be at least 1, got %d", max)
+			}
+			m := NewMountainCar()
+			m.GoalVelocity = o.Float("goal-velocity", 0)
+			if err := o.Done(); err != nil {
+				return nil, err
+			}
+			return NewTimeLimit(m, max), nil
+		},
+	})
+	Register(Registration{
+		Name:    "acrobot",
+		Aliases: []string{"Acrobot-v1"},
+		Summary: "Gymnasium Acrobot-v1: swing a two-link pendulum above a line (6 floats, 3 actions)",
+		Options: []OptionDoc{
+			{Name: "max-steps", Default: "500", Doc: "time limit in steps"},
+			{Name: "dynamics", Default: "book", Doc: "equations of motion: book (Sutton & Barto) or nips (Sutton 1996)"},
+		},
+		New: func(o *Options) (Env, error) {
+			max := o.Int("max-steps", 500)
+			if max < 1 {
+				o.Errorf("max-steps", "must be at least 1, got %d", max)
+			}
+			a := NewAcrobot()
+			switch d := o.String("dynamics", "book"); d {
+			case "book":
+			case "nips":
+				a.Nips = true
+			default:
+				o.Errorf("dynamics", "want book or nips, got %q", d)
+			}
+			if err := o.Done(); err != nil {
+				return nil, err
+			}
+			return NewTimeLimit(a, max), nil
+		},
+	})
+}

@@ -77,7 +77,7 @@ func TestCartPoleMatchesGymnasium(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cp := e.(*TimeLimit).Env.(*CartPole)
+		cp := Unwrapped(e).(*CartPole)
 		e.Reset()
 		obs := cp.SetState([4]float64(tr.InitialState))
 		for i, o := range obs {

@@ -61,6 +61,12 @@ func Registered() []Registration {
 
 // Make builds the env named by spec: a registered name or alias, optionally
 // followed by ":key=value,key=value" options, e.g. "cartpole:max-steps=200".
+// The env comes wrapped, from the inside out, in its time limit, an
+// EpisodeStats, and the wrappers that CommonOptions ask for:
+//
+//	FrameStack(ClipReward(EpisodeStats(TimeLimit(env))))
+//
+// Unwrapped gives the bare env, Find a wrapper.
 func Make(spec string) (Env, error) {
 	name, opts, err := ParseName(spec)
 	if err != nil {
@@ -81,11 +87,36 @@ func Make(spec string) (Env, error) {
 		return nil, fmt.Errorf("env: unknown environment %q (available: %s)", name, strings.Join(names, ", "))
 	}
 	opts.env = r.Name
+	k := opts.Int("frame-stack", 1)
+	if k < 1 {
+		opts.Errorf("frame-stack", "must be at least 1, got %d", k)
+	}
+	clip, err := ParseClipMode(opts.String("clip-reward", "none"))
+	if err != nil {
+		opts.Errorf("clip-reward", "%v", err)
+	}
 	e, err := r.New(opts)
 	if err != nil {
 		return nil, err
 	}
+	if err := opts.Done(); err != nil {
+		return nil, err
+	}
+	e = NewEpisodeStats(e)
+	if clip != 0 {
+		e = NewClipReward(e, clip)
+	}
+	if k > 1 {
+		e = NewFrameStack(e, k)
+	}
 	return e, nil
+}
+
+// CommonOptions are the options every env accepts; Make applies them as
+// wrappers around the env, after its time limit and episode statistics.
+var CommonOptions = []OptionDoc{
+	{Name: "frame-stack", Default: "1", Doc: "stack the last K observations along the first (channel) axis"},
+	{Name: "clip-reward", Default: "none", Doc: "clip rewards: none, sign (−1, 0, +1) or unit (to [−1, 1])"},
 }
 
 // ParseName splits "name:key=value,key=value" into the name and its options.

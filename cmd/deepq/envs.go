@@ -37,5 +37,9 @@ func runEnvs(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "  option %s=%s  %s\n", o.Name, o.Default, o.Doc)
 		}
 	}
+	fmt.Fprintln(stdout, "\nOptions of every env (e.g. gridworld:map=four-rooms,obs=image,frame-stack=4):")
+	for _, o := range env.CommonOptions {
+		fmt.Fprintf(stdout, "  option %s=%s  %s\n", o.Name, o.Default, o.Doc)
+	}
 	return nil
 }

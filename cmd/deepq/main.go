@@ -4,6 +4,7 @@
 //	deepq eval --checkpoint FILE [--episodes N] [--seed S] [--json]
 //	deepq envs
 //	deepq plot --run DIR [--out FILE]
+//	deepq play --gif FILE [--env NAME] [--checkpoint FILE] [--episodes N] [--seed S] [--size WxH]
 //
 // Run a command with -h for its flags.
 package main
@@ -30,6 +31,7 @@ func init() {
 		{"eval", "evaluate a checkpoint greedily", runEval},
 		{"envs", "list the environments, their spaces and options", runEnvs},
 		{"plot", "draw a run's learning curve (curve.png)", runPlot},
+		{"play", "play episodes (random or a checkpoint's policy) into an animated GIF", runPlay},
 	}
 }
 

@@ -9,9 +9,10 @@ import (
 
 // gymTrajectories is the layout of the Gymnasium reference files in testdata/.
 type gymTrajectories struct {
-	EnvID           string  `json:"env_id"`
-	MaxEpisodeSteps int     `json:"max_episode_steps"`
-	RewardThreshold float64 `json:"reward_threshold"`
+	EnvID           string          `json:"env_id"`
+	MaxEpisodeSteps int             `json:"max_episode_steps"`
+	RewardThreshold float64         `json:"reward_threshold"`
+	Constants       json.RawMessage `json:"constants"`
 	Trajectories    []struct {
 		Seed         int64     `json:"seed"`
 		InitialState []float64 `json:"initial_state"`

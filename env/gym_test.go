@@ -1,6 +1,7 @@
 package env
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 )
@@ -63,6 +64,7 @@ func replayGym(t *testing.T, file, name string, freeTol float64) gymReplay {
 			}
 		}
 		ret := 0.0
+		freeDiffered := false
 		for k, st := range tr.Steps {
 			res.steps++
 			if st.Action != tr.Actions[k] {
@@ -90,6 +92,7 @@ func replayGym(t *testing.T, file, name string, freeTol float64) gymReplay {
 			}
 			if differs {
 				res.differingSynced++
+				t.Logf("seed %d t=%d: one step from the reference state is not bit-identical", tr.Seed, st.T)
 			}
 			for i, o := range oneObs {
 				if relErr(float64(o), st.Obs[i], 1e-3) > 1e-7 {
@@ -114,6 +117,10 @@ func replayGym(t *testing.T, file, name string, freeTol float64) gymReplay {
 				}
 			}
 			if differs {
+				if !freeDiffered {
+					t.Logf("seed %d: the free run first differs from the reference at t=%d", tr.Seed, st.T)
+				}
+				freeDiffered = true
 				res.differingFree++
 			}
 			for i, o := range obs {
@@ -139,4 +146,11 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+func mustUnmarshal(t *testing.T, b []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatal(err)
+	}
 }

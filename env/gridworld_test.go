@@ -310,6 +310,25 @@ func TestGridWorldSlip(t *testing.T) {
 	}
 }
 
+func TestGridWorldFromFile(t *testing.T) {
+	e, err := Make("gridworld:file=testdata/maps/bridge.txt,obs=coords")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := Unwrapped(e).(*GridWorld)
+	ret, steps, err := g.OptimalReturn(e.Spec().MaxEpisodeSteps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Right 3, down 3 over the bridge, right 3, down 2: 11 steps.
+	if steps != 11 || math.Abs(ret-(1-10*0.01)) > 1e-12 {
+		t.Fatalf("optimum %v in %d steps", ret, steps)
+	}
+	if e.Spec().ID != "GridWorld-testdata/maps/bridge.txt" || e.Spec().MaxEpisodeSteps != 4*8*9 {
+		t.Fatalf("spec %s, limit %d", e.Spec().ID, e.Spec().MaxEpisodeSteps)
+	}
+}
+
 func TestMakeGridWorldErrors(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.txt")
@@ -344,6 +363,14 @@ func TestMakeGridWorldErrors(t *testing.T) {
 func FuzzParseGridMap(f *testing.F) {
 	for _, m := range builtinGridMaps {
 		f.Add(m.Text)
+	}
+	files, _ := filepath.Glob("testdata/maps/*.txt")
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(b))
 	}
 	f.Add("S..\n.SG\n")
 	f.Add("S...\n..G\n")

@@ -62,6 +62,7 @@ type Vector struct {
 	auto    bool // workers chosen by timing
 	timed   int  // steps timed so far in auto mode
 	elapsed time.Duration
+	now     func() time.Time // time.Now, or a test's clock
 	tasks   []func() // the parallel blocks after the first
 	wg      sync.WaitGroup
 }
@@ -93,7 +94,7 @@ func NewVector(n int, mk func() (Env, error)) (*Vector, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("env: a vector env needs at least 1 copy, got %d", n)
 	}
-	v := &Vector{envs: make([]Env, n), stats: make([]*EpisodeStats, n), auto: true}
+	v := &Vector{envs: make([]Env, n), stats: make([]*EpisodeStats, n), auto: true, now: time.Now}
 	for i := range v.envs {
 		e, err := mk()
 		if err != nil {
@@ -203,9 +204,9 @@ func (v *Vector) Step(actions []int) []float32 {
 	copy(v.actions, actions)
 	switch {
 	case v.auto && v.workers == 0:
-		start := time.Now()
+		start := v.now()
 		v.stepRange(0, len(v.envs))
-		v.elapsed += time.Since(start)
+		v.elapsed += v.now().Sub(start)
 		if v.timed++; v.timed == vectorAutoSteps {
 			v.workers = 1
 			if v.elapsed/vectorAutoSteps > ParallelThreshold {

@@ -3,9 +3,11 @@ package env
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // vectorTrace steps a vector of name with seeded random actions and records
@@ -204,5 +206,40 @@ func BenchmarkVector(b *testing.B) {
 				})
 			}
 		}
+	}
+}
+
+func TestVectorAutoWorkers(t *testing.T) {
+	// A fake clock that advances by tick at each reading: a Step measures tick.
+	var now time.Time
+	clock := func(tick time.Duration) func() time.Time {
+		return func() time.Time { now = now.Add(tick); return now }
+	}
+	v := must(MakeVector("cartpole", 8))
+	v.now = clock(ParallelThreshold / 2)
+	v.Reset()
+	actions := make([]int, 8)
+	for range vectorAutoSteps - 1 {
+		v.Step(actions)
+	}
+	if v.Workers() != 0 {
+		t.Fatalf("decided after %d steps", vectorAutoSteps-1)
+	}
+	v.Step(actions)
+	if v.Workers() != 1 {
+		t.Fatalf("fast steps: %d workers, want 1", v.Workers())
+	}
+
+	v.SetWorkers(0)
+	v.now = clock(2 * ParallelThreshold)
+	for range vectorAutoSteps {
+		v.Step(actions)
+	}
+	if want := min(runtime.GOMAXPROCS(0), 8); v.Workers() != want {
+		t.Fatalf("slow steps: %d workers, want %d", v.Workers(), want)
+	}
+	v.SetWorkers(100)
+	if v.Workers() != 8 {
+		t.Fatalf("SetWorkers(100) on 8 copies: %d", v.Workers())
 	}
 }

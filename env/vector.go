@@ -63,7 +63,7 @@ type Vector struct {
 	timed   int  // steps timed so far in auto mode
 	elapsed time.Duration
 	now     func() time.Time // time.Now, or a test's clock
-	tasks   []func() // the parallel blocks after the first
+	tasks   []func()         // the parallel blocks after the first
 	wg      sync.WaitGroup
 }
 

@@ -40,10 +40,10 @@ import (
 // # Parallelism
 //
 // With more than one worker, Step splits the copies into contiguous blocks,
-// one per worker goroutine. Waking goroutines costs a few microseconds, more
-// than N cheap steps take (64 CartPole steps take about 2 µs), so by default
-// the Vector times its first steps on one goroutine and goes parallel only if
-// a Step takes longer than ParallelThreshold. SetWorkers fixes the count.
+// one per worker goroutine. Starting and waiting for goroutines costs
+// microseconds, about as much as 64 CartPole steps, so by default the Vector
+// times its first steps on one goroutine and goes parallel only if a Step
+// takes longer than ParallelThreshold. SetWorkers fixes the count.
 type Vector struct {
 	envs  []Env
 	stats []*EpisodeStats // each copy's EpisodeStats, or nil

@@ -185,11 +185,15 @@ func (g *gifRecorder) lookup(c color.RGBA) uint8 {
 func (g *gifRecorder) add(img *image.RGBA) error {
 	g.frames++
 	p := image.NewPaletted(image.Rect(0, 0, g.w, g.h), nil)
-	b := img.Bounds()
+	prev, pi := color.RGBA{}, uint8(0) // alpha 0: never a frame's colour
 	for y := range g.h {
-		row := img.Pix[(y)*img.Stride : y*img.Stride+4*b.Dx()]
+		row := img.Pix[y*img.Stride : y*img.Stride+4*g.w]
 		for x := range g.w {
-			p.Pix[y*p.Stride+x] = g.lookup(color.RGBA{row[4*x], row[4*x+1], row[4*x+2], 255})
+			// Runs of one colour are common: look up only where it changes.
+			if c := (color.RGBA{row[4*x], row[4*x+1], row[4*x+2], 255}); c != prev {
+				prev, pi = c, g.lookup(c)
+			}
+			p.Pix[y*p.Stride+x] = pi
 		}
 	}
 	if n := len(g.g.Image); n > 0 && slices.Equal(g.g.Image[n-1].Pix, p.Pix) {

@@ -317,7 +317,7 @@ func init() {
 		Summary: "a tabular maze from a built-in or user map (one-hot, coords or image observations, 4 actions)",
 		Options: []OptionDoc{
 			{Name: "map", Default: "open-5x5", Doc: "built-in map: " + builtinGridMapNames()},
-			{Name: "file", Default: "", Doc: "read the map from this text file instead (# wall, . free, S start, G goal, L lava)"},
+			{Name: "file", Default: "", Doc: "read the map from this text file (a path without commas) instead: # wall, . free, S start, G goal, L lava"},
 			{Name: "obs", Default: "onehot", Doc: "observation: onehot (cell index), coords (normalised row, col) or image (4×H×W: agent, walls, goals, pits)"},
 			{Name: "slip", Default: "0", Doc: "probability that a move goes to a random neighbour"},
 			{Name: "goal", Default: "map's", Doc: "reward for entering a goal (1; cliff: -1)"},

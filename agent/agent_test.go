@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/deepq/deepq/env"
 	"github.com/deepq/deepq/net"
 	"github.com/deepq/deepq/replay"
 )
@@ -257,5 +258,42 @@ func TestLearnsCartPole(t *testing.T) {
 	t.Logf("20k steps: greedy mean %.1f ± %.1f over %d episodes, %.1fs", res.Final.Mean, res.Final.Std, res.Final.Episodes, res.Elapsed.Seconds())
 	if res.Final.Mean < 75 {
 		t.Fatalf("greedy mean %.1f after 20k steps, want ≥ 75 (random: ~22)", res.Final.Mean)
+	}
+}
+
+// TestGridWorldOptimal trains the gridworld preset on each deterministic
+// built-in map for 20k steps and expects the greedy episode to earn the
+// map's optimal return (breadth-first search).
+func TestGridWorldOptimal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains four maps")
+	}
+	for _, m := range env.BuiltinGridMaps() {
+		t.Run(m.Name, func(t *testing.T) {
+			cfg, _ := Preset("gridworld")
+			cfg.Env = "gridworld:map=" + m.Name
+			cfg.EvalEvery = 0
+			e, err := env.Make(cfg.Env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, _ := env.Find[*env.GridWorld](e)
+			opt, steps, err := g.OptimalReturn(e.Spec().MaxEpisodeSteps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, err := NewTrainer(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := tr.Run(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: greedy return %.2f in %d steps; optimum %.2f in %d steps (%.1fs)", m.Name, res.Final.Mean, res.Final.Lengths[0], opt, steps, res.Elapsed.Seconds())
+			if math.Abs(res.Final.Mean-opt) > 1e-9 {
+				t.Errorf("%s: greedy return %v, optimum %v", m.Name, res.Final.Mean, opt)
+			}
+		})
 	}
 }

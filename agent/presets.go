@@ -35,6 +35,63 @@ var presets = []PresetInfo{
 			}
 		},
 	},
+	{
+		Name: "gridworld",
+		Doc: "GridWorld maps with one-hot observations: a small MLP (64-64) trained every step " +
+			"with Adam 1e-3, ε 1→0.05 over 10k steps, target copy every 250 updates, γ 0.99; " +
+			"finds the optimal path of the deterministic built-in maps within 20k steps.",
+		config: func() Config {
+			return Config{
+				Env: "gridworld", Seed: 1, TotalSteps: 20_000,
+				Hidden: []int{64, 64}, Init: "torch",
+				Optimizer: "adam", LearningRate: 1e-3, LRSchedule: "linear", LearningRateEnd: 1e-4, OptimizerEps: 1e-8,
+				BufferSize: 20_000, BatchSize: 64, Gamma: 0.99,
+				LearningStarts: 1000, TrainFreq: 1, GradientSteps: 1,
+				TargetUpdateInterval: 250, Tau: 1, DoubleDQN: true,
+				Loss: "smooth_l1", HuberDelta: 1, MaxGradNorm: 10,
+				ExplorationStart: 1, ExplorationEnd: 0.05, ExplorationSteps: 10_000,
+				EvalEvery: 2000, EvalEpisodes: 1, FinalEvalEpisodes: 1,
+			}
+		},
+	},
+	{
+		Name: "acrobot",
+		Doc: "Acrobot-v1. rl-baselines3-zoo's tuned DQN (MLP 256-256, Adam 6.3e-4, batch 128, " +
+			"buffer 50k, train every 4 steps with 4 gradient steps, target copy every 250 steps, " +
+			"ε 1→0.1 over 12k steps, γ 0.99) with Double DQN and a decaying learning rate.",
+		config: func() Config {
+			return Config{
+				Env: "acrobot", Seed: 1, TotalSteps: 100_000,
+				Hidden: []int{256, 256}, Init: "torch",
+				Optimizer: "adam", LearningRate: 6.3e-4, LRSchedule: "linear", LearningRateEnd: 0, OptimizerEps: 1e-8,
+				BufferSize: 50_000, BatchSize: 128, Gamma: 0.99,
+				LearningStarts: 1000, TrainFreq: 4, GradientSteps: 4,
+				TargetUpdateInterval: 250, Tau: 1, DoubleDQN: true,
+				Loss: "smooth_l1", HuberDelta: 1, MaxGradNorm: 10,
+				ExplorationStart: 1, ExplorationEnd: 0.1, ExplorationSteps: 12_000,
+				EvalEvery: 5000, EvalEpisodes: 20, FinalEvalEpisodes: 100,
+			}
+		},
+	},
+	{
+		Name: "mountaincar",
+		Doc: "MountainCar-v0. rl-baselines3-zoo's tuned DQN (MLP 256-256, Adam 4e-3, batch 128, " +
+			"buffer 10k, train every 16 steps with 8 gradient steps, target copy every 600 steps, " +
+			"ε 1→0.07 over 24k steps, γ 0.98) with Double DQN and a decaying learning rate.",
+		config: func() Config {
+			return Config{
+				Env: "mountaincar", Seed: 1, TotalSteps: 120_000,
+				Hidden: []int{256, 256}, Init: "torch",
+				Optimizer: "adam", LearningRate: 4e-3, LRSchedule: "linear", LearningRateEnd: 0, OptimizerEps: 1e-8,
+				BufferSize: 10_000, BatchSize: 128, Gamma: 0.98,
+				LearningStarts: 1000, TrainFreq: 16, GradientSteps: 8,
+				TargetUpdateInterval: 300, Tau: 1, DoubleDQN: true,
+				Loss: "smooth_l1", HuberDelta: 1, MaxGradNorm: 10,
+				ExplorationStart: 1, ExplorationEnd: 0.07, ExplorationSteps: 24_000,
+				EvalEvery: 5000, EvalEpisodes: 20, FinalEvalEpisodes: 100,
+			}
+		},
+	},
 }
 
 // Preset returns the configuration named name.
@@ -63,9 +120,13 @@ func PresetNames() []string {
 // or "" if there is none.
 func PresetFor(envName string) string {
 	base, _, _ := strings.Cut(envName, ":")
-	base = strings.ToLower(base)
-	if base == "cartpole-v1" {
+	switch base = strings.ToLower(base); base {
+	case "cartpole-v1":
 		base = "cartpole"
+	case "acrobot-v1":
+		base = "acrobot"
+	case "mountaincar-v0":
+		base = "mountaincar"
 	}
 	for _, p := range presets {
 		if p.Name == base {

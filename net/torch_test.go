@@ -138,7 +138,7 @@ func closeTo[T Float](t *testing.T, what string, got []T, want []float64, tol fl
 }
 
 func denseFrom[T Float](w, b *Tensor[T]) *DenseLayer[T] {
-	d := newDense[T](0, w.Shape[1], w.Shape[0])
+	d := newDense[T]("0.", w.Shape[1], w.Shape[0])
 	copy(d.W.Value.Data, w.Data)
 	copy(d.B.Value.Data, b.Data)
 	return d

@@ -90,7 +90,9 @@ func DefaultSchedule(lr float64) ScheduleConfig { return ScheduleConfig{Kind: "c
 // Validate checks that the fields of Kind are set and sensible, and that
 // fields of other kinds are not.
 func (c ScheduleConfig) Validate() error {
-	bad := func(f string, a ...any) error { return fmt.Errorf("net: %s schedule: "+f, append([]any{c.Kind}, a...)...) }
+	bad := func(f string, a ...any) error {
+		return fmt.Errorf("net: %s schedule: "+f, append([]any{c.Kind}, a...)...)
+	}
 	if !finiteNonNeg(c.LR) {
 		return bad("lr must be a finite number ≥ 0, got %v", c.LR)
 	}

@@ -165,7 +165,7 @@ func (m *Sequential[T]) Summary() string {
 		return "(" + strings.Join(parts, ",") + ")"
 	}
 	fmt.Fprintf(&b, "%-3s %-12s %-16s %10s\n", "#", "layer", "output", "params")
-	fmt.Fprintf(&b, "%-3s %-12s %-16s %10s\n", "", "input", shape(m.InShape), "")
+	fmt.Fprintf(&b, "%-3s %-12s %s\n", "", "input", shape(m.InShape))
 	for i, l := range m.Layers {
 		n := 0
 		for _, p := range l.Params() {

@@ -143,17 +143,29 @@ func (c *ConvLayer[T]) outShape(bs int) []int {
 	return []int{bs, c.OutC, c.out[0], c.out[1], c.out[2]}
 }
 
+// fits reports whether shape is (B, InC, [D,] H, W).
+func (c *ConvLayer[T]) fits(shape []int) bool {
+	sp := shape[min(2, len(shape)):]
+	if c.spec.Kind == "conv2d" {
+		return len(shape) == 4 && shape[1] == c.InC && sp[0] == c.in[1] && sp[1] == c.in[2]
+	}
+	return len(shape) == 5 && shape[1] == c.InC && sp[0] == c.in[0] && sp[1] == c.in[1] && sp[2] == c.in[2]
+}
+
+func (c *ConvLayer[T]) badInput(shape []int) {
+	want := c.outShape(0)[1:]
+	want[0] = c.InC
+	copy(want[len(want)-2:], c.in[1:])
+	if len(want) == 4 {
+		want[1] = c.in[0]
+	}
+	panic(fmt.Sprintf("net: %s layer %s: input %v, want (B, %v)", c.spec.Kind, c.W.Name, shape, want))
+}
+
 // Forward computes the convolution of x (B, InC, [D,] H, W).
 func (c *ConvLayer[T]) Forward(x *Tensor[T]) *Tensor[T] {
-	want := c.outShape(0)
-	want[1] = c.InC
-	if c.spec.Kind == "conv2d" {
-		want[2], want[3] = c.in[1], c.in[2]
-	} else {
-		want[2], want[3], want[4] = c.in[0], c.in[1], c.in[2]
-	}
-	if len(x.Shape) != len(want) || !slices.Equal(x.Shape[1:], want[1:]) {
-		panic(fmt.Sprintf("net: %s layer %s: input %v, want (B, %v)", c.spec.Kind, c.W.Name, x.Shape, want[1:]))
+	if !c.fits(x.Shape) {
+		c.badInput(slices.Clone(x.Shape))
 	}
 	bs, K, P := x.Shape[0], c.kernelSize(), c.positions()
 	N := bs * P
@@ -163,7 +175,11 @@ func (c *ConvLayer[T]) Forward(x *Tensor[T]) *Tensor[T] {
 	im2col(x.Data, c.col, bs, c.InC, c.in, c.k, c.s, c.p, c.out)
 	c.yt = grow(c.yt, c.OutC*N)
 	gemm(false, false, c.OutC, N, K, 1, c.W.Value.Data, K, c.col, N, 0, c.yt, N)
-	c.y = reuse(c.y, c.outShape(bs)...)
+	if c.spec.Kind == "conv2d" {
+		c.y = reuse(c.y, bs, c.OutC, c.out[1], c.out[2])
+	} else {
+		c.y = reuse(c.y, bs, c.OutC, c.out[0], c.out[1], c.out[2])
+	}
 	y, bias := c.y.Data, c.B.Value.Data
 	for b := range bs {
 		for o := range c.OutC {

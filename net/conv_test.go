@@ -170,3 +170,26 @@ func TestConvSpecErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestConvBadInputPanics: a batch of the wrong shape is a programmer error,
+// reported with the package prefix and both shapes.
+func TestConvBadInputPanics(t *testing.T) {
+	for _, c := range []struct {
+		in, x []int
+		spec  LayerSpec
+		want  string
+	}{
+		{[]int{3, 7, 9}, []int{2, 3, 9, 7}, Conv2D(4, 3, 1, 1), "net: conv2d layer 0.weight: input [2 3 9 7], want (B, [3 7 9])"},
+		{[]int{2, 4, 5, 6}, []int{1, 2, 4, 5}, Conv3D(4, 3, 1, 1), "net: conv3d layer 0.weight: input [1 2 4 5], want (B, [2 4 5 6])"},
+	} {
+		m, _ := Build[float32](c.in, []LayerSpec{c.spec}, nil)
+		func() {
+			defer func() {
+				if r := recover(); r != c.want {
+					t.Errorf("panic %v, want %q", r, c.want)
+				}
+			}()
+			m.Forward(New[float32](c.x...))
+		}()
+	}
+}

@@ -27,6 +27,7 @@ type DuelingLayer[T Float] struct {
 	Value, Advantage []Layer[T]
 
 	spec      LayerSpec
+	hidden    []*ReLULayer[T] // the streams' ReLUs
 	q, dv, da *Tensor[T]
 	dx        *Tensor[T]
 }
@@ -46,6 +47,11 @@ func newDueling[T Float](prefix string, s LayerSpec, in int) *DuelingLayer[T] {
 	}
 	d.Value = stream("value", 1)
 	d.Advantage = stream("advantage", s.Units)
+	for _, l := range append(d.Value[:len(d.Value):len(d.Value)], d.Advantage...) {
+		if r, ok := l.(*ReLULayer[T]); ok {
+			d.hidden = append(d.hidden, r)
+		}
+	}
 	return d
 }
 
@@ -128,16 +134,17 @@ func (d *DuelingLayer[T]) Backward(dy *Tensor[T]) *Tensor[T] {
 // backwardParams accumulates the streams' gradients without ∂L/∂x.
 func (d *DuelingLayer[T]) backwardParams(dy *Tensor[T]) {
 	d.streamGrads(dy)
-	for _, s := range []struct {
-		layers []Layer[T]
-		g      *Tensor[T]
-	}{{d.Value, d.dv}, {d.Advantage, d.da}} {
-		g := s.g
-		for i := len(s.layers) - 1; i > 0; i-- {
-			g = s.layers[i].Backward(g)
-		}
-		s.layers[0].(*DenseLayer[T]).backwardParams(g)
+	streamParams(d.Value, d.dv)
+	streamParams(d.Advantage, d.da)
+}
+
+// streamParams runs Backward through the layers of a stream, down to the
+// parameter gradients of its first (dense) layer.
+func streamParams[T Float](layers []Layer[T], g *Tensor[T]) {
+	for i := len(layers) - 1; i > 0; i-- {
+		g = layers[i].Backward(g)
 	}
+	layers[0].(*DenseLayer[T]).backwardParams(g)
 }
 
 // Params returns the value stream's parameters, then the advantage stream's.
@@ -150,15 +157,7 @@ func (d *DuelingLayer[T]) Params() []*Param[T] {
 }
 
 // relus returns the streams' hidden ReLUs.
-func (d *DuelingLayer[T]) relus() []*ReLULayer[T] {
-	var rs []*ReLULayer[T]
-	for _, l := range append(d.Value[:len(d.Value):len(d.Value)], d.Advantage...) {
-		if r, ok := l.(*ReLULayer[T]); ok {
-			rs = append(rs, r)
-		}
-	}
-	return rs
-}
+func (d *DuelingLayer[T]) relus() []*ReLULayer[T] { return d.hidden }
 
 // Spec describes the layer.
 func (d *DuelingLayer[T]) Spec() LayerSpec { return d.spec }

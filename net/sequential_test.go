@@ -244,3 +244,49 @@ func TestTrainEvalMode(t *testing.T) {
 		t.Fatal("a layer stayed in training mode")
 	}
 }
+
+// TestStepAllocatesNothing: at a steady batch size a training step (target
+// forward, online forward and backward, optimizer step) through every layer
+// kind allocates nothing. The matrices are kept small enough for gonum's
+// serial GEMM, whose parallel path allocates for its goroutines.
+func TestStepAllocatesNothing(t *testing.T) {
+	rng := rand.New(rand.NewPCG(71, 72))
+	m2d, err := Build[float32]([]int{2, 4, 4}, []LayerSpec{Conv2D(3, 3, 1, 1), BatchNorm(), LeakyReLU(0.1),
+		LayerNorm(1), Tanh(), Dropout(0.2), Flatten(), Dense(8), Sigmoid(), ReLU(), Dueling(3, 4), LogSoftmax(-1)}, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m3d, err := Build[float32]([]int{1, 3, 3, 3}, []LayerSpec{Conv3D(2, 2, 1, 0), Softmax(1), Flatten(), Dense(2)}, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*Sequential[float32]{m2d, m3d} {
+		target := m.Clone()
+		target.SetTraining(false)
+		opt := NewAdam(m.Params(), DefaultAdam())
+		x := New[float32](append([]int{4}, m.InShape...)...)
+		for i := range x.Data {
+			x.Data[i] = float32(rng.NormFloat64())
+		}
+		dy := New[float32](append([]int{4}, m.OutShape()...)...)
+		for i := range dy.Data {
+			dy.Data[i] = float32(rng.NormFloat64())
+		}
+		step := func() {
+			target.Forward(x)
+			m.Forward(x)
+			opt.ZeroGrad()
+			m.Backward(dy)
+			m.Forward(x)
+			m.BackwardParams(dy)
+			ClipGradNorm(m.Params(), 1)
+			opt.Step()
+			target.SoftUpdate(m, 0.01)
+			_ = m.DeadReLUFraction()
+		}
+		step()
+		if n := testing.AllocsPerRun(20, step); n != 0 {
+			t.Errorf("%v: %v allocations per step", m.Specs()[0].Kind, n)
+		}
+	}
+}

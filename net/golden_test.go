@@ -189,8 +189,15 @@ func FuzzUnmarshalModel(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := UnmarshalModel[float32](b)
-		if err == nil && (m.NumParams()+len(m.Buffers()))*4 > len(b) {
-			t.Fatalf("decoded %d parameters from %d bytes", m.NumParams(), len(b))
+		if err != nil {
+			return
+		}
+		n := m.NumParams()
+		for _, buf := range m.Buffers() {
+			n += buf.Value.Len()
+		}
+		if n*4 > len(b) {
+			t.Fatalf("decoded %d parameters and buffer elements from %d bytes", n, len(b))
 		}
 	})
 }

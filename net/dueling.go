@@ -1,9 +1,6 @@
 package net
 
-import (
-	"fmt"
-	"math/rand/v2"
-)
+import "math/rand/v2"
 
 // DuelingLayer is the dueling head of Wang et al. (2016): from the same
 // features x (B, In) a value stream computes V (B, 1) and an advantage stream
@@ -161,7 +158,3 @@ func (d *DuelingLayer[T]) relus() []*ReLULayer[T] { return d.hidden }
 
 // Spec describes the layer.
 func (d *DuelingLayer[T]) Spec() LayerSpec { return d.spec }
-
-func (d *DuelingLayer[T]) String() string {
-	return fmt.Sprintf("Dueling(%d -> %d, hidden %d)", d.In, d.Actions, d.Hidden)
-}

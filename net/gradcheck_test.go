@@ -299,3 +299,54 @@ func TestBackwardParams(t *testing.T) {
 		}
 	}
 }
+
+// TestFloat32MatchesFloat64 runs every layer kind in float32 and in float64
+// with the same weights and inputs: outputs, input gradients and parameter
+// gradients agree to float32 round-off.
+func TestFloat32MatchesFloat64(t *testing.T) {
+	for _, c := range []struct {
+		in    []int
+		specs []LayerSpec
+	}{
+		{[]int{2, 6, 6}, []LayerSpec{Conv2D(4, 3, 1, 1), BatchNorm(), LeakyReLU(0.1), Conv2D(3, 2, 2, 0), Tanh(), Flatten(),
+			LayerNorm(-1), Dense(8), Sigmoid(), Dueling(3, 5), LogSoftmax(-1)}},
+		{[]int{1, 3, 5, 5}, []LayerSpec{Conv3D(3, 2, 1, 1), BatchNorm(), ReLU(), Softmax(1), Flatten(), Dense(4), Softmax(-1)}},
+	} {
+		rng := rand.New(rand.NewPCG(91, 92))
+		m64, err := Build[float64](c.in, c.specs, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		randomizeAffine(m64, rng)
+		p, _ := MarshalModel(m64)
+		m32, err := UnmarshalModel[float32](p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Round the float64 weights to float32 so that both start alike.
+		p, _ = MarshalModel(m32)
+		m64, _ = UnmarshalModel[float64](p)
+		x64 := randTensor(rng, append([]int{4}, c.in...)...)
+		x32 := New[float32](x64.Shape...)
+		for i, v := range x64.Data {
+			x32.Data[i] = float32(v)
+			x64.Data[i] = float64(x32.Data[i])
+		}
+		y64 := m64.Forward(x64)
+		y32 := m32.Forward(x32)
+		closeTo(t, "y", y32.Data, y64.Data, 1e-5)
+		dy64 := randTensor(rng, y64.Shape...)
+		dy32 := New[float32](dy64.Shape...)
+		for i, v := range dy64.Data {
+			dy32.Data[i] = float32(v)
+			dy64.Data[i] = float64(dy32.Data[i])
+		}
+		closeTo(t, "dx", m32.Backward(dy32).Data, m64.Backward(dy64).Data, 1e-5)
+		for i, p := range m32.Params() {
+			closeTo(t, p.Name+".grad", p.Grad.Data, m64.Params()[i].Grad.Data, 1e-5)
+		}
+		for i, b := range m32.Buffers() {
+			closeTo(t, b.Name, b.Value.Data, m64.Buffers()[i].Value.Data, 1e-6)
+		}
+	}
+}

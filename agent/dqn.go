@@ -53,12 +53,7 @@ func NewDQN(cfg Config, obsShape []int, numActions int, rng *rand.Rand) (*DQN, e
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	specs := net.MLP(cfg.Hidden, numActions)
-	for i := range specs {
-		if specs[i].Kind == "dense" {
-			specs[i].Init = cfg.Init
-		}
-	}
+	specs := net.WithInit(net.MLP(cfg.Hidden, numActions), cfg.Init)
 	online, err := net.Build[float32](obsShape, specs, rng)
 	if err != nil {
 		return nil, err
@@ -158,7 +153,7 @@ func (d *DQN) Update(batch *replay.Batch) UpdateStats {
 		d.dq.Data[i*A+int(batch.Actions[i])] = d.dpred[i]
 	}
 	d.Opt.ZeroGrad()
-	d.Online.Backward(d.dq)
+	d.Online.BackwardParams(d.dq)
 	if d.cfg.MaxGradNorm > 0 {
 		st.GradNorm = net.ClipGradNorm(d.Online.Params(), d.cfg.MaxGradNorm)
 	} else {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 
 	"github.com/deepq/deepq/internal/ckpt"
 )
@@ -20,7 +21,8 @@ import (
 //	the tensors' elements, little-endian, in the order the header implies
 //
 // A model's header is {"dtype", "in_shape", "layers"}; its tensors are the
-// parameters in Params order. An optimizer's header is {"dtype", "name",
+// parameters in Params order, then the buffers (BatchNorm running statistics)
+// in Buffers order. An optimizer's header is {"dtype", "name",
 // "config", "lr", "steps"}; its tensors are the State buffers. Every size is
 // checked against the architecture before anything is allocated.
 
@@ -132,13 +134,23 @@ func fillTensors[T Float](data []byte, dtype string, tensors []*Tensor[T]) error
 	return nil
 }
 
-// MarshalModel encodes m's architecture and weights as a section payload.
-func MarshalModel[T Float](m *Sequential[T]) ([]byte, error) {
-	ts := make([]*Tensor[T], len(m.params))
-	for i, p := range m.params {
-		ts[i] = p.Value
+// stateTensors returns the tensors a checkpoint stores for m: the parameters,
+// then the buffers.
+func (m *Sequential[T]) stateTensors() []*Tensor[T] {
+	ts := make([]*Tensor[T], 0, len(m.params)+len(m.buffers))
+	for _, p := range m.params {
+		ts = append(ts, p.Value)
 	}
-	return payload(modelHeader{DType: dtypeOf[T](), InShape: m.InShape, Layers: m.Specs()}, ts)
+	for _, b := range m.buffers {
+		ts = append(ts, b.Value)
+	}
+	return ts
+}
+
+// MarshalModel encodes m's architecture, weights and buffers as a section
+// payload.
+func MarshalModel[T Float](m *Sequential[T]) ([]byte, error) {
+	return payload(modelHeader{DType: dtypeOf[T](), InShape: m.InShape, Layers: m.Specs()}, m.stateTensors())
 }
 
 // UnmarshalModel decodes a payload made by MarshalModel (of either dtype)
@@ -153,22 +165,18 @@ func UnmarshalModel[T Float](p []byte) (*Sequential[T], error) {
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
-	n, err := CountParams(h.InShape, h.Layers)
+	np, nb, err := sizeOf(h.InShape, h.Layers)
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
-	if len(data) != n*size {
-		return nil, fmt.Errorf("model: %d bytes of weights, the architecture needs %d", len(data), n*size)
+	if len(data) != (np+nb)*size {
+		return nil, fmt.Errorf("model: %d bytes of weights, the architecture needs %d", len(data), (np+nb)*size)
 	}
 	m, err := Build[T](h.InShape, h.Layers, nil)
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
-	ts := make([]*Tensor[T], len(m.params))
-	for i, p := range m.params {
-		ts[i] = p.Value
-	}
-	if err := fillTensors(data, h.DType, ts); err != nil {
+	if err := fillTensors(data, h.DType, m.stateTensors()); err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
 	return m, nil
@@ -184,6 +192,8 @@ func MarshalOptimizer[T Float](o Optimizer[T]) ([]byte, error) {
 		cfg = o.cfg
 	case *Adam[T]:
 		cfg = o.cfg
+	case *DeepMindRMSProp[T]:
+		cfg = o.cfg
 	default:
 		return nil, fmt.Errorf("net: cannot save optimizer %T", o)
 	}
@@ -194,8 +204,9 @@ func MarshalOptimizer[T Float](o Optimizer[T]) ([]byte, error) {
 	return payload(optimHeader{DType: dtypeOf[T](), Name: o.Name(), Config: c, LR: o.LR(), Steps: o.Steps()}, o.State())
 }
 
-// NewOptimizer makes the optimizer called name ("sgd", "rmsprop" or "adam")
-// over params from its JSON configuration (unknown fields are errors).
+// NewOptimizer makes the optimizer called name ("sgd", "rmsprop", "adam" or
+// "deepmind_rmsprop") over params from its JSON configuration (unknown fields
+// and invalid values are errors).
 func NewOptimizer[T Float](name string, config []byte, params []*Param[T]) (Optimizer[T], error) {
 	strict := func(v any) error {
 		dec := json.NewDecoder(bytes.NewReader(config))
@@ -208,11 +219,17 @@ func NewOptimizer[T Float](name string, config []byte, params []*Param[T]) (Opti
 		if err := strict(&c); err != nil {
 			return nil, fmt.Errorf("sgd config: %w", err)
 		}
+		if err := c.Validate(); err != nil {
+			return nil, err
+		}
 		return NewSGD(params, c), nil
 	case "rmsprop":
 		var c RMSPropConfig
 		if err := strict(&c); err != nil {
 			return nil, fmt.Errorf("rmsprop config: %w", err)
+		}
+		if err := c.Validate(); err != nil {
+			return nil, err
 		}
 		return NewRMSProp(params, c), nil
 	case "adam":
@@ -220,9 +237,21 @@ func NewOptimizer[T Float](name string, config []byte, params []*Param[T]) (Opti
 		if err := strict(&c); err != nil {
 			return nil, fmt.Errorf("adam config: %w", err)
 		}
+		if err := c.Validate(); err != nil {
+			return nil, err
+		}
 		return NewAdam(params, c), nil
+	case "deepmind_rmsprop":
+		var c DeepMindRMSPropConfig
+		if err := strict(&c); err != nil {
+			return nil, fmt.Errorf("deepmind_rmsprop config: %w", err)
+		}
+		if err := c.Validate(); err != nil {
+			return nil, err
+		}
+		return NewDeepMindRMSProp(params, c), nil
 	}
-	return nil, fmt.Errorf("unknown optimizer %q (available: sgd, rmsprop, adam)", name)
+	return nil, fmt.Errorf("unknown optimizer %q (available: sgd, rmsprop, adam, deepmind_rmsprop)", name)
 }
 
 // UnmarshalOptimizer decodes a payload made by MarshalOptimizer into a new
@@ -280,11 +309,32 @@ func SaveFile[T Float](path string, m *Sequential[T], o Optimizer[T]) error {
 // LoadFile reads a model and its optimizer (nil if none was saved) from a file
 // written by SaveFile. Any damage to the file is an error.
 func LoadFile[T Float](path string) (*Sequential[T], Optimizer[T], error) {
-	r, f, err := ckpt.Open(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	m, o, err := Load[T](f, st.Size())
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, o, nil
+}
+
+// Load reads a model and its optimizer (nil if none was saved) from a
+// checkpoint container of size bytes (-1 if unknown) written by SaveFile.
+func Load[T Float](rd io.Reader, size int64) (*Sequential[T], Optimizer[T], error) {
+	r, err := ckpt.NewReader(rd, size)
+	if err != nil {
+		return nil, nil, err
+	}
 	var m *Sequential[T]
 	var optPayload []byte
 	for {
@@ -293,28 +343,28 @@ func LoadFile[T Float](path string) (*Sequential[T], Optimizer[T], error) {
 			break
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", path, err)
+			return nil, nil, err
 		}
 		p, err := r.ReadAll(math.MaxInt32)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", path, err)
+			return nil, nil, err
 		}
 		switch name {
 		case "model":
 			if m, err = UnmarshalModel[T](p); err != nil {
-				return nil, nil, fmt.Errorf("%s: %w", path, err)
+				return nil, nil, err
 			}
 		case "optimizer":
 			optPayload = p
 		}
 	}
 	if m == nil {
-		return nil, nil, fmt.Errorf("%s: no model in the checkpoint", path)
+		return nil, nil, errors.New("no model in the checkpoint")
 	}
 	var o Optimizer[T]
 	if optPayload != nil {
 		if o, err = UnmarshalOptimizer(optPayload, m.Params()); err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", path, err)
+			return nil, nil, err
 		}
 	}
 	return m, o, nil

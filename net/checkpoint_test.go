@@ -140,17 +140,22 @@ func TestUnmarshalModelAbsurd(t *testing.T) {
 	if _, err := UnmarshalModel[float32](p); err == nil {
 		t.Fatal("model without weights accepted")
 	}
-}
-
-func FuzzUnmarshalModel(f *testing.F) {
-	m, _ := trainedModel(f)
-	p, _ := MarshalModel(m)
-	f.Add(p)
-	f.Add(p[:len(p)/2])
-	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := UnmarshalModel[float32](b)
-		if err == nil && m.NumParams()*4 > len(b) {
-			t.Fatalf("decoded %d parameters from %d bytes", m.NumParams(), len(b))
+	for _, layers := range [][]LayerSpec{
+		{Conv2D(1<<20, 3, 1, 1)},
+		{Conv2D(1<<12, 3, 1, 1), Conv2D(1<<12, 3, 1, 1)},
+		{Flatten(), Dueling(1<<24, 1<<24)},
+		{Flatten(), Dense(1 << 24), Dense(1 << 24)},
+		{Conv2D(64, 1, 1, 0), Conv2D(1<<14, 1, 1, 0)}, // 2^14·64·64 activations per sample
+	} {
+		p, _ = payload[float32](modelHeader{DType: "float32", InShape: []int{3, 64, 64}, Layers: layers}, nil)
+		if _, err := UnmarshalModel[float32](p); err == nil {
+			t.Fatalf("absurd model %v accepted", layers)
 		}
-	})
+	}
+	// A BatchNorm model whose data lacks the running statistics.
+	m, _ := Build[float32]([]int{3}, []LayerSpec{BatchNorm()}, nil)
+	p, _ = payload(modelHeader{DType: "float32", InShape: []int{3}, Layers: m.Specs()}, m.stateTensors()[:2])
+	if _, err := UnmarshalModel[float32](p); err == nil {
+		t.Fatal("batch norm without running statistics accepted")
+	}
 }

@@ -2,7 +2,7 @@ package net
 
 import (
 	"fmt"
-	"strconv"
+	"math/rand/v2"
 )
 
 // DenseLayer is a fully connected layer, PyTorch's Linear:
@@ -30,13 +30,24 @@ type DenseLayer[T Float] struct {
 	y, dx *Tensor[T] // reused output buffers
 }
 
-func newDense[T Float](index, in, out int) *DenseLayer[T] {
-	p := strconv.Itoa(index) + "."
+// newDense makes a dense layer whose parameters are named prefix+"weight" and
+// prefix+"bias".
+func newDense[T Float](prefix string, in, out int) *DenseLayer[T] {
 	return &DenseLayer[T]{
 		In: in, Out: out,
-		W: newParam[T](p+"weight", out, in),
-		B: newParam[T](p+"bias", out),
+		W: newParam[T](prefix+"weight", out, in),
+		B: newParam[T](prefix+"bias", out),
 	}
+}
+
+// initWeights draws W and b from the layer's initialiser (fanIn = In,
+// fanOut = Out); a nil rng leaves them at zero.
+func (d *DenseLayer[T]) initWeights(rng *rand.Rand) {
+	if rng == nil {
+		return
+	}
+	init, _ := initializer(d.init)
+	init.initDense(d.W.Value.Data, d.B.Value.Data, d.In, d.Out, rng)
 }
 
 // Forward computes y = x·Wᵀ + b.
@@ -57,6 +68,18 @@ func (d *DenseLayer[T]) Forward(x *Tensor[T]) *Tensor[T] {
 
 // Backward accumulates ∂L/∂W and ∂L/∂b and returns ∂L/∂x in the input's shape.
 func (d *DenseLayer[T]) Backward(dy *Tensor[T]) *Tensor[T] {
+	d.backwardParams(dy)
+	bs := d.x.Shape[0]
+	d.dx = reuse(d.dx, d.x.Shape...)
+	gemm(false, false, bs, d.In, d.Out, 1, dy.Data, d.Out, d.W.Value.Data, d.In, 0, d.dx.Data, d.In)
+	return d.dx
+}
+
+// backwardParams accumulates ∂L/∂W and ∂L/∂b only.
+func (d *DenseLayer[T]) backwardParams(dy *Tensor[T]) {
+	if d.x == nil {
+		panic("net: dense layer " + d.W.Name + ": Backward before Forward")
+	}
 	bs := d.x.Shape[0]
 	if len(dy.Data) != bs*d.Out {
 		panic(fmt.Sprintf("net: dense layer %s: gradient %v does not match output (%d,%d)", d.W.Name, dy.Shape, bs, d.Out))
@@ -68,9 +91,6 @@ func (d *DenseLayer[T]) Backward(dy *Tensor[T]) *Tensor[T] {
 			gb[o] += g
 		}
 	}
-	d.dx = reuse(d.dx, d.x.Shape...)
-	gemm(false, false, bs, d.In, d.Out, 1, dy.Data, d.Out, d.W.Value.Data, d.In, 0, d.dx.Data, d.In)
-	return d.dx
 }
 
 // Params returns W and b.

@@ -1,31 +1,78 @@
 // Package net is deepq's neural-network core: tensors, layers, losses,
-// initialisers, optimizers and checkpoints, on gonum's BLAS.
+// initialisers, optimizers, learning-rate schedules and checkpoints, on
+// gonum's BLAS. It computes what PyTorch computes, with PyTorch's layouts,
+// parameter names and defaults, so that numbers, hyperparameters and weights
+// carry over.
 //
 // Everything is generic over the element type (Float): networks train in
 // float32, and the same code in float64 serves as the reference that tests
-// compare with PyTorch and with finite differences.
+// compare with PyTorch (to about 1e-15) and with finite differences.
 //
-// Shapes. A Tensor is row-major with the batch first: a dense layer maps
-// x (B, In) to y (B, Out) with weights W (Out, In) as PyTorch's Linear, so
-// y = x·Wᵀ + b. Parameters are named as in a PyTorch state dict ("0.weight").
+// # Shapes
 //
-// Training step. Forward keeps what Backward needs; Backward takes
-// δ = ∂L/∂y, adds the parameter gradients into Param.Grad (accumulating until
-// ZeroGrad) and returns ∂L/∂x; an Optimizer's Step then reads the gradients:
+// A Tensor is row-major with the batch first. A dense layer maps x (B, In) to
+// y (B, Out) with weights W (Out, In), y = x·Wᵀ + b, as PyTorch's Linear.
+// Images are NCHW and volumes NCDHW; convolution kernels are (Out, In, kH, kW)
+// or (Out, In, kD, kH, kW), and each output size is ⌊(n + 2p − k)/s⌋ + 1.
+// Parameters and buffers are named as in a PyTorch state dict ("0.weight",
+// "1.running_mean", "6.advantage.2.bias").
 //
-//	m, _ := net.Build[float32]([]int{4}, net.MLP([]int{64, 64}, 2), rng)
-//	opt := net.NewAdam(m.Params(), net.DefaultAdam())
-//	y := m.Forward(x)                     // x (B,4) -> y (B,2)
-//	loss := net.EvalLoss(net.Huber{Delta: 1}, net.ReduceMean, y.Data, target, nil, dy.Data, nil)
+// # Layers
+//
+// A model is a Sequential built from LayerSpecs, flat comparable values that
+// are also the architecture a checkpoint stores:
+//
+//	dense, conv2d, conv3d, flatten          Dense, Conv2D, Conv3D, Flatten
+//	relu, leaky_relu, sigmoid, tanh         ReLU, LeakyReLU, Sigmoid, Tanh
+//	softmax, log_softmax (along a dim)      Softmax, LogSoftmax
+//	dropout, layer_norm, batch_norm         Dropout, LayerNorm, BatchNorm
+//	dueling (Q = V + A − mean A)            Dueling
+//
+// MLPTrunk, MinAtarTrunk and NatureTrunk give the bodies of the usual DQN
+// networks; put Dense(actions) or Dueling(actions, hidden) on top. WithInit
+// chooses the initialiser (PyTorch's default, Xavier/Glorot or He/Kaiming,
+// uniform or normal).
+//
+// A model starts in training mode; SetTraining(false) switches dropout off and
+// makes batch normalisation use its running statistics, as PyTorch's eval().
+//
+// # Training step
+//
+// Forward keeps what Backward needs; Backward takes δ = ∂L/∂y, adds the
+// parameter gradients into Param.Grad (accumulating until ZeroGrad) and
+// returns ∂L/∂x; BackwardParams does the same without the input gradient. An
+// Optimizer's Step then reads the gradients:
+//
+//	m, _ := net.Build[float32]([]int{4, 10, 10}, append(net.MinAtarTrunk(), net.Dueling(6, 128)), rng)
+//	opt := net.NewDeepMindRMSProp(m.Params(), net.DefaultDeepMindRMSProp())
+//	y := m.Forward(x)                     // x (B,4,10,10) -> y (B,6)
+//	loss := net.EvalLoss(net.Huber{Delta: 1}, net.ReduceMean, pred, target, nil, dpred, nil)
 //	opt.ZeroGrad()
-//	m.Backward(dy)
+//	m.BackwardParams(dy)                  // dy (B,6) from dpred
+//	net.ClipGradNorm(m.Params(), 10)
 //	opt.Step()
+//
+// Optimizers: SGD (momentum, Nesterov, weight decay), RMSProp as
+// torch.optim.RMSprop (centered, momentum), DeepMindRMSProp of the Nature DQN
+// (ε inside the square root), Adam. Schedules (ConstantLR, LinearLR, StepLR,
+// InverseTimeLR) set the learning rate from the step count.
 //
 // Outputs live in buffers owned by each layer and are reused, so a step at a
 // steady batch size allocates nothing; copy an output to keep it past the next
-// Forward.
+// Forward. Every matrix product goes through one function, gemm.
 //
-// Checkpoints (SaveFile, LoadFile, MarshalModel, MarshalOptimizer) store the
-// architecture, weights and optimizer state in a versioned binary container
-// with a CRC-32C, written atomically; damaged files are errors.
+// # Models
+//
+// Sequential has NumParams, Summary (a table of output shapes and parameter
+// counts), Clone (deep copy), CopyFrom (hard target update), SoftUpdate
+// (Polyak averaging with τ) and DeadReLUFraction (units that were zero for a
+// whole batch).
+//
+// # Checkpoints
+//
+// SaveFile, LoadFile, Load, MarshalModel and MarshalOptimizer store the
+// architecture, weights, buffers and optimizer state in a versioned binary
+// container with a CRC-32C, written atomically. Loading is bit-exact; a
+// truncated, corrupted, foreign or absurdly sized file is an error, found
+// before anything large is allocated.
 package net

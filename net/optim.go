@@ -90,6 +90,25 @@ type SGDConfig struct {
 	WeightDecay float64 `json:"weight_decay,omitempty"`
 }
 
+// Validate checks the configuration as torch.optim.SGD does.
+func (c SGDConfig) Validate() error {
+	switch {
+	case !finiteNonNeg(c.LR):
+		return fmt.Errorf("net: sgd: lr must be a finite number ≥ 0, got %v", c.LR)
+	case !finiteNonNeg(c.Momentum):
+		return fmt.Errorf("net: sgd: momentum must be ≥ 0, got %v", c.Momentum)
+	case !finiteNonNeg(c.Dampening):
+		return fmt.Errorf("net: sgd: dampening must be ≥ 0, got %v", c.Dampening)
+	case !finiteNonNeg(c.WeightDecay):
+		return fmt.Errorf("net: sgd: weight_decay must be ≥ 0, got %v", c.WeightDecay)
+	case c.Nesterov && (c.Momentum <= 0 || c.Dampening != 0):
+		return fmt.Errorf("net: sgd: nesterov needs momentum > 0 and dampening 0")
+	}
+	return nil
+}
+
+func finiteNonNeg(x float64) bool { return x >= 0 && !math.IsInf(x, 0) }
+
 // SGD is torch.optim.SGD: θ ← θ − lr·d with d = g (+ momentum).
 type SGD[T Float] struct {
 	optBase[T]
@@ -156,6 +175,23 @@ type RMSPropConfig struct {
 	Momentum float64 `json:"momentum,omitempty"`
 	// WeightDecay λ adds λ·θ to the gradient.
 	WeightDecay float64 `json:"weight_decay,omitempty"`
+}
+
+// Validate checks the configuration as torch.optim.RMSprop does.
+func (c RMSPropConfig) Validate() error {
+	switch {
+	case !finiteNonNeg(c.LR):
+		return fmt.Errorf("net: rmsprop: lr must be a finite number ≥ 0, got %v", c.LR)
+	case !(c.Alpha >= 0 && c.Alpha < 1):
+		return fmt.Errorf("net: rmsprop: alpha must be in [0, 1), got %v", c.Alpha)
+	case !finiteNonNeg(c.Eps):
+		return fmt.Errorf("net: rmsprop: eps must be ≥ 0, got %v", c.Eps)
+	case !finiteNonNeg(c.Momentum):
+		return fmt.Errorf("net: rmsprop: momentum must be ≥ 0, got %v", c.Momentum)
+	case !finiteNonNeg(c.WeightDecay):
+		return fmt.Errorf("net: rmsprop: weight_decay must be ≥ 0, got %v", c.WeightDecay)
+	}
+	return nil
 }
 
 // DefaultRMSProp returns PyTorch's defaults: lr 0.01, α 0.99, ε 1e-8.
@@ -236,6 +272,21 @@ type AdamConfig struct {
 	WeightDecay float64 `json:"weight_decay,omitempty"`
 }
 
+// Validate checks the configuration as torch.optim.Adam does.
+func (c AdamConfig) Validate() error {
+	switch {
+	case !finiteNonNeg(c.LR):
+		return fmt.Errorf("net: adam: lr must be a finite number ≥ 0, got %v", c.LR)
+	case !(c.Beta1 >= 0 && c.Beta1 < 1) || !(c.Beta2 >= 0 && c.Beta2 < 1):
+		return fmt.Errorf("net: adam: betas must be in [0, 1), got %v, %v", c.Beta1, c.Beta2)
+	case !finiteNonNeg(c.Eps):
+		return fmt.Errorf("net: adam: eps must be ≥ 0, got %v", c.Eps)
+	case !finiteNonNeg(c.WeightDecay):
+		return fmt.Errorf("net: adam: weight_decay must be ≥ 0, got %v", c.WeightDecay)
+	}
+	return nil
+}
+
 // DefaultAdam returns PyTorch's defaults: lr 1e-3, β (0.9, 0.999), ε 1e-8.
 func DefaultAdam() AdamConfig { return AdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8} }
 
@@ -277,4 +328,82 @@ func (o *Adam[T]) Step() {
 			w[j] -= stepSize * (m[j] / denom)
 		}
 	}
+}
+
+// DeepMindRMSPropConfig configures the RMSProp variant of the Nature DQN
+// (Mnih et al. 2015; Graves 2013), with ε inside the square root.
+type DeepMindRMSPropConfig struct {
+	// LR is the learning rate (0.00025 in the Nature DQN).
+	LR float64 `json:"lr"`
+	// Alpha is the decay of both running averages (the paper's gradient
+	// momentum and squared gradient momentum, 0.95).
+	Alpha float64 `json:"alpha"`
+	// Eps is added to the centered second moment inside the square root (the
+	// paper's min squared gradient, 0.01).
+	Eps float64 `json:"eps"`
+	// WeightDecay λ adds λ·θ to the gradient (DeepMind's weight cost; 0 in
+	// the paper).
+	WeightDecay float64 `json:"weight_decay,omitempty"`
+}
+
+// DefaultDeepMindRMSProp returns the Nature DQN's settings: lr 0.00025,
+// α 0.95, ε 0.01.
+func DefaultDeepMindRMSProp() DeepMindRMSPropConfig {
+	return DeepMindRMSPropConfig{LR: 0.00025, Alpha: 0.95, Eps: 0.01}
+}
+
+// Validate checks the configuration.
+func (c DeepMindRMSPropConfig) Validate() error {
+	switch {
+	case !finiteNonNeg(c.LR):
+		return fmt.Errorf("net: deepmind_rmsprop: lr must be a finite number ≥ 0, got %v", c.LR)
+	case !(c.Alpha >= 0 && c.Alpha < 1):
+		return fmt.Errorf("net: deepmind_rmsprop: alpha must be in [0, 1), got %v", c.Alpha)
+	case !(c.Eps > 0) || math.IsInf(c.Eps, 0):
+		return fmt.Errorf("net: deepmind_rmsprop: eps must be > 0 (the Nature DQN uses 0.01), got %v", c.Eps)
+	case !finiteNonNeg(c.WeightDecay):
+		return fmt.Errorf("net: deepmind_rmsprop: weight_decay must be ≥ 0, got %v", c.WeightDecay)
+	}
+	return nil
+}
+
+// DeepMindRMSProp is the centered RMSProp of the Nature DQN's Lua code
+// (dqn/NeuralQLearner.lua), without a momentum buffer and with ε inside the
+// square root:
+//
+//	ḡ ← α·ḡ + (1−α)·g
+//	s ← α·s + (1−α)·g²
+//	θ ← θ − lr·g/√(s − ḡ² + ε)
+//
+// Both averages start at zero. State() is [ḡ…, s…].
+type DeepMindRMSProp[T Float] struct {
+	optBase[T]
+	cfg DeepMindRMSPropConfig
+}
+
+// NewDeepMindRMSProp returns DeepMind's RMSProp over params, its state at zero.
+func NewDeepMindRMSProp[T Float](params []*Param[T], cfg DeepMindRMSPropConfig) *DeepMindRMSProp[T] {
+	return &DeepMindRMSProp[T]{optBase: newOptBase(params, cfg.LR, 2), cfg: cfg}
+}
+
+// Name returns "deepmind_rmsprop".
+func (o *DeepMindRMSProp[T]) Name() string { return "deepmind_rmsprop" }
+
+// Step applies one update.
+func (o *DeepMindRMSProp[T]) Step() {
+	lr, alpha, eps, wd := T(o.lr), T(o.cfg.Alpha), T(o.cfg.Eps), T(o.cfg.WeightDecay)
+	for i, p := range o.params {
+		w, g := p.Value.Data, p.Grad.Data
+		gavg, sq := o.slot(0, i), o.slot(1, i)
+		for j := range w {
+			gj := g[j]
+			if wd != 0 {
+				gj += wd * w[j]
+			}
+			gavg[j] = alpha*gavg[j] + (1-alpha)*gj
+			sq[j] = alpha*sq[j] + (1-alpha)*(gj*gj)
+			w[j] -= lr * gj / T(math.Sqrt(float64(sq[j]-gavg[j]*gavg[j]+eps)))
+		}
+	}
+	o.steps++
 }

@@ -101,3 +101,134 @@ func TestClipGradNorm(t *testing.T) {
 	ClipGradNorm([]*Param[float64]{p}, 10)
 	closeTo(t, "unclipped", p.Grad.Data, []float64{0.3, 0.4}, 0)
 }
+
+// TestDeepMindRMSProp checks the Nature DQN's RMSProp against its update
+// written out: centered, ε inside the square root, no momentum buffer.
+func TestDeepMindRMSProp(t *testing.T) {
+	p := quadParam(1.5, -0.5, 0.1)
+	o := NewDeepMindRMSProp([]*Param[float64]{p}, DefaultDeepMindRMSProp())
+	x := []float64{1.5, -0.5, 0.1}
+	ga, sq := make([]float64, 3), make([]float64, 3)
+	for step := 0; step < 6; step++ {
+		o.ZeroGrad()
+		for i, v := range p.Value.Data {
+			p.Grad.Data[i] = 3*v*v - 1
+		}
+		o.Step()
+		for i := range x {
+			g := 3*x[i]*x[i] - 1
+			ga[i] = 0.95*ga[i] + 0.05*g
+			sq[i] = 0.95*sq[i] + 0.05*g*g
+			x[i] -= 0.00025 * g / math.Sqrt(sq[i]-ga[i]*ga[i]+0.01)
+		}
+		closeTo(t, "deepmind rmsprop param", p.Value.Data, x, 1e-15)
+		closeTo(t, "g_avg", o.State()[0].Data, ga, 1e-15)
+		closeTo(t, "s", o.State()[1].Data, sq, 1e-15)
+	}
+	// The first step: s − ḡ² = 0.05g² − 0.0025g² = 0.0475g², so the step is
+	// lr·g/√(0.0475g² + 0.01), below lr/√0.0475 ≈ 4.6·lr however large g is.
+	q := quadParam(0)
+	o = NewDeepMindRMSProp([]*Param[float64]{q}, DefaultDeepMindRMSProp())
+	q.Grad.Data[0] = 1e6
+	o.Step()
+	if d := -q.Value.Data[0]; !(d > 4.5*0.00025 && d < 4.6*0.00025) {
+		t.Fatalf("first step %v", d)
+	}
+}
+
+func TestOptimizerConfigValidate(t *testing.T) {
+	for _, c := range []struct {
+		name, cfg string
+	}{
+		{"sgd", `{"lr":-1}`},
+		{"sgd", `{"lr":0.1,"nesterov":true}`},
+		{"rmsprop", `{"lr":0.1,"alpha":1,"eps":1e-8}`},
+		{"rmsprop", `{"lr":0.1,"alpha":0.9,"eps":-1}`},
+		{"adam", `{"lr":0.1,"beta1":0.9,"beta2":1.5,"eps":1e-8}`},
+		{"deepmind_rmsprop", `{"lr":0.1,"alpha":0.95,"eps":0}`},
+		{"deepmind_rmsprop", `{"lr":0.1,"alpha":0.95,"eps":0.01,"momentum":0.9}`},
+		{"lamb", `{}`},
+	} {
+		if _, err := NewOptimizer[float32](c.name, []byte(c.cfg), nil); err == nil {
+			t.Errorf("%s %s accepted", c.name, c.cfg)
+		}
+	}
+	for _, v := range []interface{ Validate() error }{DefaultAdam(), DefaultRMSProp(), DefaultDeepMindRMSProp(), SGDConfig{LR: 0.1, Momentum: 0.9, Nesterov: true}} {
+		if err := v.Validate(); err != nil {
+			t.Errorf("%+v: %v", v, err)
+		}
+	}
+}
+
+func TestSchedules(t *testing.T) {
+	for _, c := range []struct {
+		s    Schedule
+		t    int64
+		want float64
+	}{
+		{ConstantLR(0.1), 1000, 0.1},
+		{LinearLR{Start: 1, End: 0.1, Steps: 100}, 0, 1},
+		{LinearLR{Start: 1, End: 0.1, Steps: 100}, 50, 0.55},
+		{LinearLR{Start: 1, End: 0.1, Steps: 100}, 500, 0.1},
+		{StepLR{Initial: 1, Gamma: 0.5, Every: 10}, 9, 1},
+		{StepLR{Initial: 1, Gamma: 0.5, Every: 10}, 10, 0.5},
+		{StepLR{Initial: 1, Gamma: 0.5, Every: 10}, 35, 0.125},
+		{InverseTimeLR{Initial: 0.2, Tau: 100}, 0, 0.2},
+		{InverseTimeLR{Initial: 0.2, Tau: 100}, 100, 0.1},
+		{InverseTimeLR{Initial: 0.2, Tau: 100}, 300, 0.05},
+	} {
+		if got := c.s.Value(c.t); math.Abs(got-c.want) > 1e-15 {
+			t.Errorf("%#v at %d = %v, want %v", c.s, c.t, got, c.want)
+		}
+	}
+	// Robbins–Monro: partial sums of α grow like τ·log t, of α² stay below
+	// α₀²·(τ+1).
+	s := InverseTimeLR{Initial: 1, Tau: 10}
+	sum, sum2 := 0.0, 0.0
+	for k := range int64(1_000_000) {
+		a := s.Value(k)
+		sum += a
+		sum2 += a * a
+	}
+	if sum < 100 || sum2 > 11 {
+		t.Errorf("Σα = %v, Σα² = %v", sum, sum2)
+	}
+	// A schedule drives an optimizer's rate by its step count.
+	p := quadParam(1)
+	o := NewSGD([]*Param[float64]{p}, SGDConfig{LR: 1})
+	sched := StepLR{Initial: 0.1, Gamma: 0.1, Every: 2}
+	var lrs []float64
+	for range 5 {
+		SetScheduledLR(o, sched)
+		lrs = append(lrs, o.LR())
+		o.Step()
+	}
+	closeTo(t, "scheduled lr", lrs, []float64{0.1, 0.1, 0.01, 0.01, 0.001}, 1e-15)
+}
+
+func TestScheduleConfig(t *testing.T) {
+	good := []ScheduleConfig{
+		DefaultSchedule(1e-3),
+		{Kind: "linear", LR: 1e-3, End: 1e-5, Steps: 1000},
+		{Kind: "step", LR: 1e-3, Gamma: 0.5, Steps: 100},
+		{Kind: "inverse_time", LR: 1e-3, Tau: 1e4},
+	}
+	for _, c := range good {
+		s, err := c.Schedule()
+		if err != nil || s.Value(0) != 1e-3 {
+			t.Errorf("%+v: %v", c, err)
+		}
+	}
+	for _, c := range []ScheduleConfig{
+		{Kind: "cosine", LR: 1},
+		{Kind: "constant", LR: -1},
+		{Kind: "constant", LR: 1, Tau: 3},
+		{Kind: "linear", LR: 1, End: 0.1},
+		{Kind: "step", LR: 1, Gamma: 2, Steps: 10},
+		{Kind: "inverse_time", LR: 1},
+	} {
+		if err := c.Validate(); err == nil {
+			t.Errorf("%+v accepted", c)
+		}
+	}
+}

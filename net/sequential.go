@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 )
 
 // Sequential is a model that applies its layers in order.
@@ -12,20 +13,26 @@ type Sequential[T Float] struct {
 	// InShape is the shape of one input sample, e.g. [4] or [4 10 10].
 	InShape []int
 	Layers  []Layer[T]
-	params  []*Param[T]
-	out     []int // per-sample output shape
+
+	params   []*Param[T]
+	buffers  []*Buffer[T]
+	shapes   [][]int // per-sample output shape of each layer
+	training bool
+	first    int // index of the first layer with parameters (len(Layers) if none)
 }
 
 // Build makes a model for inputs of per-sample shape in from layer specs,
-// initialising weights from rng. Errors name the layer that is wrong.
+// initialising weights from rng (nil leaves them at zero, for a model whose
+// weights will be loaded). Errors name the layer that is wrong. The model
+// starts in training mode, as a PyTorch module.
 func Build[T Float](in []int, specs []LayerSpec, rng *rand.Rand) (*Sequential[T], error) {
-	if _, err := CountParams(in, specs); err != nil {
+	if _, _, err := sizeOf(in, specs); err != nil {
 		return nil, err
 	}
 	if len(specs) == 0 {
 		return nil, fmt.Errorf("net: a model needs at least one layer")
 	}
-	m := &Sequential[T]{InShape: slices.Clone(in)}
+	m := &Sequential[T]{InShape: slices.Clone(in), training: true, first: len(specs)}
 	shape := m.InShape
 	for i, s := range specs {
 		l, out, err := buildLayer[T](s, i, shape, rng)
@@ -33,10 +40,16 @@ func Build[T Float](in []int, specs []LayerSpec, rng *rand.Rand) (*Sequential[T]
 			return nil, err
 		}
 		m.Layers = append(m.Layers, l)
+		if ps := l.Params(); len(ps) > 0 && m.first == len(specs) {
+			m.first = i
+		}
 		m.params = append(m.params, l.Params()...)
+		if b, ok := l.(buffered[T]); ok {
+			m.buffers = append(m.buffers, b.Buffers()...)
+		}
+		m.shapes = append(m.shapes, slices.Clone(out))
 		shape = out
 	}
-	m.out = shape
 	return m, nil
 }
 
@@ -58,8 +71,55 @@ func (m *Sequential[T]) Backward(dy *Tensor[T]) *Tensor[T] {
 	return dy
 }
 
+// BackwardParams accumulates the same parameter gradients as Backward but does
+// not compute ∂L/∂x: it stops at the first layer with parameters and skips
+// that layer's input gradient, as PyTorch does for an input that does not
+// require grad. This is the call for a training step.
+func (m *Sequential[T]) BackwardParams(dy *Tensor[T]) {
+	for i := len(m.Layers) - 1; i > m.first; i-- {
+		dy = m.Layers[i].Backward(dy)
+	}
+	if m.first == len(m.Layers) {
+		return
+	}
+	if pb, ok := m.Layers[m.first].(paramBackwarder[T]); ok {
+		pb.backwardParams(dy)
+	} else {
+		m.Layers[m.first].Backward(dy)
+	}
+}
+
+// SetTraining puts the model in training mode (on) or evaluation mode, as
+// PyTorch's train() and eval(): dropout is active and batch normalisation uses
+// and updates batch statistics only in training mode.
+func (m *Sequential[T]) SetTraining(on bool) {
+	m.training = on
+	for _, l := range m.Layers {
+		if md, ok := l.(modal); ok {
+			md.setTraining(on)
+		}
+	}
+}
+
+// Training reports whether the model is in training mode.
+func (m *Sequential[T]) Training() bool { return m.training }
+
+// Reseed restarts the generators of the model's stochastic layers (dropout)
+// from seeds drawn from rng.
+func (m *Sequential[T]) Reseed(rng *rand.Rand) {
+	for _, l := range m.Layers {
+		if d, ok := l.(*DropoutLayer[T]); ok {
+			d.Reseed(rng.Uint64())
+		}
+	}
+}
+
 // Params returns every parameter, layer by layer.
 func (m *Sequential[T]) Params() []*Param[T] { return m.params }
+
+// Buffers returns every buffer (e.g. BatchNorm running statistics), layer by
+// layer.
+func (m *Sequential[T]) Buffers() []*Buffer[T] { return m.buffers }
 
 // ZeroGrad sets every parameter's gradient to 0.
 func (m *Sequential[T]) ZeroGrad() {
@@ -87,30 +147,71 @@ func (m *Sequential[T]) Specs() []LayerSpec {
 }
 
 // OutShape returns the per-sample output shape.
-func (m *Sequential[T]) OutShape() []int { return slices.Clone(m.out) }
+func (m *Sequential[T]) OutShape() []int { return slices.Clone(m.shapes[len(m.shapes)-1]) }
 
-// Clone returns a deep copy with the same weights and zero gradients, e.g.
-// a target network.
+// Summary returns a table of the layers with their per-sample output shapes
+// and parameter counts, and the totals, as Keras's summary or torchinfo:
+//
+//	#  layer       output       params
+//	0  conv2d      (16,8,8)        448
+//	…
+func (m *Sequential[T]) Summary() string {
+	var b strings.Builder
+	shape := func(s []int) string {
+		parts := make([]string, len(s))
+		for i, d := range s {
+			parts[i] = fmt.Sprint(d)
+		}
+		return "(" + strings.Join(parts, ",") + ")"
+	}
+	fmt.Fprintf(&b, "%-3s %-12s %-16s %10s\n", "#", "layer", "output", "params")
+	fmt.Fprintf(&b, "%-3s %-12s %s\n", "", "input", shape(m.InShape))
+	for i, l := range m.Layers {
+		n := 0
+		for _, p := range l.Params() {
+			n += p.Value.Len()
+		}
+		fmt.Fprintf(&b, "%-3d %-12s %-16s %10d\n", i, l.Spec().Kind, shape(m.shapes[i]), n)
+	}
+	nb := 0
+	for _, bf := range m.buffers {
+		nb += bf.Value.Len()
+	}
+	fmt.Fprintf(&b, "total: %d parameters", m.NumParams())
+	if nb > 0 {
+		fmt.Fprintf(&b, ", %d buffer elements", nb)
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// Clone returns a deep copy with the same weights, buffers and mode and zero
+// gradients, e.g. a target network.
 func (m *Sequential[T]) Clone() *Sequential[T] {
 	c, err := Build[T](m.InShape, m.Specs(), nil)
 	if err != nil {
 		panic("net: Clone: " + err.Error())
 	}
 	c.CopyFrom(m)
+	c.SetTraining(m.training)
 	return c
 }
 
-// CopyFrom copies src's weights into m (a hard target update). The models
-// must have the same architecture.
+// CopyFrom copies src's weights and buffers into m (a hard target update,
+// PyTorch's load_state_dict). The models must have the same architecture.
 func (m *Sequential[T]) CopyFrom(src *Sequential[T]) {
 	m.mustMatch(src)
 	for i, p := range m.params {
 		copy(p.Value.Data, src.params[i].Value.Data)
 	}
+	for i, b := range m.buffers {
+		copy(b.Value.Data, src.buffers[i].Value.Data)
+	}
 }
 
 // SoftUpdate moves m's weights towards src's by τ (Polyak averaging):
-// θ ← τ·θ_src + (1−τ)·θ.
+// θ ← τ·θ_src + (1−τ)·θ. Buffers (running statistics) are copied, as
+// Stable-Baselines3 does for a target network.
 func (m *Sequential[T]) SoftUpdate(src *Sequential[T], tau float64) {
 	m.mustMatch(src)
 	t := T(tau)
@@ -120,10 +221,13 @@ func (m *Sequential[T]) SoftUpdate(src *Sequential[T], tau float64) {
 			p.Value.Data[j] = t*s[j] + (1-t)*v
 		}
 	}
+	for i, b := range m.buffers {
+		copy(b.Value.Data, src.buffers[i].Value.Data)
+	}
 }
 
 func (m *Sequential[T]) mustMatch(src *Sequential[T]) {
-	if len(m.params) != len(src.params) {
+	if len(m.params) != len(src.params) || len(m.buffers) != len(src.buffers) {
 		panic("net: models have different architectures")
 	}
 	for i, p := range m.params {
@@ -131,23 +235,38 @@ func (m *Sequential[T]) mustMatch(src *Sequential[T]) {
 			panic(fmt.Sprintf("net: parameter %s has shape %v, source has %v", p.Name, p.Value.Shape, src.params[i].Value.Shape))
 		}
 	}
+	for i, b := range m.buffers {
+		if !slices.Equal(b.Value.Shape, src.buffers[i].Value.Shape) {
+			panic(fmt.Sprintf("net: buffer %s has shape %v, source has %v", b.Name, b.Value.Shape, src.buffers[i].Value.Shape))
+		}
+	}
 }
 
-// DeadReLUFraction returns, over every ReLU of the model, the fraction of units
-// that were zero for every sample of the last Forward batch.
+// DeadReLUFraction returns, over every ReLU unit of the model (including
+// those inside dueling heads), the fraction that were zero for every sample of
+// the last Forward batch: units that passed no gradient on that batch. A
+// fraction that grows during training signals dying ReLUs.
 func (m *Sequential[T]) DeadReLUFraction() float64 {
-	dead, units := 0.0, 0
+	dead, units := 0, 0
+	add := func(r *ReLULayer[T]) {
+		d, u := r.deadUnits()
+		dead += d
+		units += u
+	}
 	for _, l := range m.Layers {
-		if r, ok := l.(*ReLULayer[T]); ok && r.y != nil {
-			_, per := batchOf(r.y)
-			dead += r.DeadFraction() * float64(per)
-			units += per
+		switch l := l.(type) {
+		case *ReLULayer[T]:
+			add(l)
+		case reluHolder[T]:
+			for _, r := range l.relus() {
+				add(r)
+			}
 		}
 	}
 	if units == 0 {
 		return 0
 	}
-	return dead / float64(units)
+	return float64(dead) / float64(units)
 }
 
 // GradNorm returns the global L2 norm of all gradients, √Σ g².

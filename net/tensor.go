@@ -51,12 +51,14 @@ func numel(shape []int) int {
 	n := 1
 	for _, d := range shape {
 		if d < 0 {
-			panic(fmt.Sprintf("net: negative dimension in shape %v", shape))
+			negativeDim(d) // not formatting shape keeps it from escaping
 		}
 		n *= d
 	}
 	return n
 }
+
+func negativeDim(d int) { panic(fmt.Sprintf("net: negative dimension %d in a shape", d)) }
 
 // reuse returns t reshaped to shape, reusing its storage when it is large
 // enough, or a new tensor. Layers keep their outputs in such buffers so that a

@@ -2,6 +2,7 @@ package net
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"slices"
@@ -24,6 +25,21 @@ func (tt torchTensor) t32() *Tensor[float32] {
 }
 
 type torchRef struct {
+	ConvA struct {
+		InChannels, OutChannels                                int
+		Kernel, Stride, Padding                                []int
+		X, Weight, Bias, Y, GradY, GradX, GradWeight, GradBias torchTensor
+	} `json:"conva"`
+	Softmax struct {
+		Vectors []struct {
+			X                             []float64
+			Softmax, LogSoftmax, GradY    torchTensor
+			GradXSoftmax, GradXLogSoftmax torchTensor
+		}
+		BatchedDim1 struct {
+			X, Softmax, LogSoftmax torchTensor
+		}
+	} `json:"softmax"`
 	Linear struct {
 		X, Weight, Bias, Y, GradY, GradX, GradWeight, GradBias torchTensor
 	} `json:"linear"`
@@ -129,16 +145,36 @@ func closeTo[T Float](t *testing.T, what string, got []T, want []float64, tol fl
 	}
 	worst := 0.0
 	for i := range got {
+		if float64(got[i]) == want[i] {
+			continue
+		}
 		e := math.Abs(float64(got[i])-want[i]) / math.Max(math.Abs(want[i]), 1)
 		if !(e <= tol) {
 			t.Fatalf("%s[%d] = %v, want %v (rel err %.3g > %.1g)", what, i, got[i], want[i], e, tol)
 		}
 		worst = max(worst, e)
 	}
+	t.Logf("%-40s worst rel err %.2g (tolerance %.0g)", what, worst, tol)
+}
+
+// closeTo32 is closeTo for float32 results of float64 references: a
+// reference beyond float32's range must come out as the same infinity.
+func closeTo32(t *testing.T, what string, got []float32, want []float64, tol float64) {
+	t.Helper()
+	w := slices.Clone(want)
+	for i, v := range want {
+		if math.Abs(v) > math.MaxFloat32 {
+			if float64(got[i]) != math.Inf(int(math.Copysign(1, v))) {
+				t.Fatalf("%s[%d] = %v, want %v (beyond float32: ±Inf)", what, i, got[i], v)
+			}
+			w[i] = float64(got[i])
+		}
+	}
+	closeTo(t, what, got, w, tol)
 }
 
 func denseFrom[T Float](w, b *Tensor[T]) *DenseLayer[T] {
-	d := newDense[T](0, w.Shape[1], w.Shape[0])
+	d := newDense[T]("0.", w.Shape[1], w.Shape[0])
 	copy(d.W.Value.Data, w.Data)
 	copy(d.B.Value.Data, b.Data)
 	return d
@@ -247,5 +283,83 @@ func TestMLPMatchesTorch(t *testing.T) {
 	closeTo(t, "grad_x", gx.Data, ref.GradX.Data, 1e-12)
 	for i, w := range []torchTensor{ref.GradW1, ref.GradB1, ref.GradW2, ref.GradB2, ref.GradW3, ref.GradB3} {
 		closeTo(t, m.Params()[i].Name+".grad", m.Params()[i].Grad.Data, w.Data, 1e-12)
+	}
+}
+
+func convFrom[T Float](t *testing.T, w, b *Tensor[T], in []int, spec LayerSpec) *ConvLayer[T] {
+	t.Helper()
+	m, err := Build[T](in, []LayerSpec{spec}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := m.Layers[0].(*ConvLayer[T])
+	if !slices.Equal(c.W.Value.Shape, w.Shape) {
+		t.Fatalf("weight shape %v, PyTorch's is %v", c.W.Value.Shape, w.Shape)
+	}
+	copy(c.W.Value.Data, w.Data)
+	copy(c.B.Value.Data, b.Data)
+	return c
+}
+
+func TestConvMatchesTorch(t *testing.T) {
+	ref := loadTorch(t).ConvA
+	spec := Conv2D(ref.OutChannels, 0, 0, 0)
+	spec.KernelH, spec.KernelW = ref.Kernel[0], ref.Kernel[1]
+	spec.StrideH, spec.StrideW = ref.Stride[0], ref.Stride[1]
+	spec.PadH, spec.PadW = ref.Padding[0], ref.Padding[1]
+	in := ref.X.Shape[1:]
+	t.Run("float64", func(t *testing.T) {
+		c := convFrom(t, ref.Weight.t64(), ref.Bias.t64(), in, spec)
+		y := c.Forward(ref.X.t64())
+		if !slices.Equal(y.Shape, ref.Y.Shape) {
+			t.Fatalf("output shape %v, want %v", y.Shape, ref.Y.Shape)
+		}
+		closeTo(t, "y", y.Data, ref.Y.Data, 1e-12)
+		closeTo(t, "grad_x", c.Backward(ref.GradY.t64()).Data, ref.GradX.Data, 1e-12)
+		closeTo(t, "grad_weight", c.W.Grad.Data, ref.GradWeight.Data, 1e-12)
+		closeTo(t, "grad_bias", c.B.Grad.Data, ref.GradBias.Data, 1e-12)
+	})
+	t.Run("float32", func(t *testing.T) {
+		c := convFrom(t, ref.Weight.t32(), ref.Bias.t32(), in, spec)
+		closeTo(t, "y", c.Forward(ref.X.t32()).Data, ref.Y.Data, 1e-5)
+		closeTo(t, "grad_x", c.Backward(ref.GradY.t32()).Data, ref.GradX.Data, 1e-5)
+		closeTo(t, "grad_weight", c.W.Grad.Data, ref.GradWeight.Data, 1e-5)
+		closeTo(t, "grad_bias", c.B.Grad.Data, ref.GradBias.Data, 1e-5)
+	})
+}
+
+func TestSoftmaxMatchesTorch(t *testing.T) {
+	ref := loadTorch(t).Softmax
+	for _, v := range ref.Vectors {
+		n := len(v.X)
+		for _, log := range []bool{false, true} {
+			want, wantDx := v.Softmax.Data, v.GradXSoftmax.Data
+			if log {
+				want, wantDx = v.LogSoftmax.Data, v.GradXLogSoftmax.Data
+			}
+			name := fmt.Sprintf("%v log=%v", v.X, log)
+			s64 := &SoftmaxLayer[float64]{Dim: -1, dim: 1, Log: log}
+			closeTo(t, name+" y", s64.Forward(FromSlice(slices.Clone(v.X), 1, n)).Data, want, 1e-12)
+			closeTo(t, name+" grad_x", s64.Backward(FromSlice(slices.Clone(v.GradY.Data), 1, n)).Data, wantDx, 1e-12)
+			s32 := &SoftmaxLayer[float32]{Dim: -1, dim: 1, Log: log}
+			x32, g32 := make([]float32, n), make([]float32, n)
+			for i := range n {
+				x32[i], g32[i] = float32(v.X[i]), float32(v.GradY.Data[i])
+			}
+			closeTo32(t, name+" y (float32)", s32.Forward(FromSlice(x32, 1, n)).Data, want, 1e-5)
+			closeTo32(t, name+" grad_x (float32)", s32.Backward(FromSlice(g32, 1, n)).Data, wantDx, 1e-5)
+		}
+	}
+	b := ref.BatchedDim1
+	for _, log := range []bool{false, true} {
+		m, err := Build[float64](b.X.Shape[1:], []LayerSpec{{Kind: map[bool]string{false: "softmax", true: "log_softmax"}[log], Dim: 1}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := b.Softmax.Data
+		if log {
+			want = b.LogSoftmax.Data
+		}
+		closeTo(t, fmt.Sprintf("batched dim 1 log=%v", log), m.Forward(b.X.t64()).Data, want, 1e-12)
 	}
 }

@@ -1,0 +1,350 @@
+package net
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+)
+
+// ConvLayer is a 2-D or 3-D convolution (cross-correlation, as PyTorch's
+// Conv2d and Conv3d) with zero padding, on NCHW / NCDHW batches:
+//
+//	y[b,o,z,u,v] = bias[o] + Σ_{c,i,j,l} W[o,c,i,j,l] · x[b, c, z·s_D−p_D+i, u·s_H−p_H+j, v·s_W−p_W+l]
+//
+// with x taken as 0 outside the input. Each output size is ⌊(n + 2p − k)/s⌋ + 1.
+// A 2-D convolution is the case D = k_D = s_D = 1, p_D = 0 and drops the D
+// dimension from its shapes.
+//
+// The sums run as one matrix multiply per pass through gemm (im2col): with
+// P = D′·H′·W′ output positions, N = B·P columns and K = C·k_D·k_H·k_W,
+//
+//	col (K, N)                   col[(c,i,j,l), (b,z,u,v)] = x[b, c, z·s_D−p_D+i, …]
+//	Y   (Out, N) = W (Out, K) · col
+//	∂L/∂W += δ (Out, N) · colᵀ   ∂L/∂b += Σ_{b,z,u,v} δ
+//	∂col   = Wᵀ (K, Out) · δ     then col2im adds each entry back to ∂L/∂x.
+//
+// Forward keeps col (the unfolded input) for Backward; workspaces are reused,
+// so a steady batch size allocates nothing.
+type ConvLayer[T Float] struct {
+	// InC and OutC are the input and output channels.
+	InC, OutC int
+	// W holds the kernels, shape (OutC, InC, kH, kW) or (OutC, InC, kD, kH,
+	// kW), row-major as PyTorch's Conv weight: W[((o·InC+c)·kD+i)·kH+j)·kW+l].
+	W *Param[T]
+	// B holds the biases, shape (OutC).
+	B *Param[T]
+
+	spec         LayerSpec
+	in, out      [3]int // input and output (D, H, W); D = 1 in 2-D
+	k, s, p      [3]int // kernel, stride, padding per (D, H, W)
+	bs           int    // batch size of the last Forward
+	xshape       []int  // shape of the last input
+	col, yt, dyt []T    // im2col (K, N), Y (Out, N), δ (Out, N)
+	dcol         []T    // ∂col (K, N)
+	y, dx        *Tensor[T]
+}
+
+// convGeometry returns the kernel, stride and padding of a conv spec per
+// (D, H, W), with the neutral 1, 1, 0 for D in 2-D.
+func (s LayerSpec) convGeometry() (k, st, p [3]int) {
+	if s.Kind == "conv3d" {
+		return [3]int{s.KernelD, s.KernelH, s.KernelW}, [3]int{s.StrideD, s.StrideH, s.StrideW}, [3]int{s.PadD, s.PadH, s.PadW}
+	}
+	return [3]int{1, s.KernelH, s.KernelW}, [3]int{1, s.StrideH, s.StrideW}, [3]int{0, s.PadH, s.PadW}
+}
+
+// inferConv is infer for conv2d and conv3d.
+func (s LayerSpec) inferConv(in []int) (layerSize, error) {
+	nd := 2
+	want := "(C, H, W)"
+	if s.Kind == "conv3d" {
+		nd, want = 3, "(C, D, H, W)"
+	}
+	if len(in) != nd+1 {
+		return layerSize{}, fmt.Errorf("input must be %s per sample, got %v", want, in)
+	}
+	if s.Channels < 1 || s.Channels > maxWidth {
+		return layerSize{}, fmt.Errorf("channels must be in [1, %d], got %d", maxWidth, s.Channels)
+	}
+	if _, err := initializer(s.Init); err != nil {
+		return layerSize{}, err
+	}
+	k, st, p := s.convGeometry()
+	sp := [3]int{1, 1, 1}
+	copy(sp[3-nd:], in[1:])
+	out := []int{s.Channels}
+	names := [3]string{"d", "h", "w"}
+	for a := 3 - nd; a < 3; a++ {
+		switch {
+		case k[a] < 1 || k[a] > maxWidth:
+			return layerSize{}, fmt.Errorf("kernel_%s must be in [1, %d], got %d", names[a], maxWidth, k[a])
+		case st[a] < 1 || st[a] > maxWidth:
+			return layerSize{}, fmt.Errorf("stride_%s must be in [1, %d], got %d", names[a], maxWidth, st[a])
+		case p[a] < 0 || p[a] > k[a]/2:
+			return layerSize{}, fmt.Errorf("pad_%s must be in [0, kernel/2 = %d], got %d", names[a], k[a]/2, p[a])
+		case sp[a]+2*p[a] < k[a]:
+			return layerSize{}, fmt.Errorf("kernel_%s %d is larger than the padded input (%d + 2·%d)", names[a], k[a], sp[a], p[a])
+		}
+		out = append(out, (sp[a]+2*p[a]-k[a])/st[a]+1)
+	}
+	kk, ok := mulBounded(in[0], k[0]*k[1])
+	if ok {
+		kk, ok = mulBounded(kk, k[2])
+	}
+	n, ok2 := mulBounded(kk+1, s.Channels)
+	if !ok || !ok2 {
+		return layerSize{}, fmt.Errorf("%d kernels of %d×%v weights are too many", s.Channels, in[0], k)
+	}
+	return layerSize{out: out, params: n}, nil
+}
+
+// newConv makes the convolution of spec s for per-sample input shape in
+// (already checked by infer).
+func newConv[T Float](prefix string, s LayerSpec, in []int) *ConvLayer[T] {
+	c := &ConvLayer[T]{InC: in[0], OutC: s.Channels, spec: s}
+	c.k, c.s, c.p = s.convGeometry()
+	c.in = [3]int{1, 1, 1}
+	copy(c.in[4-len(in):], in[1:])
+	for a := range 3 {
+		c.out[a] = (c.in[a]+2*c.p[a]-c.k[a])/c.s[a] + 1
+	}
+	wshape := []int{c.OutC, c.InC, c.k[0], c.k[1], c.k[2]}
+	if s.Kind == "conv2d" {
+		wshape = slices.Delete(wshape, 2, 3)
+	}
+	c.W = newParam[T](prefix+"weight", wshape...)
+	c.B = newParam[T](prefix+"bias", c.OutC)
+	return c
+}
+
+// kernelSize returns K = InC·kD·kH·kW, the fan-in of one output.
+func (c *ConvLayer[T]) kernelSize() int { return c.InC * c.k[0] * c.k[1] * c.k[2] }
+
+// positions returns P = D′·H′·W′, the output positions per channel.
+func (c *ConvLayer[T]) positions() int { return c.out[0] * c.out[1] * c.out[2] }
+
+// initWeights draws W and b from the initialiser (fanIn = InC·k, fanOut =
+// OutC·k with k the kernel volume, as PyTorch computes them); a nil rng
+// leaves them at zero.
+func (c *ConvLayer[T]) initWeights(rng *rand.Rand) {
+	if rng == nil {
+		return
+	}
+	init, _ := initializer(c.spec.Init)
+	vol := c.k[0] * c.k[1] * c.k[2]
+	init.initDense(c.W.Value.Data, c.B.Value.Data, c.InC*vol, c.OutC*vol, rng)
+}
+
+// outShape returns the output shape for batch size bs.
+func (c *ConvLayer[T]) outShape(bs int) []int {
+	if c.spec.Kind == "conv2d" {
+		return []int{bs, c.OutC, c.out[1], c.out[2]}
+	}
+	return []int{bs, c.OutC, c.out[0], c.out[1], c.out[2]}
+}
+
+// fits reports whether shape is (B, InC, [D,] H, W).
+func (c *ConvLayer[T]) fits(shape []int) bool {
+	sp := shape[min(2, len(shape)):]
+	if c.spec.Kind == "conv2d" {
+		return len(shape) == 4 && shape[1] == c.InC && sp[0] == c.in[1] && sp[1] == c.in[2]
+	}
+	return len(shape) == 5 && shape[1] == c.InC && sp[0] == c.in[0] && sp[1] == c.in[1] && sp[2] == c.in[2]
+}
+
+func (c *ConvLayer[T]) badInput(shape []int) {
+	want := c.outShape(0)[1:]
+	want[0] = c.InC
+	copy(want[len(want)-2:], c.in[1:])
+	if len(want) == 4 {
+		want[1] = c.in[0]
+	}
+	panic(fmt.Sprintf("net: %s layer %s: input %v, want (B, %v)", c.spec.Kind, c.W.Name, shape, want))
+}
+
+// Forward computes the convolution of x (B, InC, [D,] H, W).
+func (c *ConvLayer[T]) Forward(x *Tensor[T]) *Tensor[T] {
+	if !c.fits(x.Shape) {
+		c.badInput(slices.Clone(x.Shape))
+	}
+	bs, K, P := x.Shape[0], c.kernelSize(), c.positions()
+	N := bs * P
+	c.bs = bs
+	c.xshape = append(c.xshape[:0], x.Shape...)
+	c.col = grow(c.col, K*N)
+	im2col(x.Data, c.col, bs, c.InC, c.in, c.k, c.s, c.p, c.out)
+	c.yt = grow(c.yt, c.OutC*N)
+	gemm(false, false, c.OutC, N, K, 1, c.W.Value.Data, K, c.col, N, 0, c.yt, N)
+	if c.spec.Kind == "conv2d" {
+		c.y = reuse(c.y, bs, c.OutC, c.out[1], c.out[2])
+	} else {
+		c.y = reuse(c.y, bs, c.OutC, c.out[0], c.out[1], c.out[2])
+	}
+	y, bias := c.y.Data, c.B.Value.Data
+	for b := range bs {
+		for o := range c.OutC {
+			dst := y[(b*c.OutC+o)*P : (b*c.OutC+o+1)*P]
+			src := c.yt[o*N+b*P : o*N+(b+1)*P]
+			bo := bias[o]
+			for q, v := range src {
+				dst[q] = v + bo
+			}
+		}
+	}
+	return c.y
+}
+
+// Backward accumulates ∂L/∂W and ∂L/∂b and returns ∂L/∂x.
+func (c *ConvLayer[T]) Backward(dy *Tensor[T]) *Tensor[T] {
+	c.backwardParams(dy)
+	K, N := c.kernelSize(), c.bs*c.positions()
+	c.dcol = grow(c.dcol, K*N)
+	gemm(true, false, K, N, c.OutC, 1, c.W.Value.Data, K, c.dyt, N, 0, c.dcol, N)
+	c.dx = reuse(c.dx, c.xshape...)
+	clear(c.dx.Data)
+	col2im(c.dcol, c.dx.Data, c.bs, c.InC, c.in, c.k, c.s, c.p, c.out)
+	return c.dx
+}
+
+// backwardParams accumulates ∂L/∂W and ∂L/∂b, leaving δ as (Out, N) in dyt.
+func (c *ConvLayer[T]) backwardParams(dy *Tensor[T]) {
+	if c.col == nil {
+		panic("net: conv layer " + c.W.Name + ": Backward before Forward")
+	}
+	K, P := c.kernelSize(), c.positions()
+	N := c.bs * P
+	mustLen(c.spec.Kind, dy, c.bs*c.OutC*P)
+	c.dyt = grow(c.dyt, c.OutC*N)
+	gb := c.B.Grad.Data
+	for b := range c.bs {
+		for o := range c.OutC {
+			src := dy.Data[(b*c.OutC+o)*P : (b*c.OutC+o+1)*P]
+			copy(c.dyt[o*N+b*P:], src)
+			var s T
+			for _, v := range src {
+				s += v
+			}
+			gb[o] += s
+		}
+	}
+	gemm(false, true, c.OutC, K, N, 1, c.dyt, N, c.col, N, 1, c.W.Grad.Data, K)
+}
+
+// Params returns W and b.
+func (c *ConvLayer[T]) Params() []*Param[T] { return []*Param[T]{c.W, c.B} }
+
+// Spec describes the layer.
+func (c *ConvLayer[T]) Spec() LayerSpec { return c.spec }
+
+// grow returns s resized to n elements, reallocating only if it is too small.
+func grow[T Float](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// validRange returns the output indices [lo, hi) of one axis for which the
+// input index o·s − p + k lies in [0, n), for out outputs.
+func validRange(n, out, k, s, p int) (lo, hi int) {
+	if p > k {
+		lo = (p - k + s - 1) / s
+	}
+	last := n - 1 + p - k // largest o·s allowed
+	if last < 0 {
+		return 0, 0
+	}
+	hi = min(out, last/s+1)
+	return min(lo, hi), hi
+}
+
+// im2col unfolds x (B, C, D, H, W) into col (K, N): row (c, i, j, l) of col
+// holds, for every output position (b, z, u, v), the input element the kernel
+// tap (i, j, l) of channel c meets there, or 0 in the padding.
+func im2col[T Float](x, col []T, bs, C int, in, k, s, p, out [3]int) {
+	P := out[0] * out[1] * out[2]
+	N := bs * P
+	row := 0
+	for c := range C {
+		for i := range k[0] {
+			for j := range k[1] {
+				for l := range k[2] {
+					dst := col[row*N : (row+1)*N]
+					row++
+					lo, hi := validRange(in[2], out[2], l, s[2], p[2])
+					for b := range bs {
+						for z := range out[0] {
+							id := z*s[0] - p[0] + i
+							for u := range out[1] {
+								ih := u*s[1] - p[1] + j
+								seg := dst[((b*out[0]+z)*out[1]+u)*out[2] : ((b*out[0]+z)*out[1]+u+1)*out[2]]
+								if id < 0 || id >= in[0] || ih < 0 || ih >= in[1] {
+									clear(seg)
+									continue
+								}
+								src := x[(((b*C+c)*in[0]+id)*in[1]+ih)*in[2]:]
+								clear(seg[:lo])
+								clear(seg[hi:])
+								off := l - p[2]
+								if s[2] == 1 {
+									copy(seg[lo:hi], src[lo+off:hi+off])
+								} else {
+									for v := lo; v < hi; v++ {
+										seg[v] = src[v*s[2]+off]
+									}
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im is the adjoint of im2col: it adds every entry of col (K, N) into the
+// element of dx (B, C, D, H, W) that im2col read it from. dx must be zeroed
+// by the caller.
+func col2im[T Float](col, dx []T, bs, C int, in, k, s, p, out [3]int) {
+	P := out[0] * out[1] * out[2]
+	N := bs * P
+	row := 0
+	for c := range C {
+		for i := range k[0] {
+			for j := range k[1] {
+				for l := range k[2] {
+					src := col[row*N : (row+1)*N]
+					row++
+					lo, hi := validRange(in[2], out[2], l, s[2], p[2])
+					off := l - p[2]
+					for b := range bs {
+						for z := range out[0] {
+							id := z*s[0] - p[0] + i
+							if id < 0 || id >= in[0] {
+								continue
+							}
+							for u := range out[1] {
+								ih := u*s[1] - p[1] + j
+								if ih < 0 || ih >= in[1] {
+									continue
+								}
+								seg := src[((b*out[0]+z)*out[1]+u)*out[2]:]
+								dst := dx[(((b*C+c)*in[0]+id)*in[1]+ih)*in[2]:]
+								if s[2] == 1 {
+									d := dst[lo+off : hi+off]
+									for v, g := range seg[lo:hi] {
+										d[v] += g
+									}
+								} else {
+									for v := lo; v < hi; v++ {
+										dst[v*s[2]+off] += seg[v]
+									}
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

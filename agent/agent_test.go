@@ -297,3 +297,46 @@ func TestGridWorldOptimal(t *testing.T) {
 		})
 	}
 }
+
+func TestQNetworks(t *testing.T) {
+	cases := []struct {
+		network string
+		hidden  []int
+		head    int
+		dueling bool
+		obs     []int
+		params  int
+	}{
+		{"mlp", []int{8}, 0, false, []int{4}, (4+1)*8 + (8+1)*2},
+		{"mlp", []int{8}, 0, true, []int{4}, (4+1)*8 + (8 + 1) + (8+1)*2},
+		{"minatar", nil, 128, false, []int{4, 10, 10}, (4*9+1)*16 + (1024+1)*128 + (128+1)*6},
+		{"nature", nil, 512, false, []int{4, 84, 84}, 8224 + 32832 + 36928 + 1606144 + 3078},
+	}
+	for _, c := range cases {
+		cfg := cartpole(t)
+		cfg.Network, cfg.Hidden, cfg.Head, cfg.Dueling = c.network, c.hidden, c.head, c.dueling
+		if err := cfg.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		actions := 2
+		if c.network != "mlp" {
+			actions = 6
+		}
+		n, err := net.CountParams(c.obs, QNetwork(&cfg, actions))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != c.params {
+			t.Errorf("%s dueling=%v: %d parameters, want %d", c.network, c.dueling, n, c.params)
+		}
+	}
+	cfg := cartpole(t)
+	cfg.Network = "minatar"
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "hidden") {
+		t.Errorf("minatar with hidden widths: %v", err)
+	}
+	cfg.Hidden = nil
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "head") {
+		t.Errorf("minatar without head: %v", err)
+	}
+}

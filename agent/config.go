@@ -21,12 +21,24 @@ type Config struct {
 	// TotalSteps is the number of environment steps to train for.
 	TotalSteps int64 `json:"total_steps"`
 
-	// Hidden lists the widths of the Q-network's hidden ReLU layers.
-	Hidden []int `json:"hidden"`
+	// Network is the Q-network's body: "mlp" (dense ReLU layers of the widths
+	// in Hidden), "minatar" (MinAtar's conv layer of 16 3×3 filters, then a
+	// dense ReLU layer of Head units) or "nature" (the Nature DQN's three conv
+	// layers, then Head units).
+	Network string `json:"network"`
+	// Hidden lists the widths of the hidden ReLU layers of an "mlp" body.
+	Hidden []int `json:"hidden,omitempty"`
+	// Head is the width of the dense layer after a conv body (MinAtar 128,
+	// Nature 512), and of each stream of a dueling head on a conv body.
+	Head int `json:"head,omitempty"`
+	// Dueling ends the network with a dueling head, Q = V + A − mean(A)
+	// (Wang et al. 2016), instead of one dense output layer.
+	Dueling bool `json:"dueling"`
 	// Init names the weight initialiser ("torch", "xavier_uniform", "he_uniform", ...).
 	Init string `json:"init"`
 
-	// Optimizer is "adam" or "rmsprop".
+	// Optimizer is "adam", "rmsprop" (PyTorch's) or "deepmind_rmsprop" (the
+	// Nature DQN's: centered, OptimizerEps inside the square root).
 	Optimizer string `json:"optimizer"`
 	// LearningRate is the optimizer's step size at the start.
 	LearningRate float64 `json:"learning_rate"`
@@ -93,10 +105,18 @@ func (c *Config) Validate() error {
 		return bad("env", "is empty")
 	case c.TotalSteps < 1:
 		return bad("total_steps", "must be at least 1, got %d", c.TotalSteps)
+	case c.Network != "mlp" && c.Network != "minatar" && c.Network != "nature":
+		return bad("network", "must be mlp, minatar or nature, got %q", c.Network)
 	case slices.ContainsFunc(c.Hidden, func(h int) bool { return h < 1 }):
 		return bad("hidden", "widths must be at least 1, got %v", c.Hidden)
-	case c.Optimizer != "adam" && c.Optimizer != "rmsprop":
-		return bad("optimizer", "must be adam or rmsprop, got %q", c.Optimizer)
+	case c.Network != "mlp" && len(c.Hidden) > 0:
+		return bad("hidden", "is for the mlp network; a %s network takes head", c.Network)
+	case c.Network != "mlp" && c.Head < 1:
+		return bad("head", "must be at least 1 for a %s network, got %d", c.Network, c.Head)
+	case c.Network == "mlp" && c.Head != 0:
+		return bad("head", "is for conv networks; an mlp takes hidden")
+	case c.Optimizer != "adam" && c.Optimizer != "rmsprop" && c.Optimizer != "deepmind_rmsprop":
+		return bad("optimizer", "must be adam, rmsprop or deepmind_rmsprop, got %q", c.Optimizer)
 	case !finitePos(c.LearningRate):
 		return bad("learning_rate", "must be > 0, got %v", c.LearningRate)
 	case c.LRSchedule != "constant" && c.LRSchedule != "linear":
@@ -105,7 +125,7 @@ func (c *Config) Validate() error {
 		return bad("learning_rate_end", "must be in [0, learning_rate], got %v", c.LearningRateEnd)
 	case !finitePos(c.OptimizerEps):
 		return bad("optimizer_eps", "must be > 0, got %v", c.OptimizerEps)
-	case c.Optimizer == "rmsprop" && !(c.RMSPropAlpha > 0 && c.RMSPropAlpha < 1):
+	case c.Optimizer != "adam" && !(c.RMSPropAlpha > 0 && c.RMSPropAlpha < 1):
 		return bad("rmsprop_alpha", "must be in (0, 1), got %v", c.RMSPropAlpha)
 	case c.BufferSize < 1:
 		return bad("buffer_size", "must be at least 1, got %d", c.BufferSize)

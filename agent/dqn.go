@@ -53,8 +53,7 @@ func NewDQN(cfg Config, obsShape []int, numActions int, rng *rand.Rand) (*DQN, e
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	specs := net.WithInit(net.MLP(cfg.Hidden, numActions), cfg.Init)
-	online, err := net.Build[float32](obsShape, specs, rng)
+	online, err := net.Build[float32](obsShape, QNetwork(&cfg, numActions), rng)
 	if err != nil {
 		return nil, err
 	}
@@ -67,10 +66,40 @@ func NewDQN(cfg Config, obsShape []int, numActions int, rng *rand.Rand) (*DQN, e
 	case "rmsprop":
 		d.Opt = net.NewRMSProp(online.Params(), net.RMSPropConfig{
 			LR: cfg.LearningRate, Alpha: cfg.RMSPropAlpha, Eps: cfg.OptimizerEps, Centered: cfg.RMSPropCentered})
+	case "deepmind_rmsprop":
+		d.Opt = net.NewDeepMindRMSProp(online.Params(), net.DeepMindRMSPropConfig{
+			LR: cfg.LearningRate, Alpha: cfg.RMSPropAlpha, Eps: cfg.OptimizerEps})
 	}
 	d.loss, _ = net.LossByName(cfg.Loss, cfg.HuberDelta)
 	d.init(obsShape)
 	return d, nil
+}
+
+// QNetwork returns the layer specs of cfg's Q-network for numActions actions:
+// its body (Network), then a dense output layer or a dueling head, with cfg's
+// initialiser on every layer that has weights.
+func QNetwork(cfg *Config, numActions int) []net.LayerSpec {
+	var body []net.LayerSpec
+	stream := 0 // hidden width of each dueling stream
+	switch cfg.Network {
+	case "mlp":
+		body = net.MLPTrunk(cfg.Hidden)
+	case "minatar":
+		body = net.MinAtarTrunk()
+		stream = cfg.Head
+	case "nature":
+		body = net.NatureTrunk()
+		stream = cfg.Head
+	}
+	switch {
+	case cfg.Dueling:
+		body = append(body, net.Dueling(numActions, stream))
+	case stream > 0:
+		body = append(body, net.Dense(stream), net.ReLU(), net.Dense(numActions))
+	default:
+		body = append(body, net.Dense(numActions))
+	}
+	return net.WithInit(body, cfg.Init)
 }
 
 func (d *DQN) init(obsShape []int) {

@@ -24,7 +24,7 @@ var presets = []PresetInfo{
 		config: func() Config {
 			return Config{
 				Env: "cartpole", Seed: 1, TotalSteps: 50_000,
-				Hidden: []int{256, 256}, Init: "torch",
+				Network: "mlp", Hidden: []int{256, 256}, Init: "torch",
 				Optimizer: "adam", LearningRate: 2.3e-3, LRSchedule: "linear", LearningRateEnd: 0, OptimizerEps: 1e-8,
 				BufferSize: 100_000, BatchSize: 64, Gamma: 0.99,
 				LearningStarts: 1000, TrainFreq: 256, GradientSteps: 128,
@@ -43,7 +43,7 @@ var presets = []PresetInfo{
 		config: func() Config {
 			return Config{
 				Env: "gridworld", Seed: 1, TotalSteps: 20_000,
-				Hidden: []int{64, 64}, Init: "torch",
+				Network: "mlp", Hidden: []int{64, 64}, Init: "torch",
 				Optimizer: "adam", LearningRate: 1e-3, LRSchedule: "linear", LearningRateEnd: 1e-4, OptimizerEps: 1e-8,
 				BufferSize: 20_000, BatchSize: 64, Gamma: 0.99,
 				LearningStarts: 1000, TrainFreq: 1, GradientSteps: 1,
@@ -62,7 +62,7 @@ var presets = []PresetInfo{
 		config: func() Config {
 			return Config{
 				Env: "acrobot", Seed: 1, TotalSteps: 100_000,
-				Hidden: []int{256, 256}, Init: "torch",
+				Network: "mlp", Hidden: []int{256, 256}, Init: "torch",
 				Optimizer: "adam", LearningRate: 6.3e-4, LRSchedule: "linear", LearningRateEnd: 0, OptimizerEps: 1e-8,
 				BufferSize: 50_000, BatchSize: 128, Gamma: 0.99,
 				LearningStarts: 1000, TrainFreq: 4, GradientSteps: 4,
@@ -81,7 +81,7 @@ var presets = []PresetInfo{
 		config: func() Config {
 			return Config{
 				Env: "mountaincar", Seed: 1, TotalSteps: 120_000,
-				Hidden: []int{256, 256}, Init: "torch",
+				Network: "mlp", Hidden: []int{256, 256}, Init: "torch",
 				Optimizer: "adam", LearningRate: 4e-3, LRSchedule: "linear", LearningRateEnd: 0, OptimizerEps: 1e-8,
 				BufferSize: 10_000, BatchSize: 128, Gamma: 0.98,
 				LearningStarts: 1000, TrainFreq: 16, GradientSteps: 8,

@@ -42,8 +42,8 @@ const (
 )
 
 const (
-	axRampInterval    = 100
-	axInitSpawnSpeed  = 10
+	axRampInterval     = 100
+	axInitSpawnSpeed   = 10
 	axInitMoveInterval = 5
 )
 

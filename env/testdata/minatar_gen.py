@@ -52,17 +52,57 @@ def dies(env, a, horizon):
     return t
 
 
+def hits(env, a, horizon):
+    """Whether act(a) followed by no-ops earns a reward within horizon steps."""
+    e = copy.deepcopy(env)
+    e.sticky_action_prob = 0
+    for i in range(horizon):
+        r, t = e.act(a if i == 0 else 0)
+        if r:
+            return True
+        if t:
+            return False
+    return False
+
+
 def prefer(game, env, actions, pol):
     g = env.env
     if game == "freeway":
         return [a for a in actions if a == 2] or actions  # up
     if game == "seaquest":
+        if g.diver_count == 6 and g.sub_y > 0:
+            return [a for a in actions if a == 2] or actions  # surface
         if g.diver_count == 6 or (g.oxygen < 60 and g.diver_count > 0):
             return [a for a in actions if a == 2] or actions  # surface
         if g.sub_y == 1 and g.diver_count <= 0:
             return [a for a in actions if a != 2] or actions
-    if game == "space_invaders" and pol.rand() < 0.5:
-        return [a for a in actions if a == 5] or actions  # fire
+    if game == "space_invaders":
+        # Fire if the shot will hit; else walk towards the nearest aliens,
+        # leading them when they move fast.
+        if 5 in actions and g.shot_timer == 0 and hits(env, 5, 9):
+            return [5]
+        cols = [x for x in range(10) if g.alien_map[:, x].any()]
+        if cols:
+            target = min(cols, key=lambda x: abs(x - g.pos))
+            if g.alien_move_timer <= 2:
+                target = min(9, max(0, target + g.alien_dir))
+            a = 1 if g.pos > target else 3 if g.pos < target else 0
+            return [b for b in actions if b == a] or actions
+    if game == "seaquest" and g.diver_count < 6 and g.divers:
+        # Go for the nearest diver, shooting now and then.
+        d = min(g.divers, key=lambda d: abs(d[0] - g.sub_x) + abs(d[1] - g.sub_y))
+        want = []
+        if d[1] > g.sub_y:
+            want.append(4)
+        if d[1] < g.sub_y and g.sub_y > 1:
+            want.append(2)
+        if d[0] > g.sub_x:
+            want.append(3)
+        if d[0] < g.sub_x:
+            want.append(1)
+        if pol.rand() < 0.3:
+            want.append(5)
+        return [b for b in actions if b in want] or actions
     return actions
 
 
@@ -145,13 +185,16 @@ def run(game, seed, sticky, ramping, minimal, episodes, cap, post_terminal, poli
 
 def main():
     games = sys.argv[1:] or GAMES
-    for k, game in enumerate(games):
+    for game in games:
+        k = GAMES.index(game)
         caps = dict(breakout=1500, space_invaders=1500, freeway=3000, asterix=1500, seaquest=2500)
         runs = [
             run(game, 7 + k, 0.1, True, False, 3, caps[game], 3, 1000 + k),
             run(game, 4294967295, 0.25, False, True, 2, caps[game] // 2, 2, 2000 + k),
             run(game, 0, 0.0, True, False, 1, caps[game], 0, 3000 + k),
         ]
+        if game == "seaquest":  # one long game, to the fastest spawns (interval 1)
+            runs.append(run(game, 22, 0.1, True, False, 1, 3000, 0, 5022))
         if game == "freeway":  # 2501-step episodes: fewer of them
             runs = [
                 run(game, 7 + k, 0.1, True, False, 2, caps[game], 3, 1000 + k),

@@ -268,9 +268,14 @@ func (m *MinAtar) Render(img *image.RGBA) {
 	w, h := b.Dx(), b.Dy()
 	pal := minAtarPalette(len(m.info.channels))
 	nc := len(m.info.channels)
-	obs := m.observe() // the state as it is, whatever the caller did to its copy
+	obs := m.observe() // redrawn from the game's state
 	for y := range 10 {
 		y0, y1 := b.Min.Y+y*h/10, b.Min.Y+(y+1)*h/10
+		if y0 == y1 {
+			continue
+		}
+		// Paint the band's first pixel row cell by cell, then copy it down.
+		first := img.Pix[img.PixOffset(b.Min.X, y0):][:4*w]
 		for x := range 10 {
 			col := [3]uint8{}
 			for c := nc - 1; c >= 0; c-- {
@@ -279,65 +284,68 @@ func (m *MinAtar) Render(img *image.RGBA) {
 					break
 				}
 			}
-			x0, x1 := b.Min.X+x*w/10, b.Min.X+(x+1)*w/10
-			for py := y0; py < y1; py++ {
-				row := img.Pix[img.PixOffset(x0, py):]
-				for px := 0; px < x1-x0; px++ {
-					p := row[4*px : 4*px+4 : 4*px+4]
-					p[0], p[1], p[2], p[3] = col[0], col[1], col[2], 0xff
-				}
+			for px := x * w / 10; px < (x+1)*w/10; px++ {
+				p := first[4*px : 4*px+4 : 4*px+4]
+				p[0], p[1], p[2], p[3] = col[0], col[1], col[2], 0xff
 			}
+		}
+		for py := y0 + 1; py < y1; py++ {
+			copy(img.Pix[img.PixOffset(b.Min.X, py):][:4*w], first)
 		}
 	}
 }
 
-// minAtarPalette returns the colours of a game with n channels: seaborn's
+// RenderSize returns 400×400, 40 pixels a cell.
+func (m *MinAtar) RenderSize() (width, height int) { return 400, 400 }
+
+// minAtarPalettes holds the colours of the games, by number of channels: seaborn's
 // color_palette("cubehelix", n), that is matplotlib's "cubehelix" colormap
 // (Green 2011: γ = 1, s = 0.5, r = -1.5, h = 1, a 256-entry table) sampled at
 // (k+1)/(n+1), k = 0..n-1, and converted to 8 bits as matplotlib does for
 // display (v·255 truncated). The numbers were computed with NumPy 1.24 from
 // matplotlib's formula; the unrounded values are in the comments.
+var minAtarPalettes = map[int][][3]uint8{
+	4: { // Breakout, Asterix
+		{21, 60, 77},    // (0.0861, 0.2382, 0.3056)
+		{83, 121, 46},   // (0.3293, 0.4763, 0.1837)
+		{207, 126, 146}, // (0.8146, 0.4955, 0.5753)
+		{193, 202, 243}, // (0.7587, 0.7922, 0.9544)
+	},
+	6: { // Space Invaders
+		{26, 35, 65},    // (0.1023, 0.1395, 0.2560)
+		{27, 97, 68},    // (0.1059, 0.3810, 0.2702)
+		{104, 122, 48},  // (0.4106, 0.4804, 0.1891)
+		{199, 122, 124}, // (0.7829, 0.4816, 0.4867)
+		{205, 162, 224}, // (0.8046, 0.6366, 0.8797)
+		{198, 225, 241}, // (0.7776, 0.8840, 0.9452)
+	},
+	7: { // Freeway
+		{26, 29, 59},    // (0.1042, 0.1163, 0.2328)
+		{21, 83, 75},    // (0.0852, 0.3266, 0.2973)
+		{67, 119, 48},   // (0.2654, 0.4676, 0.1908)
+		{161, 121, 74},  // (0.6328, 0.4748, 0.2907)
+		{211, 131, 169}, // (0.8307, 0.5175, 0.6628)
+		{198, 180, 237}, // (0.7780, 0.7069, 0.9314)
+		{203, 231, 239}, // (0.7965, 0.9087, 0.9398)
+	},
+	10: { // Seaquest
+		{25, 18, 43},    // (0.0985, 0.0712, 0.1696)
+		{23, 52, 75},    // (0.0916, 0.2039, 0.2962)
+		{23, 91, 72},    // (0.0941, 0.3579, 0.2838)
+		{60, 117, 50},   // (0.2363, 0.4611, 0.1977)
+		{126, 122, 53},  // (0.4950, 0.4799, 0.2115)
+		{187, 121, 102}, // (0.7355, 0.4749, 0.4025)
+		{212, 133, 175}, // (0.8326, 0.5253, 0.6869)
+		{202, 169, 230}, // (0.7937, 0.6641, 0.9042)
+		{193, 210, 243}, // (0.7588, 0.8254, 0.9543)
+		{213, 240, 238}, // (0.8386, 0.9412, 0.9358)
+	},
+}
+
+// minAtarPalette returns the colours of a game with n channels.
 func minAtarPalette(n int) [][3]uint8 {
-	switch n {
-	case 4: // Breakout, Asterix
-		return [][3]uint8{
-			{21, 60, 77},    // (0.0861, 0.2382, 0.3056)
-			{83, 121, 46},   // (0.3293, 0.4763, 0.1837)
-			{207, 126, 146}, // (0.8146, 0.4955, 0.5753)
-			{193, 202, 243}, // (0.7587, 0.7922, 0.9544)
-		}
-	case 6: // Space Invaders
-		return [][3]uint8{
-			{26, 35, 65},    // (0.1023, 0.1395, 0.2560)
-			{27, 97, 68},    // (0.1059, 0.3810, 0.2702)
-			{104, 122, 48},  // (0.4106, 0.4804, 0.1891)
-			{199, 122, 124}, // (0.7829, 0.4816, 0.4867)
-			{205, 162, 224}, // (0.8046, 0.6366, 0.8797)
-			{198, 225, 241}, // (0.7776, 0.8840, 0.9452)
-		}
-	case 7: // Freeway
-		return [][3]uint8{
-			{26, 29, 59},    // (0.1042, 0.1163, 0.2328)
-			{21, 83, 75},    // (0.0852, 0.3266, 0.2973)
-			{67, 119, 48},   // (0.2654, 0.4676, 0.1908)
-			{161, 121, 74},  // (0.6328, 0.4748, 0.2907)
-			{211, 131, 169}, // (0.8307, 0.5175, 0.6628)
-			{198, 180, 237}, // (0.7780, 0.7069, 0.9314)
-			{203, 231, 239}, // (0.7965, 0.9087, 0.9398)
-		}
-	case 10: // Seaquest
-		return [][3]uint8{
-			{25, 18, 43},    // (0.0985, 0.0712, 0.1696)
-			{23, 52, 75},    // (0.0916, 0.2039, 0.2962)
-			{23, 91, 72},    // (0.0941, 0.3579, 0.2838)
-			{60, 117, 50},   // (0.2363, 0.4611, 0.1977)
-			{126, 122, 53},  // (0.4950, 0.4799, 0.2115)
-			{187, 121, 102}, // (0.7355, 0.4749, 0.4025)
-			{212, 133, 175}, // (0.8326, 0.5253, 0.6869)
-			{202, 169, 230}, // (0.7937, 0.6641, 0.9042)
-			{193, 210, 243}, // (0.7588, 0.8254, 0.9543)
-			{213, 240, 238}, // (0.8386, 0.9412, 0.9358)
-		}
+	if p, ok := minAtarPalettes[n]; ok {
+		return p
 	}
 	panic(fmt.Sprintf("env: no MinAtar palette for %d channels", n))
 }

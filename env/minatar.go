@@ -119,6 +119,7 @@ type minAtarGame interface {
 type minAtarInfo struct {
 	name      string   // MinAtar's env_name, e.g. "space_invaders"
 	title     string   // the Gymnasium id's name, e.g. "SpaceInvaders"
+	label     string   // for people, e.g. "Space Invaders"
 	channels  []string // MinAtar's channel names, in order
 	minimal   []int    // minimal_action_set()
 	rewardMax float64  // the largest reward one step can give
@@ -366,7 +367,7 @@ func init() {
 		Register(Registration{
 			Name:    "minatar-" + short,
 			Aliases: []string{short, "MinAtar/" + g.title + "-v0"},
-			Summary: fmt.Sprintf("MinAtar %s (Young & Tian 2019, v1.0.15): %d×10×10 binary channels, 6 actions", g.title, len(g.channels)),
+			Summary: fmt.Sprintf("MinAtar %s (Young & Tian 2019, v1.0.15): %d×10×10 binary channels, 6 actions", g.label, len(g.channels)),
 			Options: []OptionDoc{
 				{Name: "sticky", Default: "0.1", Doc: "probability that a step repeats the previous action"},
 				{Name: "minimal-actions", Default: "false", Doc: fmt.Sprintf("use the game's %d-action minimal set (MinAtar's -v1)", len(g.minimal))},

@@ -50,6 +50,7 @@ const (
 var asterixInfo = &minAtarInfo{
 	name:     "asterix",
 	title:    "Asterix",
+	label:    "Asterix",
 	channels: []string{"player", "enemy", "trail", "gold"},
 	minimal:  []int{minAtarNoop, minAtarLeft, minAtarUp, minAtarRight, minAtarDown},
 	// One entity per row, so the player touches at most one gold per step.

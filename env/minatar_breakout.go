@@ -29,6 +29,7 @@ const (
 var breakoutInfo = &minAtarInfo{
 	name:      "breakout",
 	title:     "Breakout",
+	label:     "Breakout",
 	channels:  []string{"paddle", "ball", "trail", "brick"},
 	minimal:   []int{minAtarNoop, minAtarLeft, minAtarRight},
 	rewardMax: 1, // the strike flag lets the ball break at most one brick per step

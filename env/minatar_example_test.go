@@ -7,15 +7,19 @@ import (
 	"github.com/deepq/deepq/env"
 )
 
-// A MinAtar game from the registry: Breakout without sticky actions, seeded
-// as MinAtar's Environment("breakout", sticky_action_prob=0).seed(100).
+// Breakout without sticky actions, seeded as MinAtar's
+// Environment("breakout", sticky_action_prob=0) after seed(100); the registry
+// builds the same game as env.Make("minatar-breakout:sticky=0").
 func ExampleNewMinAtar() {
-	e, err := env.Make("minatar-breakout:sticky=0")
+	cfg := env.DefaultMinAtarConfig()
+	cfg.StickyActionProb = 0
+	m, err := env.NewMinAtar("breakout", cfg)
 	if err != nil {
 		panic(err)
 	}
-	s := e.Spec()
+	s := m.Spec()
 	fmt.Println(s.ID, s.Observation, s.Actions, s.Actions.Names)
+	e := env.Env(m)
 
 	e.Seed(100)
 	obs := e.Reset()
@@ -23,7 +27,6 @@ func ExampleNewMinAtar() {
 	fmt.Println("paddle at column 4:", obs[0*100+9*10+4])
 
 	// Follow the ball with the paddle until the episode ends.
-	m := e.(*env.MinAtar)
 	ret, steps := 0.0, 0
 	for {
 		ball := 0

@@ -39,6 +39,7 @@ const (
 var freewayInfo = &minAtarInfo{
 	name:      "freeway",
 	title:     "Freeway",
+	label:     "Freeway",
 	channels:  []string{"chicken", "car", "speed1", "speed2", "speed3", "speed4", "speed5"},
 	minimal:   []int{minAtarNoop, minAtarUp, minAtarDown},
 	rewardMax: 1,

@@ -94,6 +94,7 @@ const (
 var seaquestInfo = &minAtarInfo{
 	name:  "seaquest",
 	title: "Seaquest",
+	label: "Seaquest",
 	channels: []string{"sub_front", "sub_back", "friendly_bullet", "trail", "enemy_bullet",
 		"enemy_fish", "enemy_sub", "oxygen_guage", "diver_guage", "diver"},
 	minimal: []int{minAtarNoop, minAtarLeft, minAtarUp, minAtarRight, minAtarDown, minAtarFire},

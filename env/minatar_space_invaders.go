@@ -52,6 +52,7 @@ const (
 var spaceInvadersInfo = &minAtarInfo{
 	name:     "space_invaders",
 	title:    "SpaceInvaders",
+	label:    "Space Invaders",
 	channels: []string{"cannon", "alien", "alien_left", "alien_right", "friendly_bullet", "enemy_bullet"},
 	minimal:  []int{minAtarNoop, minAtarLeft, minAtarRight, minAtarFire},
 	// At most two of the cannon's bullets fly at once (5-step cool-down,

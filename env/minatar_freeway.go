@@ -6,8 +6,8 @@ package env
 // bottom row to the top; it may move up or down once every 3 steps. Reaching
 // the top gives +1, sends it back to the bottom and re-draws every car's speed
 // and direction; a car on the chicken's cell also sends it back. The car in
-// lane i moves one cell every |s| steps (s ∈ ±{1..5}) in the direction of s's
-// sign, wrapping around. The episode ends after 2500 frames (on the 2501st
+// lane i, of speed s ∈ ±{1..5}, moves one cell every |s|+1 steps (its timer
+// counts down from |s| to 0) in the direction of s's sign, wrapping around. The episode ends after 2500 frames (on the 2501st
 // step, when the frame counter drops below zero). Channels: chicken, car,
 // speed1..speed5 (a car's previous cell, in the channel of its |s|).
 //

@@ -12,7 +12,8 @@ package env
 // 1-5 divers costs one diver and refills the oxygen, with 6 gives
 // oxygen·10÷200 and refills it. Running out of oxygen ends the episode. With
 // ramping, each surfacing shortens the enemy spawn interval (from 20, down to
-// 1) and at every second one the enemies' move interval (from 5, down to 2).
+// 1) and at every second one the enemies' move_speed (from 5, down to 2; an
+// enemy moves every move_speed+1 steps).
 // Channels: sub_front, sub_back, friendly_bullet, trail (an enemy's or
 // diver's previous cell), enemy_bullet, enemy_fish, enemy_sub, oxygen_guage
 // (a bar on row 9 from the left), diver_guage (a bar on row 9 ending at

@@ -42,9 +42,10 @@ import (
 // as a new Environment would, so that Seed(s) and Reset give the same episode
 // whatever came before.
 //
-// MinAtar has no time limit: an episode runs until the game ends it. Freeway
-// ends after 2500 frames through its own terminal flag, reported as
-// terminated, as MinAtar reports it. Stepping on after the end returns reward
+// MinAtar has no time limit: an episode runs until the game ends it (the
+// registry's max-steps option adds one). Freeway ends on its 2501st step
+// through its own terminal flag, reported as terminated, as MinAtar reports
+// it. Stepping on after the end returns reward
 // 0, terminated and the last observation, as MinAtar's act does.
 type MinAtar struct {
 	info       *minAtarInfo

@@ -340,3 +340,45 @@ func TestQNetworks(t *testing.T) {
 		t.Errorf("minatar without head: %v", err)
 	}
 }
+
+// eventChecker checks the replay fill and timings the trainer reports.
+type eventChecker struct {
+	NopObserver
+	t                 *testing.T
+	capacity          int
+	timed, zeroUpdate int
+}
+
+func (c *eventChecker) OnStep(e *StepEvent) {
+	if want := min(int(e.Step), c.capacity); e.ReplaySize != want || e.ReplayCapacity != c.capacity {
+		c.t.Fatalf("step %d: replay %d/%d, want %d/%d", e.Step, e.ReplaySize, e.ReplayCapacity, want, c.capacity)
+	}
+	if timed := e.Step%StepTimingInterval == 0; timed != (e.EnvDuration > 0) {
+		c.t.Fatalf("step %d: EnvDuration %v; want it set on every %dth step only", e.Step, e.EnvDuration, StepTimingInterval)
+	}
+	if e.EnvDuration > 0 {
+		c.timed++
+	}
+}
+
+func (c *eventChecker) OnUpdate(e *UpdateEvent) {
+	if e.Duration <= 0 {
+		c.zeroUpdate++
+	}
+}
+
+func TestEventsReportReplayAndTimings(t *testing.T) {
+	cfg := shortConfig(t, 6)
+	cfg.TotalSteps, cfg.BufferSize = 1500, 1000 // the replay fills and wraps
+	c := &eventChecker{t: t, capacity: cfg.BufferSize}
+	tr, err := NewTrainer(cfg, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if c.timed != 1500/StepTimingInterval || c.zeroUpdate > 0 {
+		t.Fatalf("%d timed steps, want %d; %d updates without a duration", c.timed, 1500/StepTimingInterval, c.zeroUpdate)
+	}
+}

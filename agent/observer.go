@@ -1,5 +1,7 @@
 package agent
 
+import "time"
+
 // Observer watches a training run: metrics exporters, logs, progress bars and
 // the live window implement it. The trainer calls it synchronously from the
 // training goroutine, so a method must return quickly and must not keep the
@@ -32,7 +34,19 @@ type StepEvent struct {
 	Terminated bool
 	Truncated  bool
 	Epsilon    float64
+	// ReplaySize is the number of transitions in the replay after storing
+	// this one; ReplayCapacity is the most it holds.
+	ReplaySize, ReplayCapacity int
+	// EnvDuration is how long Env.Step took. Timing every step would cost
+	// more than the step of a light env, so only one step in
+	// StepTimingInterval is timed (those with Step%StepTimingInterval == 0);
+	// EnvDuration is 0 on the others and at least 1ns on timed ones.
+	EnvDuration time.Duration
 }
+
+// StepTimingInterval is how often the trainer times an environment step: see
+// StepEvent.EnvDuration.
+const StepTimingInterval = 64
 
 // EpisodeEvent describes a finished training episode.
 type EpisodeEvent struct {
@@ -48,6 +62,10 @@ type UpdateEvent struct {
 	Step    int64
 	Updates int64
 	UpdateStats
+	// Duration is the wall time of the gradient step: sampling the batch,
+	// the forward and backward passes and the optimizer step (not the
+	// target-network update that may follow).
+	Duration time.Duration
 }
 
 // EvalEvent describes a greedy evaluation.

@@ -141,7 +141,16 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 			q = t.Agent.QValues(obs)
 			action = policy.Greedy(q)
 		}
+		var envDur time.Duration
+		timed := (t.step+1)%StepTimingInterval == 0
+		var t0 time.Time
+		if timed {
+			t0 = time.Now()
+		}
 		next, r, term, trunc := t.Env.Step(action)
+		if timed {
+			envDur = max(time.Since(t0), 1)
+		}
 		// Store with the terminated flag only: a truncated episode's last
 		// state is not terminal, so its transition still bootstraps.
 		t.Buffer.Add(obs, action, r, next, term)
@@ -149,7 +158,8 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		epReturn += r
 		epLen++
 		ev = StepEvent{Step: t.step, Episode: t.episodes, Obs: obs, Action: action, Q: q, Reward: r,
-			Return: epReturn, Terminated: term, Truncated: trunc, Epsilon: eps}
+			Return: epReturn, Terminated: term, Truncated: trunc, Epsilon: eps,
+			ReplaySize: t.Buffer.Len(), ReplayCapacity: t.Buffer.Cap(), EnvDuration: envDur}
 		for _, o := range t.observers {
 			o.OnStep(&ev)
 		}
@@ -169,8 +179,10 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		if t.step > cfg.LearningStarts && t.step%int64(cfg.TrainFreq) == 0 {
 			t.Agent.Opt.SetLR(cfg.learningRate(t.step))
 			for range cfg.GradientSteps {
+				t0 := time.Now()
 				t.Buffer.Sample(t.sampleRNG, batch)
 				ue := UpdateEvent{Step: t.step, UpdateStats: t.Agent.Update(batch)}
+				ue.Duration = time.Since(t0)
 				ue.Updates = t.Agent.Updates()
 				for _, o := range t.observers {
 					o.OnUpdate(&ue)

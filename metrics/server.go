@@ -51,8 +51,8 @@ func Handler(g prometheus.Gatherer) http.Handler {
 func Listen(addr string, g prometheus.Gatherer) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return nil, fmt.Errorf("metrics: cannot listen on %s: address already in use", addr)
+		if errors.Is(err, syscall.EADDRINUSE) { // keep the message short and errors.Is working
+			return nil, fmt.Errorf("metrics: cannot listen on %s: %w", addr, syscall.EADDRINUSE)
 		}
 		return nil, fmt.Errorf("metrics: cannot listen on %q: %w", addr, err)
 	}

@@ -32,6 +32,9 @@ func TestBadInput(t *testing.T) {
 		{[]string{"train", "--steps", "lots"}, "invalid value"},
 		{[]string{"train", "--env", "cartpole:max-steps=0"}, "max-steps"},
 		{[]string{"train", "--progress", "fancy"}, "--progress"},
+		{[]string{"train", "--metrics-linger", "-1s"}, "--metrics-linger must be ≥ 0"},
+		{[]string{"train", "--metrics-linger", "5s", "--metrics-addr", ""}, "--metrics-linger needs --metrics-addr"},
+		{[]string{"train", "--metrics-addr", "no-port", "--out", filepath.Join(dir, "c")}, `--metrics-addr "no-port"`},
 		{[]string{"eval", "--checkpoint", filepath.Join(dir, "missing.ckpt")}, "no such file"},
 		{[]string{"eval", "--checkpoint", corrupt}, "corrupt.ckpt"},
 		{[]string{"eval", "--checkpoint", unreadable}, "not a regular file"},
@@ -49,7 +52,7 @@ func TestBadInput(t *testing.T) {
 // TestTrainThenEval runs a tiny training and evaluates its checkpoint as JSON.
 func TestTrainThenEval(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
-	code, out, errOut := runCLI("train", "--steps", "1500", "--seed", "3", "--out", dir, "--progress", "lines")
+	code, out, errOut := runCLI("train", "--steps", "1500", "--seed", "3", "--out", dir, "--progress", "lines", "--metrics-addr", "")
 	if code != 0 {
 		t.Fatalf("train: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -62,7 +65,7 @@ func TestTrainThenEval(t *testing.T) {
 		t.Errorf("progress output:\n%s\n%s", errOut, out)
 	}
 	// A second run into the same directory must not overwrite it.
-	if code, _, e := runCLI("train", "--steps", "1500", "--out", dir); code == 0 || !strings.Contains(e, "already holds a run") {
+	if code, _, e := runCLI("train", "--steps", "1500", "--out", dir, "--metrics-addr", ""); code == 0 || !strings.Contains(e, "already holds a run") {
 		t.Errorf("re-using a run directory: exit %d %q", code, e)
 	}
 

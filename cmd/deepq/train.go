@@ -27,8 +27,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "random seed `S`: the same seed gives the same run")
 	out := fs.String("out", "", "run directory `DIR` (default: runs/<env>-s<seed>-<time>)")
 	progress := fs.String("progress", "auto", "progress display: auto (a bar on a terminal, lines otherwise), bar, lines or none")
+	metricsAddr := fs.String("metrics-addr", DefaultMetricsAddr, "serve Prometheus metrics on http://`host:port`/metrics ('' for none)")
+	metricsLinger := fs.Duration("metrics-linger", 0, "after training, keep serving metrics this `long` so that a last scrape sees the final values")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: deepq train [--env NAME] [--steps N] [--seed S] [--out DIR]\n\nTrains a DQN agent and writes a run directory with config.json, log.jsonl,\nbest.ckpt and final.ckpt. Ctrl-C stops early and still saves final.ckpt.\n\nFlags:")
+		fmt.Fprintln(fs.Output(), "Usage: deepq train [--env NAME] [--steps N] [--seed S] [--out DIR] [--metrics-addr HOST:PORT]\n\nTrains a DQN agent and writes a run directory with config.json, log.jsonl,\nbest.ckpt and final.ckpt. Ctrl-C stops early and still saves final.ckpt.\nServes Prometheus metrics on /metrics (and /healthz) while it trains.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -37,7 +39,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
-	if _, err := env.Make(*envName); err != nil {
+	probe, err := env.Make(*envName)
+	if err != nil {
 		return usageError{err}
 	}
 	if *preset == "" {
@@ -67,6 +70,22 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Errorf("--progress must be auto, bar, lines or none, got %q", *progress)}
 	}
 
+	switch {
+	case *metricsLinger < 0:
+		return usageError{fmt.Errorf("--metrics-linger must be ≥ 0, got %s", *metricsLinger)}
+	case *metricsLinger > 0 && *metricsAddr == "":
+		return usageError{errors.New("--metrics-linger needs --metrics-addr")}
+	}
+
+	// Listen before anything of the run exists: a port in use stops here.
+	var export *metricsExport
+	if *metricsAddr != "" {
+		if export, err = listenMetrics(*metricsAddr); err != nil {
+			return err
+		}
+		defer export.close()
+	}
+
 	dir := *out
 	if dir == "" {
 		base, _, _ := strings.Cut(cfg.Env, ":")
@@ -86,13 +105,24 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 
 	runLog := runlog.NewWriter(logf)
 	prog := newProgress(stderr, *progress, cfg.TotalSteps)
-	tr, err := agent.NewTrainer(cfg, runLog, prog)
+	observers := []agent.Observer{runLog, prog}
+	if export != nil {
+		obs, err := export.observe(cfg, probe.Spec(), *preset, filepath.Base(filepath.Clean(dir)))
+		if err != nil {
+			return err
+		}
+		observers = append(observers, obs)
+	}
+	tr, err := agent.NewTrainer(cfg, observers...)
 	if err != nil {
 		return err
 	}
 	tr.CheckpointDir = dir
 	fmt.Fprintf(stderr, "deepq: training %s (preset %s, seed %d) for %d steps; run directory %s\n",
 		cfg.Env, *preset, cfg.Seed, cfg.TotalSteps, dir)
+	if export != nil {
+		fmt.Fprintf(stderr, "deepq: serving metrics on http://%s/metrics (run %q)\n", export.srv.Addr(), export.obs.Config().Run)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -110,6 +140,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if res.Interrupted {
 		fmt.Fprintf(stderr, "deepq: interrupted at step %d; saved %s\n", res.Steps, filepath.Join(dir, "final.ckpt"))
 		return exitCode(130)
+	}
+	if export != nil {
+		defer export.linger(ctx, *metricsLinger, stderr) // after the summary below
 	}
 	fmt.Fprintf(stdout, "steps %d  episodes %d  updates %d  time %.1fs  (%.0f steps/s)\n",
 		res.Steps, res.Episodes, res.Updates, res.Elapsed.Seconds(), float64(res.Steps)/res.Elapsed.Seconds())

@@ -22,8 +22,8 @@ const RecentEpisodes = 100
 // metrics. The trainer calls it from the training goroutine; scrapes read it
 // concurrently. Every value a scrape reads is a single atomic word (client_golang
 // counters and histograms, and this package's gauges), so a scrape never
-// holds a lock the learner waits on, and the per-step cost is an atomic
-// increment and two atomic stores.
+// holds a lock the learner waits on. Per step it only updates plain fields
+// and publishes them to the atomics every PublishInterval steps (see OnStep).
 //
 // Gauges appear only once they have a value: the loss before the first
 // gradient step or the evaluation mean before the first evaluation are
@@ -42,8 +42,11 @@ type Observer struct {
 	// Used by the training goroutine only.
 	recentRet, recentLen [RecentEpisodes]float64
 	nEpisodes            int
+	sumRet, sumLen       float64 // sums over the window
 	best                 float64
-	capacity             int
+	steps, published     int64 // env steps seen, and published to envSteps
+	epsilon              float64
+	replaySize, capacity int
 }
 
 var _ agent.Observer = (*Observer)(nil)
@@ -221,23 +224,42 @@ func (o *Observer) Collect(ch chan<- prometheus.Metric) {
 }
 
 // OnStep counts the step and records ε, the replay's fill and, on timed
-// steps, the env-step duration.
+// steps, the env-step duration. To keep the per-step cost to a few plain
+// stores it publishes these in batches: every PublishInterval steps and at
+// every other event (episode end, gradient step, evaluation), so a scrape
+// sees them at most PublishInterval−1 steps late and exact after the final
+// evaluation.
 func (o *Observer) OnStep(e *agent.StepEvent) {
-	o.envSteps.Inc()
-	o.gauges[gEpsilon].set(e.Epsilon)
-	o.gauges[gReplaySize].set(float64(e.ReplaySize))
-	if e.ReplayCapacity != o.capacity {
-		o.capacity = e.ReplayCapacity
-		o.gauges[gReplayCapacity].set(float64(e.ReplayCapacity))
-	}
+	o.steps++
+	o.epsilon, o.replaySize, o.capacity = e.Epsilon, e.ReplaySize, e.ReplayCapacity
 	if e.EnvDuration > 0 {
 		o.envStepDur.Observe(e.EnvDuration.Seconds())
 	}
+	if o.steps-o.published >= PublishInterval {
+		o.publish()
+	}
+}
+
+// PublishInterval is the most environment steps an Observer lets pass before
+// it publishes the step count, ε and the replay's fill.
+const PublishInterval = 64
+
+// publish makes the step counter, ε and the replay gauges current.
+func (o *Observer) publish() {
+	if o.steps == o.published {
+		return
+	}
+	o.envSteps.Add(float64(o.steps - o.published))
+	o.published = o.steps
+	o.gauges[gEpsilon].set(o.epsilon)
+	o.gauges[gReplaySize].set(float64(o.replaySize))
+	o.gauges[gReplayCapacity].set(float64(o.capacity))
 }
 
 // OnEpisode counts the episode by outcome and records its return and length
 // in the histograms and the last/mean100 gauges.
 func (o *Observer) OnEpisode(e *agent.EpisodeEvent) {
+	o.publish()
 	if e.Terminated {
 		o.terminated.Inc()
 	} else {
@@ -245,23 +267,34 @@ func (o *Observer) OnEpisode(e *agent.EpisodeEvent) {
 	}
 	o.returns.Observe(e.Return)
 	o.lengths.Observe(float64(e.Length))
+	// Window sums updated in O(1), and recomputed exactly each time the
+	// ring wraps so that rounding errors cannot pile up over a long run.
 	i := o.nEpisodes % RecentEpisodes
+	if o.nEpisodes >= RecentEpisodes {
+		o.sumRet -= o.recentRet[i]
+		o.sumLen -= o.recentLen[i]
+	}
 	o.recentRet[i], o.recentLen[i] = e.Return, float64(e.Length)
+	o.sumRet += e.Return
+	o.sumLen += float64(e.Length)
 	o.nEpisodes++
 	n := min(o.nEpisodes, RecentEpisodes)
-	var sr, sl float64
-	for j := range n {
-		sr += o.recentRet[j]
-		sl += o.recentLen[j]
+	if i == RecentEpisodes-1 {
+		o.sumRet, o.sumLen = 0, 0
+		for j := range n {
+			o.sumRet += o.recentRet[j]
+			o.sumLen += o.recentLen[j]
+		}
 	}
 	o.gauges[gReturnLast].set(e.Return)
 	o.gauges[gLengthLast].set(float64(e.Length))
-	o.gauges[gReturnMean].set(sr / float64(n))
-	o.gauges[gLengthMean].set(sl / float64(n))
+	o.gauges[gReturnMean].set(o.sumRet / float64(n))
+	o.gauges[gLengthMean].set(o.sumLen / float64(n))
 }
 
 // OnUpdate counts the gradient step and records its statistics and duration.
 func (o *Observer) OnUpdate(e *agent.UpdateEvent) {
+	o.publish()
 	o.updates.Inc()
 	g := &o.gauges
 	g[gLoss].set(e.Loss)
@@ -277,11 +310,12 @@ func (o *Observer) OnUpdate(e *agent.UpdateEvent) {
 }
 
 // OnTargetUpdate counts the target-network update.
-func (o *Observer) OnTargetUpdate(step, updates int64) { o.targetUpdates.Inc() }
+func (o *Observer) OnTargetUpdate(step, updates int64) { o.publish(); o.targetUpdates.Inc() }
 
 // OnEval counts the evaluation and records its mean and standard deviation
 // and the best mean so far.
 func (o *Observer) OnEval(e *agent.EvalEvent) {
+	o.publish()
 	o.evals.Inc()
 	o.gauges[gEvalMean].set(e.Mean)
 	o.gauges[gEvalStd].set(e.Std)

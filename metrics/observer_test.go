@@ -245,6 +245,43 @@ func TestLint(t *testing.T) {
 	}
 }
 
+// TestPublishing: steps are published every PublishInterval steps and at
+// every other event, so a scrape lags by less than PublishInterval steps.
+func TestPublishing(t *testing.T) {
+	o, reg := newObserver(t, false)
+	step := func(n int) {
+		for range n {
+			s := int64(o.steps + 1)
+			o.OnStep(&agent.StepEvent{Step: s, Epsilon: 1 / float64(s), ReplaySize: int(s), ReplayCapacity: 1000})
+		}
+	}
+	if _, ok := lookup(t, reg, "deepq_epsilon"); ok {
+		t.Fatal("ε exported before any step")
+	}
+	step(PublishInterval - 1)
+	if v := testutil.ToFloat64(o.envSteps); v != 0 {
+		t.Fatalf("after %d steps: %v published", PublishInterval-1, v)
+	}
+	step(1)
+	if v, eps := testutil.ToFloat64(o.envSteps), gaugeValue(t, reg, "deepq_epsilon"); v != PublishInterval || eps != 1.0/PublishInterval {
+		t.Fatalf("after %d steps: %v published, ε %v", PublishInterval, v, eps)
+	}
+	step(10)
+	for name, event := range map[string]func(){
+		"episode":       func() { o.OnEpisode(&agent.EpisodeEvent{Return: 1, Length: 1}) },
+		"update":        func() { o.OnUpdate(&agent.UpdateEvent{}) },
+		"target update": func() { o.OnTargetUpdate(0, 0) },
+		"evaluation":    func() { o.OnEval(&agent.EvalEvent{}) },
+	} {
+		n := o.steps
+		event()
+		if v, size := testutil.ToFloat64(o.envSteps), gaugeValue(t, reg, "deepq_replay_size"); v != float64(n) || size != float64(n) {
+			t.Fatalf("after %d steps and an %s: %v steps published, replay size %v", n, name, v, size)
+		}
+		step(3)
+	}
+}
+
 // TestMean100 checks the window: after 150 episodes with returns 0..149 the
 // mean is that of 50..149.
 func TestMean100(t *testing.T) {
@@ -257,6 +294,19 @@ func TestMean100(t *testing.T) {
 	}
 	if got := gaugeValue(t, reg, "deepq_episode_length_mean100"); got != 199 {
 		t.Errorf("mean100 length %v, want 199", got)
+	}
+	// Returns that do not add exactly: the mean stays within rounding of the
+	// window's true mean however many episodes pass.
+	for i := range 100_037 {
+		o.OnEpisode(&agent.EpisodeEvent{Return: 0.1 * float64(i%1000), Length: 1})
+	}
+	want := 0.0
+	for i := 100_037 - 100; i < 100_037; i++ {
+		want += 0.1 * float64(i%1000)
+	}
+	want /= 100
+	if got := gaugeValue(t, reg, "deepq_episode_return_mean100"); math.Abs(got-want) > 1e-9 {
+		t.Errorf("mean100 after 100k episodes %v, want %v", got, want)
 	}
 }
 

@@ -39,6 +39,7 @@ func TestServer(t *testing.T) {
 		for s := int64(1); s <= 5000; s++ {
 			o.OnStep(&agent.StepEvent{Step: s, Epsilon: 0.2, ReplaySize: int(s), ReplayCapacity: 5000})
 		}
+		o.OnEpisode(&agent.EpisodeEvent{Step: 5000, Episode: 1, Return: 500, Length: 500})
 	})
 	for range 5 {
 		if code, body := get(t, base+"/metrics"); code != 200 || !strings.Contains(body, "deepq_env_steps_total{") {

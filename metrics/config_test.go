@@ -84,3 +84,29 @@ func TestValidate(t *testing.T) {
 		t.Fatalf("DefaultConfig invalid: %v", err)
 	}
 }
+
+// TestDefaultConfigEveryEnv: every registered env gets usable buckets, and
+// they span its possible returns.
+func TestDefaultConfigEveryEnv(t *testing.T) {
+	for _, r := range env.Registered() {
+		e, err := env.Make(r.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec := e.Spec()
+		c := DefaultConfig(r.Name, spec)
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s: %v", r.Name, err)
+			continue
+		}
+		if T := float64(spec.MaxEpisodeSteps); T > 0 {
+			lo, hi := min(0, T*spec.RewardRange[0]), max(0, T*spec.RewardRange[1])
+			if b := c.ReturnBuckets; b[0] > lo || b[len(b)-1] < hi {
+				t.Errorf("%s: return buckets %v do not span [%v, %v]", r.Name, b, lo, hi)
+			}
+			if b := c.LengthBuckets; b[len(b)-1] != T {
+				t.Errorf("%s: length buckets %v do not end at the time limit %v", r.Name, b, T)
+			}
+		}
+	}
+}

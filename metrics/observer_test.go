@@ -2,6 +2,8 @@ package metrics
 
 import (
 	"math"
+	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -438,5 +440,22 @@ func TestWithTrainer(t *testing.T) {
 	}
 	if len(mfs) != len(names) {
 		t.Errorf("%d metric families after a run, MetricNames lists %d", len(mfs), len(names))
+	}
+}
+
+// TestREADMETable: the README's metrics table lists exactly the metrics an
+// Observer exports.
+func TestREADMETable(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	for _, m := range regexp.MustCompile("(?m)^\\| `(deepq_[a-z0-9_]+)` \\|").FindAllStringSubmatch(string(b), -1) {
+		listed = append(listed, m[1])
+	}
+	slices.Sort(listed)
+	if want := MetricNames(); !slices.Equal(listed, want) {
+		t.Errorf("README lists %v,\nthe exporter has %v", listed, want)
 	}
 }

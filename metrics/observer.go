@@ -19,11 +19,12 @@ const Namespace = "deepq"
 const RecentEpisodes = 100
 
 // Observer is an agent.Observer that records a training run as Prometheus
-// metrics. The trainer calls it from the training goroutine; scrapes read it
-// concurrently. Every value a scrape reads is a single atomic word (client_golang
-// counters and histograms, and this package's gauges), so a scrape never
-// holds a lock the learner waits on. Per step it only updates plain fields
-// and publishes them to the atomics every PublishInterval steps (see OnStep).
+// metrics. Its On... methods must be called from one goroutine (the
+// trainer's); scrapes read it concurrently. Everything a scrape reads is kept
+// in atomics (client_golang's lock-free counters and histograms, and this
+// package's one-word gauges), so a scrape never holds a lock the learner
+// waits on. Per step it only updates plain fields, publishing them every
+// PublishInterval steps (see OnStep).
 //
 // Gauges appear only once they have a value: the loss before the first
 // gradient step or the evaluation mean before the first evaluation are

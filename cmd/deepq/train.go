@@ -28,7 +28,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "run directory `DIR` (default: runs/<env>-s<seed>-<time>)")
 	progress := fs.String("progress", "auto", "progress display: auto (a bar on a terminal, lines otherwise), bar, lines or none")
 	metricsAddr := fs.String("metrics-addr", DefaultMetricsAddr, "serve Prometheus metrics on http://`host:port`/metrics ('' for none)")
-	metricsLinger := fs.Duration("metrics-linger", 0, "after training, keep serving metrics this `long` so that a last scrape sees the final values")
+	metricsLinger := fs.Duration("metrics-linger", 0, "after training, keep serving metrics for `duration` (e.g. 30s) so that a last scrape sees the final values")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: deepq train [--env NAME] [--steps N] [--seed S] [--out DIR] [--metrics-addr HOST:PORT]\n\nTrains a DQN agent and writes a run directory with config.json, log.jsonl,\nbest.ckpt and final.ckpt. Ctrl-C stops early and still saves final.ckpt.\nServes Prometheus metrics on /metrics (and /healthz) while it trains.\n\nFlags:")
 		fs.PrintDefaults()

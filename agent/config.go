@@ -53,7 +53,8 @@ type Config struct {
 	// RMSPropCentered selects centered RMSProp (ignored by Adam).
 	RMSPropCentered bool `json:"rmsprop_centered"`
 
-	// BufferSize is the replay capacity in transitions.
+	// BufferSize is the replay capacity in observation slots: one per
+	// transition and one per episode for its final observation.
 	BufferSize int `json:"buffer_size"`
 	// BatchSize is the number of transitions per gradient step.
 	BatchSize int `json:"batch_size"`

@@ -81,7 +81,9 @@ func NewTrainer(cfg Config, observers ...Observer) (*Trainer, error) {
 		return nil, err
 	}
 	spec := e.Spec()
-	buf, err := replay.New(replay.Config{Capacity: cfg.BufferSize, ObsSize: spec.Observation.Size(), Gamma: cfg.Gamma})
+	rc := replay.DefaultConfig(spec.Observation.Size())
+	rc.Capacity, rc.Gamma = cfg.BufferSize, cfg.Gamma
+	buf, err := replay.New(rc)
 	if err != nil {
 		return nil, err
 	}
@@ -151,9 +153,9 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		if timed {
 			envDur = max(time.Since(t0), 1)
 		}
-		// Store with the terminated flag only: a truncated episode's last
-		// state is not terminal, so its transition still bootstraps.
-		t.Buffer.Add(obs, action, r, next, term)
+		// A truncated episode's last state is not terminal: the replay keeps
+		// next and the transition still bootstraps from it.
+		t.Buffer.Add(obs, action, r, next, term, trunc)
 		t.step++
 		epReturn += r
 		epLen++

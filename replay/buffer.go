@@ -2,148 +2,470 @@ package replay
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"sync"
 )
 
-// Config configures a Buffer.
-type Config struct {
-	// Capacity is the number of transitions kept; older ones are overwritten.
-	Capacity int
-	// ObsSize is the number of float32 elements of one observation.
-	ObsSize int
-	// Gamma is the discount γ ∈ [0, 1] applied to the bootstrap term.
-	Gamma float64
-}
+// Slot flags.
+const (
+	fStep  uint8 = 1 << iota // a transition starts here: action and reward are set, s′ is the next slot
+	fTerm                    // ...and its s′ is terminal
+	fTrunc                   // ...and its s′ ends the episode by truncation
+	fValid                   // ...and it can be sampled (history and n-step window complete)
 
-// Validate reports the first field that is out of range.
-func (c Config) Validate() error {
-	switch {
-	case c.Capacity < 1:
-		return fmt.Errorf("replay: Capacity must be at least 1, got %d", c.Capacity)
-	case c.ObsSize < 1:
-		return fmt.Errorf("replay: ObsSize must be at least 1, got %d", c.ObsSize)
-	case !(c.Gamma >= 0 && c.Gamma <= 1):
-		return fmt.Errorf("replay: Gamma must be in [0, 1], got %v", c.Gamma)
-	case int64(c.Capacity)*int64(c.ObsSize) > 1<<36:
-		return fmt.Errorf("replay: Capacity×ObsSize = %d floats is too large", int64(c.Capacity)*int64(c.ObsSize))
-	}
-	return nil
-}
+	fEnd   = fTerm | fTrunc
+	fKnown = fStep | fTerm | fTrunc | fValid
+)
 
-// Buffer is a uniform experience replay ring.
+// maxPos caps a slot's position in its episode; only min(pos, K−1) matters.
+const maxPos = math.MaxUint8
+
+// Buffer is an experience replay memory: a ring of Capacity observation slots
+// holding the stream of episodes as the agent saw it, from which it samples
+// transitions (s_t, a_t, R, s_{t+m}, discount), uniformly or by priority.
+//
+// Slot g (counting every slot ever written, the sequence number) lives at
+// index g mod Capacity and holds one frame, the action and reward of the step
+// taken from it, flags, and its position in the episode. An episode of T steps
+// fills T+1 consecutive slots: s₀ … s_{T−1}, whose steps are the transitions,
+// and its final observation s_T. Slots [head−Capacity, head) are live; slot
+// head−1 is either the final observation of the last episode or, while an
+// episode is open, its newest observation, whose step is not known yet.
+//
+// A transition at slot g can be sampled when all its data is live and final:
+// its stack's frames g−min(K−1, pos) … g (never reaching before the episode's
+// start: those are padded with its first frame) and its n-step window, the
+// steps g … g+m−1 and the bootstrap slot g+m. Len counts these.
+//
+// A Buffer is safe for one goroutine adding and another sampling and updating
+// priorities at the same time; every method takes its lock.
 type Buffer struct {
-	cfg Config
-	// obs and next hold observation i at [i*ObsSize, (i+1)*ObsSize).
-	obs, next  []float32
-	actions    []int32
-	rewards    []float32
-	terminated []bool
-	pos, size  int // next slot to write; number of valid transitions
+	mu    sync.Mutex
+	cfg   Config
+	n     int64 // slots
+	k     int   // frames per observation
+	fsize int   // elements per frame
+	gamma float64
+
+	frames  *frames
+	actions []int32
+	rewards []float32
+	flags   []uint8
+	pos     []uint8 // steps since the episode's first observation, capped at maxPos
+
+	head  int64 // slots written so far
+	open  bool  // an episode is in progress; slot head−1 is its newest observation
+	valid int   // transitions that can be sampled
+	added int64 // Add calls
+
+	// Prioritized replay; tree is nil for a uniform buffer.
+	tree       *sumMinTree
+	maxP       float64 // largest p = |δ|+ε set so far, at least 1
+	maxPAlpha  float64 // maxP^α, the leaf of a new transition
+	obsSlots   []int64 // scratch: the slots of a sample's stack of s
+	nextSlots  []int64 // scratch: ... and of s_{t+m}
+	obsFrameOf []int   // scratch: which frame of s each frame of s_{t+m} can copy, or −1
 }
 
-// New allocates a buffer for cfg.Capacity transitions.
+// New allocates a buffer of cfg.Capacity slots. All its memory
+// (MemoryBytes(cfg)) is allocated here; adding and sampling allocate nothing.
 func New(cfg Config) (*Buffer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if cfg.Prioritized != nil {
+		p := *cfg.Prioritized // never share the caller's struct
+		cfg.Prioritized = &p
+	}
 	n := cfg.Capacity
-	return &Buffer{
+	b := &Buffer{
 		cfg:        cfg,
-		obs:        make([]float32, n*cfg.ObsSize),
-		next:       make([]float32, n*cfg.ObsSize),
+		n:          int64(n),
+		k:          cfg.FrameStack,
+		fsize:      cfg.frameSize(),
+		gamma:      cfg.Gamma,
+		frames:     newFrames(cfg.Storage, cfg.frameSize(), n),
 		actions:    make([]int32, n),
 		rewards:    make([]float32, n),
-		terminated: make([]bool, n),
-	}, nil
+		flags:      make([]uint8, n),
+		pos:        make([]uint8, n),
+		obsSlots:   make([]int64, cfg.FrameStack),
+		nextSlots:  make([]int64, cfg.FrameStack),
+		obsFrameOf: make([]int, cfg.FrameStack),
+	}
+	if cfg.Prioritized != nil {
+		b.tree = newSumMinTree(n)
+	}
+	b.reset()
+	return b, nil
 }
 
-// Len returns the number of transitions stored.
-func (b *Buffer) Len() int { return b.size }
-
-// Cap returns the capacity.
-func (b *Buffer) Cap() int { return b.cfg.Capacity }
+// reset empties the buffer (keeping its memory).
+func (b *Buffer) reset() {
+	b.head, b.open, b.valid, b.added = 0, false, 0, 0
+	clear(b.flags)
+	b.maxP = 1
+	if b.tree != nil {
+		b.tree.clear()
+		b.maxPAlpha = math.Pow(b.maxP, b.cfg.Prioritized.Alpha)
+	}
+}
 
 // Config returns the buffer's configuration.
-func (b *Buffer) Config() Config { return b.cfg }
+func (b *Buffer) Config() Config {
+	c := b.cfg
+	if c.Prioritized != nil {
+		p := *c.Prioritized
+		c.Prioritized = &p
+	}
+	return c
+}
 
-// BytesPerTransition returns the storage one transition takes.
-func (b *Buffer) BytesPerTransition() int { return 2*4*b.cfg.ObsSize + 4 + 4 + 1 }
+// Cap returns the capacity in slots.
+func (b *Buffer) Cap() int { return b.cfg.Capacity }
 
-// Add stores the transition (obs, action, reward, next, terminated), copying
-// the observations. terminated is true only when next is a terminal state; a
-// time-limit truncation is not.
-func (b *Buffer) Add(obs []float32, action int, reward float64, next []float32, terminated bool) {
-	d := b.cfg.ObsSize
+// Len returns the number of transitions that can be sampled.
+func (b *Buffer) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.valid
+}
+
+// Added returns the number of Add calls since New (the environment steps
+// seen), which anneals β.
+func (b *Buffer) Added() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.added
+}
+
+// Prioritized reports whether the buffer samples by priority.
+func (b *Buffer) Prioritized() bool { return b.tree != nil }
+
+// Beta returns the importance-sampling exponent β the next Sample uses
+// (1 for a uniform buffer, whose weights are all 1).
+func (b *Buffer) Beta() float64 {
+	if b.tree == nil {
+		return 1
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.cfg.Prioritized.Beta(b.added)
+}
+
+// SizeBytes returns the memory the buffer holds, MemoryBytes(Config()).
+func (b *Buffer) SizeBytes() int64 { return MemoryBytes(b.cfg) }
+
+func (b *Buffer) slot(g int64) int { return int(g % b.n) }
+
+func (b *Buffer) tail() int64 { return max(0, b.head-b.n) }
+
+// Add records one environment step: from observation obs the agent took
+// action and received reward, reaching next. terminated says next is a
+// terminal state (its value is 0); truncated says the episode was cut short at
+// next (by a time limit), so next is kept and bootstrapped from. After either,
+// the following Add starts a new episode; otherwise its obs must be this next.
+//
+// With frame stacking, obs and next are stacks of K frames, oldest first, and
+// only the newest frame of each is stored; an episode's first obs must be K
+// copies of its first frame.
+//
+// Add panics, before changing the buffer, if an observation has the wrong
+// length or does not continue the open episode; it panics, leaving the
+// buffer consistent, if an element does not fit the storage.
+func (b *Buffer) Add(obs []float32, action int, reward float64, next []float32, terminated, truncated bool) {
+	d, f := b.cfg.ObsSize, b.fsize
 	if len(obs) != d || len(next) != d {
 		panic(fmt.Sprintf("replay: observations of %d and %d elements, want %d", len(obs), len(next), d))
 	}
-	i := b.pos
-	copy(b.obs[i*d:(i+1)*d], obs)
-	copy(b.next[i*d:(i+1)*d], next)
-	b.actions[i] = int32(action)
-	b.rewards[i] = float32(reward)
-	b.terminated[i] = terminated
-	b.pos = (b.pos + 1) % b.cfg.Capacity
-	b.size = min(b.size+1, b.cfg.Capacity)
+	if action < 0 || action > math.MaxInt32 {
+		panic(fmt.Sprintf("replay: action %d out of range", action))
+	}
+	if math.IsNaN(reward) || math.IsInf(reward, 0) {
+		panic(fmt.Sprintf("replay: reward %v is not finite", reward))
+	}
+	newest := obs[d-f:]
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.open {
+		for j := range b.k - 1 {
+			if !sameFrames(obs[j*f:(j+1)*f], newest) {
+				panic(fmt.Sprintf("replay: an episode's first observation must stack %d copies of its first frame, as a frame-stack wrapper pads it; frame %d differs from the newest", b.k, j))
+			}
+		}
+		b.write(newest, 0)
+		b.open = true
+	} else if !b.frames.equal(b.slot(b.head-1), newest) {
+		panic("replay: obs does not continue the open episode (its newest frame differs from the last Add's next); " +
+			"an episode's last Add must say terminated or truncated")
+	}
+	cur := b.head - 1
+	i := b.slot(cur)
+	b.write(next[d-f:], min(b.pos[i], maxPos-1)+1)
+	// The step is recorded only once s′ is safely stored.
+	fl := fStep
+	if terminated {
+		fl |= fTerm
+	}
+	if truncated {
+		fl |= fTrunc
+	}
+	b.actions[i], b.rewards[i], b.flags[i] = int32(action), float32(reward), fl
+	b.open = !(terminated || truncated)
+	b.added++
+	b.admit()
 }
 
-// Batch is a sample of transitions, laid out for a learner. Its slices are
-// allocated once by NewBatch and overwritten by each Sample.
-type Batch struct {
-	// Obs and NextObs hold the observations s and s′, row-major (B, ObsSize).
-	Obs, NextObs []float32
-	Actions      []int32
-	Rewards      []float32
-	// Discounts is the factor of the bootstrap term: γ, or 0 if terminated.
-	Discounts []float32
-	// Weights are importance-sampling weights for the loss (1 for uniform).
-	Weights []float32
-	// Indices locate each sample in the buffer.
-	Indices []int
+// EndEpisode closes the open episode, if any, as truncated at its last step,
+// which then bootstraps from the last next added. Call it when the
+// environment's episode is abandoned, e.g. when a run stops mid-episode and
+// resumes with a fresh one; the next Add starts a new episode.
+func (b *Buffer) EndEpisode() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.open {
+		return
+	}
+	b.open = false
+	// The newest observation follows a step of this episode unless it is the
+	// episode's first; then it stays a lone observation, never sampled.
+	if b.pos[b.slot(b.head-1)] > 0 {
+		b.flags[b.slot(b.head-2)] |= fTrunc
+	}
+	b.admit()
 }
 
-// NewBatch allocates a batch of size transitions of obsSize-element observations.
-func NewBatch(size, obsSize int) *Batch {
-	b := &Batch{
-		Obs:       make([]float32, size*obsSize),
-		NextObs:   make([]float32, size*obsSize),
-		Actions:   make([]int32, size),
-		Rewards:   make([]float32, size),
-		Discounts: make([]float32, size),
-		Weights:   make([]float32, size),
-		Indices:   make([]int, size),
-	}
-	for i := range b.Weights {
-		b.Weights[i] = 1
-	}
-	return b
-}
-
-// Size returns the number of transitions in the batch.
-func (bt *Batch) Size() int { return len(bt.Actions) }
-
-// Sample fills batch with transitions drawn uniformly with replacement, using
-// rng only. It panics if the buffer is empty.
-func (b *Buffer) Sample(rng *rand.Rand, batch *Batch) {
-	if b.size == 0 {
-		panic("replay: Sample from an empty buffer")
-	}
-	d := b.cfg.ObsSize
-	if len(batch.Obs) != batch.Size()*d {
-		panic("replay: batch was made for another observation size")
-	}
-	gamma := float32(b.cfg.Gamma)
-	for k := range batch.Actions {
-		i := rng.IntN(b.size)
-		batch.Indices[k] = i
-		copy(batch.Obs[k*d:(k+1)*d], b.obs[i*d:(i+1)*d])
-		copy(batch.NextObs[k*d:(k+1)*d], b.next[i*d:(i+1)*d])
-		batch.Actions[k] = b.actions[i]
-		batch.Rewards[k] = b.rewards[i]
-		if b.terminated[i] {
-			batch.Discounts[k] = 0
-		} else {
-			batch.Discounts[k] = gamma
+// write stores frame in slot head with position p and advances head. Before
+// it overwrites the oldest slot it withdraws every transition that needs that
+// slot, so a panic in the frame's conversion leaves the buffer consistent.
+func (b *Buffer) write(frame []float32, p uint8) {
+	g := b.head
+	if g >= b.n {
+		// The live window becomes [g+1−n, g+1): recheck the slots whose
+		// stacks may reach the one overwritten.
+		t := g + 1 - b.n
+		for s := t - 1; s < min(t+int64(b.k)-1, g); s++ {
+			if b.flags[b.slot(s)]&fValid != 0 && !b.isValid(s, t, g) {
+				b.withdraw(s)
+			}
 		}
 	}
+	i := b.slot(g)
+	b.frames.put(i, frame)
+	b.flags[i], b.pos[i], b.actions[i], b.rewards[i] = 0, p, 0, 0
+	b.head = g + 1
+}
+
+// admit makes sampleable the transitions whose n-step windows the last step
+// completed: those in the n slots before the newest.
+func (b *Buffer) admit() {
+	for s := max(b.tail(), b.head-1-int64(b.cfg.NStep)); s < b.head-1; s++ {
+		i := b.slot(s)
+		if b.flags[i]&(fStep|fValid) == fStep && b.isValid(s, b.tail(), b.head) {
+			b.flags[i] |= fValid
+			b.valid++
+			if b.tree != nil {
+				b.tree.set(i, b.maxPAlpha)
+			}
+		}
+	}
+}
+
+func (b *Buffer) withdraw(s int64) {
+	i := b.slot(s)
+	b.flags[i] &^= fValid
+	b.valid--
+	if b.tree != nil {
+		b.tree.set(i, 0)
+	}
+}
+
+// isValid reports whether the transition at slot s can be sampled when the
+// live slots are [tail, head): s is a step, its stack's frames are live, and
+// its n-step window is complete.
+func (b *Buffer) isValid(s, tail, head int64) bool {
+	if s < tail || s >= head {
+		return false
+	}
+	i := b.slot(s)
+	if b.flags[i]&fStep == 0 || s-b.history(i) < tail {
+		return false
+	}
+	for j := range int64(b.cfg.NStep) {
+		t := s + j
+		if t+1 >= head {
+			return false // s_{t+1} not written (cannot happen for a stored step; guards loaded data)
+		}
+		f := b.flags[b.slot(t)]
+		if f&fStep == 0 {
+			return false // slot t is the open episode's newest observation: window not complete
+		}
+		if f&fEnd != 0 {
+			return true
+		}
+	}
+	return true
+}
+
+// history returns how many frames before slot i its stack reaches back:
+// min(K−1, pos).
+func (b *Buffer) history(i int) int64 { return int64(min(b.k-1, int(b.pos[i]))) }
+
+// Sample fills batch with transitions drawn with replacement, using rng only:
+// uniformly from the Len() that can be sampled, or in proportion to their
+// priorities pᵢ^α if the buffer is prioritized (stratified: sample i's mass is
+// drawn from the i-th of B equal parts of the total). It panics if the buffer
+// holds no transition that can be sampled or batch was made for another
+// observation size.
+func (b *Buffer) Sample(rng *rand.Rand, batch *Batch) {
+	d := b.cfg.ObsSize
+	B := batch.Size()
+	if len(batch.Obs) != B*d || len(batch.NextObs) != B*d {
+		panic(fmt.Sprintf("replay: batch was made for another observation size (want %d elements)", d))
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.valid == 0 {
+		panic("replay: Sample from a buffer with no complete transition")
+	}
+	tail := b.tail()
+	if b.tree == nil {
+		live := b.head - tail
+		for k := range B {
+			s := tail + rng.Int64N(live)
+			for b.flags[b.slot(s)]&fValid == 0 {
+				s = tail + rng.Int64N(live)
+			}
+			batch.Weights[k] = 1
+			b.fill(batch, k, s)
+		}
+		return
+	}
+	beta := b.cfg.Prioritized.Beta(b.added)
+	total, pmin := b.tree.total(), b.tree.minimum()
+	part := total / float64(B)
+	// Sequence number of the slot at index 0 in the newest lap of the ring.
+	base := b.head - 1 - int64(b.slot(b.head-1))
+	for k := range B {
+		i := b.tree.find((float64(k) + rng.Float64()) * part)
+		s := base + int64(i)
+		if s >= b.head {
+			s -= b.n
+		}
+		batch.Weights[k] = float32(math.Pow(pmin/b.tree.get(i), beta))
+		b.fill(batch, k, s)
+	}
+}
+
+// fill writes the transition at slot s into row k of batch.
+func (b *Buffer) fill(batch *Batch, k int, s int64) {
+	i := b.slot(s)
+	batch.Indices[k] = int(s)
+	batch.Actions[k] = b.actions[i]
+	// n-step return, cut at the episode's end.
+	var r float64
+	g := 1.0 // γ^j
+	m := int64(0)
+	term := false
+	for j := range int64(b.cfg.NStep) {
+		t := b.slot(s + j)
+		r += g * float64(b.rewards[t])
+		g *= b.gamma
+		m = j + 1
+		if f := b.flags[t]; f&fEnd != 0 {
+			term = f&fTerm != 0
+			break
+		}
+	}
+	batch.Rewards[k] = float32(r)
+	batch.Terminated[k] = term
+	if term {
+		batch.Discounts[k] = 0
+	} else {
+		batch.Discounts[k] = float32(g)
+	}
+	d, f := b.cfg.ObsSize, b.fsize
+	obs, next := batch.Obs[k*d:(k+1)*d], batch.NextObs[k*d:(k+1)*d]
+	if b.k == 1 {
+		b.frames.get(i, obs)
+		b.frames.get(b.slot(s+m), next)
+		return
+	}
+	// Stacks: frame j of the observation at slot u is slot u − min(K−1−j, pos(u)).
+	e := s + m
+	hs, he := b.history(i), b.history(b.slot(e))
+	K := int64(b.k)
+	for j := range K {
+		b.obsSlots[j] = s - min(K-1-j, hs)
+		b.nextSlots[j] = e - min(K-1-j, he)
+	}
+	for j := range b.k {
+		dst := obs[j*f : (j+1)*f]
+		if j > 0 && b.obsSlots[j] == b.obsSlots[j-1] {
+			copy(dst, obs[(j-1)*f:j*f]) // padding: same frame as the previous
+		} else {
+			b.frames.get(b.slot(b.obsSlots[j]), dst)
+		}
+	}
+	for j := range b.k {
+		dst := next[j*f : (j+1)*f]
+		src := -1
+		for jj := b.k - 1; jj >= 0; jj-- {
+			if b.obsSlots[jj] == b.nextSlots[j] {
+				src = jj
+				break
+			}
+		}
+		switch {
+		case src >= 0:
+			copy(dst, obs[src*f:(src+1)*f])
+		case j > 0 && b.nextSlots[j] == b.nextSlots[j-1]:
+			copy(dst, next[(j-1)*f:j*f])
+		default:
+			b.frames.get(b.slot(b.nextSlots[j]), dst)
+		}
+	}
+}
+
+// UpdatePriorities sets the priority of each transition indices[i] (from
+// Batch.Indices) to pᵢ = |tdErrors[i]| + ε, sampled with weight pᵢ^α from now
+// on. Transitions that have since left the buffer are skipped, and so are
+// repeated indices but the last. On a uniform buffer it does nothing.
+//
+// It returns an error, changing nothing, if a TD error is not finite; it
+// panics if the slices differ in length.
+func (b *Buffer) UpdatePriorities(indices []int, tdErrors []float32) error {
+	if len(indices) != len(tdErrors) {
+		panic(fmt.Sprintf("replay: %d indices and %d TD errors", len(indices), len(tdErrors)))
+	}
+	if b.tree == nil {
+		return nil
+	}
+	for k, δ := range tdErrors {
+		if math.IsNaN(float64(δ)) || math.IsInf(float64(δ), 0) {
+			return fmt.Errorf("replay: TD error of transition %d (batch row %d) is %v; priorities unchanged", indices[k], k, δ)
+		}
+	}
+	p := b.cfg.Prioritized
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	tail := b.tail()
+	for k, idx := range indices {
+		s := int64(idx)
+		if s < tail || s >= b.head {
+			continue
+		}
+		i := b.slot(s)
+		if b.flags[i]&fValid == 0 {
+			continue
+		}
+		pi := math.Abs(float64(tdErrors[k])) + p.Eps
+		if pi > b.maxP {
+			b.maxP = pi
+			b.maxPAlpha = math.Pow(pi, p.Alpha)
+		}
+		b.tree.set(i, math.Pow(pi, p.Alpha))
+	}
+	return nil
 }

@@ -1,0 +1,359 @@
+package replay
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/deepq/deepq/internal/ckpt"
+)
+
+// A saved buffer is a ckpt container (versioned, CRC-32C over every byte,
+// written atomically) with the sections, in this order, where U =
+// min(head, Capacity) is the number of slots ever used:
+//
+//	replay.meta        JSON: format, version, the Config, head, open, added, max_priority
+//	replay.frames      U frames, slot by slot, as stored (float32 little-endian, bytes or packed bits)
+//	replay.slots       U actions (int32 LE), U rewards (float32 LE), U flags, U positions (bytes)
+//	replay.priorities  U leaves pᵢ^α (float64 LE); only for a prioritized buffer
+//
+// Sections are streamed from and into the buffer's own arrays, so saving and
+// loading need no second copy of the buffer.
+
+const (
+	checkpointFormat  = "deepq-replay"
+	checkpointVersion = 1
+)
+
+type checkpointMeta struct {
+	Format      string  `json:"format"`
+	Version     int     `json:"version"`
+	Config      Config  `json:"config"`
+	Head        int64   `json:"head"`
+	Open        bool    `json:"open"`
+	Added       int64   `json:"added"`
+	MaxPriority float64 `json:"max_priority"`
+}
+
+// Save writes the buffer to path atomically: path holds either the old file
+// or the complete new one.
+func (b *Buffer) Save(path string) error {
+	if err := ckpt.WriteFile(path, b.Encode); err != nil {
+		return fmt.Errorf("replay: saving %s: %w", path, err)
+	}
+	return nil
+}
+
+// Load replaces the buffer's contents with the buffer saved at path, reading
+// into the buffer's own memory. The saved buffer must have the same Config. On
+// any error (a missing, truncated, corrupted or foreign file, or another
+// configuration) Load returns it, naming path, and leaves the buffer empty.
+func (b *Buffer) Load(path string) error {
+	r, f, err := ckpt.Open(path)
+	if err != nil {
+		b.mu.Lock()
+		b.reset()
+		b.mu.Unlock()
+		return fmt.Errorf("replay: loading %s: %w", path, err)
+	}
+	defer f.Close()
+	if err := b.Decode(r); err != nil {
+		return fmt.Errorf("replay: loading %s: %w", path, err)
+	}
+	return nil
+}
+
+// Encode writes the buffer's sections to w. The caller closes w.
+func (b *Buffer) Encode(w *ckpt.Writer) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	meta, err := json.Marshal(checkpointMeta{
+		Format: checkpointFormat, Version: checkpointVersion, Config: b.cfg,
+		Head: b.head, Open: b.open, Added: b.added, MaxPriority: b.maxP,
+	})
+	if err != nil {
+		return err
+	}
+	if err := w.Bytes("replay.meta", meta); err != nil {
+		return err
+	}
+	used := int(min(b.head, b.n))
+	fb := b.frames.frameBytes()
+	err = w.Section("replay.frames", int64(used)*fb, func(x io.Writer) error {
+		if b.frames.kind == Float32 {
+			return writeLE(x, b.frames.f32[:used*b.fsize])
+		}
+		_, err := x.Write(b.frames.u8[:used*b.frames.stride])
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	err = w.Section("replay.slots", int64(used)*slotMetaBytes, func(x io.Writer) error {
+		return errors.Join(writeLE(x, b.actions[:used]), writeLE(x, b.rewards[:used]),
+			writeLE(x, b.flags[:used]), writeLE(x, b.pos[:used]))
+	})
+	if err != nil {
+		return err
+	}
+	if b.tree != nil {
+		leaves := b.tree.sum[b.tree.p : b.tree.p+used]
+		return w.Section("replay.priorities", int64(used)*8, func(x io.Writer) error { return writeLE(x, leaves) })
+	}
+	return nil
+}
+
+// chunk is the number of bytes converted at a time when streaming numbers.
+const chunk = 1 << 16
+
+// writeLE writes v little-endian in chunks.
+func writeLE[T int32 | float32 | float64 | uint8](w io.Writer, v []T) error {
+	if len(v) == 0 {
+		return nil
+	}
+	per := chunk / binary.Size(v[:1])
+	buf := make([]byte, 0, chunk)
+	for len(v) > 0 {
+		n := min(per, len(v))
+		var err error
+		if buf, err = binary.Append(buf[:0], binary.LittleEndian, v[:n]); err != nil {
+			return err
+		}
+		if _, err := w.Write(buf); err != nil {
+			return err
+		}
+		v = v[n:]
+	}
+	return nil
+}
+
+// readLE fills v from r, little-endian, in chunks.
+func readLE[T int32 | float32 | float64 | uint8](r io.Reader, v []T) error {
+	if len(v) == 0 {
+		return nil
+	}
+	size := binary.Size(v[:1])
+	per := chunk / size
+	buf := make([]byte, chunk)
+	for len(v) > 0 {
+		n := min(per, len(v))
+		if _, err := io.ReadFull(r, buf[:n*size]); err != nil {
+			return err
+		}
+		if _, err := binary.Decode(buf[:n*size], binary.LittleEndian, v[:n]); err != nil {
+			return err
+		}
+		v = v[n:]
+	}
+	return nil
+}
+
+// Decode replaces the buffer's contents with the buffer in r, which must
+// hold only the sections Encode writes, and verifies the container's checksum
+// and the buffer's structure. On error the buffer is left empty.
+func (b *Buffer) Decode(r *ckpt.Reader) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.reset()
+	if err := b.decode(r); err != nil {
+		b.reset()
+		return err
+	}
+	return nil
+}
+
+func (b *Buffer) decode(r *ckpt.Reader) error {
+	section := func(name string, size int64) error {
+		got, n, err := r.Next()
+		switch {
+		case err == io.EOF:
+			return fmt.Errorf("no %s section: not a complete replay buffer file", name)
+		case err != nil:
+			return err
+		case got != name:
+			return fmt.Errorf("section %q where %s was expected: not a replay buffer file", got, name)
+		case size >= 0 && n != size:
+			return fmt.Errorf("section %s has %d bytes, want %d for this buffer", name, n, size)
+		}
+		return nil
+	}
+	if err := section("replay.meta", -1); err != nil {
+		return err
+	}
+	raw, err := r.ReadAll(1 << 20)
+	if err != nil {
+		return fmt.Errorf("replay.meta: %w", err)
+	}
+	var m checkpointMeta
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return fmt.Errorf("replay.meta: %w", err)
+	}
+	switch {
+	case m.Format != checkpointFormat:
+		return fmt.Errorf("format %q, want %q", m.Format, checkpointFormat)
+	case m.Version != checkpointVersion:
+		return fmt.Errorf("replay format version %d, this build reads version %d", m.Version, checkpointVersion)
+	}
+	if d := configDiff(m.Config, b.cfg); d != "" {
+		return fmt.Errorf("the saved buffer was made for another configuration: %s", d)
+	}
+	switch {
+	case m.Head < 0:
+		return fmt.Errorf("replay.meta: head %d is negative", m.Head)
+	case m.Added < 0:
+		return fmt.Errorf("replay.meta: added %d is negative", m.Added)
+	case m.Open && m.Head == 0:
+		return errors.New("replay.meta: an open episode in an empty buffer")
+	case !(m.MaxPriority >= 1 && m.MaxPriority <= math.MaxFloat64):
+		return fmt.Errorf("replay.meta: max_priority %v, want a finite number ≥ 1", m.MaxPriority)
+	}
+	used := int(min(m.Head, b.n))
+
+	if err := section("replay.frames", int64(used)*b.frames.frameBytes()); err != nil {
+		return err
+	}
+	if b.frames.kind == Float32 {
+		err = readLE(r, b.frames.f32[:used*b.fsize])
+	} else {
+		_, err = io.ReadFull(r, b.frames.u8[:used*b.frames.stride])
+	}
+	if err != nil {
+		return fmt.Errorf("replay.frames: %w", err)
+	}
+
+	if err := section("replay.slots", int64(used)*slotMetaBytes); err != nil {
+		return err
+	}
+	if err := errors.Join(readLE(r, b.actions[:used]), readLE(r, b.rewards[:used]),
+		readLE(r, b.flags[:used]), readLE(r, b.pos[:used])); err != nil {
+		return fmt.Errorf("replay.slots: %w", err)
+	}
+	if b.tree != nil {
+		if err := section("replay.priorities", int64(used)*8); err != nil {
+			return err
+		}
+		if err := readLE(r, b.tree.sum[b.tree.p:b.tree.p+used]); err != nil {
+			return fmt.Errorf("replay.priorities: %w", err)
+		}
+	}
+	if name, _, err := r.Next(); err == nil {
+		return fmt.Errorf("unexpected section %q after the replay buffer", name)
+	} else if err != io.EOF {
+		return err
+	}
+	// The checksum is verified: now check what the sections say.
+	b.head, b.open, b.added, b.maxP = m.Head, m.Open, m.Added, m.MaxPriority
+	if err := b.verify(); err != nil {
+		return fmt.Errorf("inconsistent replay buffer: %w", err)
+	}
+	return nil
+}
+
+// verify checks the structure of the live slots after a load, recomputes
+// which transitions can be sampled, and rebuilds the priority trees.
+func (b *Buffer) verify() error {
+	tail := b.tail()
+	for g := tail; g < b.head; g++ {
+		i := b.slot(g)
+		f := b.flags[i] &^ fValid
+		b.flags[i] = f
+		switch {
+		case f&^fKnown != 0:
+			return fmt.Errorf("slot %d: unknown flags %#x", g, f)
+		case f != 0 && f&fStep == 0:
+			return fmt.Errorf("slot %d: an episode end without a step", g)
+		case f&fStep != 0 && g == b.head-1:
+			return fmt.Errorf("slot %d: the newest slot holds a step without s′", g)
+		case b.actions[i] < 0:
+			return fmt.Errorf("slot %d: negative action %d", g, b.actions[i])
+		case math.IsNaN(float64(b.rewards[i])) || math.IsInf(float64(b.rewards[i]), 0):
+			return fmt.Errorf("slot %d: reward %v", g, b.rewards[i])
+		}
+		if g == tail {
+			continue // its predecessor is gone
+		}
+		p := b.slot(g - 1)
+		if b.flags[p]&fStep != 0 {
+			// g is the s′ of the step at g−1: the same episode, one step on.
+			if want := min(b.pos[p], maxPos-1) + 1; b.pos[i] != want {
+				return fmt.Errorf("slot %d: position %d in its episode, want %d", g, b.pos[i], want)
+			}
+			if b.flags[p]&fEnd != 0 && f != 0 {
+				return fmt.Errorf("slot %d: a step after its episode's end", g)
+			}
+		} else if b.pos[i] != 0 {
+			return fmt.Errorf("slot %d: an episode starts at position %d", g, b.pos[i])
+		}
+	}
+	if b.head-2 >= tail {
+		f := b.flags[b.slot(b.head-2)]
+		if b.open && f&fEnd != 0 {
+			return errors.New("the open episode's newest observation is a final one")
+		}
+		if !b.open && f&(fStep|fEnd) == fStep {
+			return errors.New("no open episode, but the newest observation continues one")
+		}
+	}
+	b.valid = 0
+	for g := tail; g < b.head; g++ {
+		if b.isValid(g, tail, b.head) {
+			b.flags[b.slot(g)] |= fValid
+			b.valid++
+		}
+	}
+	if b.tree == nil {
+		return nil
+	}
+	p := b.cfg.Prioritized
+	b.maxPAlpha = math.Pow(b.maxP, p.Alpha)
+	for i := range b.tree.p {
+		leaf := &b.tree.sum[b.tree.p+i]
+		switch {
+		case i >= b.cfg.Capacity || b.flags[i]&fValid == 0:
+			*leaf = 0
+		case !(*leaf > 0 && *leaf <= math.MaxFloat64):
+			return fmt.Errorf("slot index %d: priority %v, want a finite number > 0", i, *leaf)
+		}
+	}
+	b.tree.rebuild()
+	if math.IsInf(b.tree.total(), 0) {
+		return errors.New("priorities sum to infinity")
+	}
+	return nil
+}
+
+// configDiff names the first field in which the configurations a (saved) and
+// b (the buffer's) differ, or returns "".
+func configDiff(a, b Config) string {
+	type field struct {
+		name string
+		a, b any
+	}
+	pa, pb := "uniform", "uniform"
+	if a.Prioritized != nil {
+		pa = fmt.Sprintf("%+v", *a.Prioritized)
+	}
+	if b.Prioritized != nil {
+		pb = fmt.Sprintf("%+v", *b.Prioritized)
+	}
+	for _, f := range []field{
+		{"obs_size", a.ObsSize, b.ObsSize},
+		{"frame_stack", a.FrameStack, b.FrameStack},
+		{"storage", a.Storage, b.Storage},
+		{"capacity", a.Capacity, b.Capacity},
+		{"gamma", a.Gamma, b.Gamma},
+		{"n_step", a.NStep, b.NStep},
+		{"prioritized", pa, pb},
+	} {
+		if f.a != f.b {
+			return fmt.Sprintf("%s is %v in the file, %v in this buffer", f.name, f.a, f.b)
+		}
+	}
+	return ""
+}

@@ -1,0 +1,208 @@
+package replay
+
+import (
+	"fmt"
+	"math"
+)
+
+// Storage is how a buffer stores the elements of observation frames. The
+// buffer takes and returns float32 observations; the storage decides how many
+// bytes each element costs and which values it can hold exactly.
+type Storage uint8
+
+const (
+	// Float32 stores any float32 value in 4 bytes (vector observations such
+	// as CartPole's).
+	Float32 Storage = iota
+	// Uint8 stores the integers 0…255 in 1 byte (Atari-style grey frames).
+	Uint8
+	// Bits stores 0 and 1 in 1 bit, 8 to a byte (MinAtar's binary planes).
+	Bits
+)
+
+var storageNames = [...]string{Float32: "float32", Uint8: "uint8", Bits: "bits"}
+
+// String returns "float32", "uint8" or "bits".
+func (s Storage) String() string {
+	if int(s) < len(storageNames) {
+		return storageNames[s]
+	}
+	return fmt.Sprintf("Storage(%d)", uint8(s))
+}
+
+// MarshalText encodes s by name, for JSON configs.
+func (s Storage) MarshalText() ([]byte, error) {
+	if int(s) >= len(storageNames) {
+		return nil, fmt.Errorf("replay: unknown storage %d", uint8(s))
+	}
+	return []byte(storageNames[s]), nil
+}
+
+// UnmarshalText decodes a storage name.
+func (s *Storage) UnmarshalText(b []byte) error {
+	for i, n := range storageNames {
+		if string(b) == n {
+			*s = Storage(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("replay: unknown storage %q (want float32, uint8 or bits)", b)
+}
+
+// frameBytes returns the bytes one frame of n elements takes.
+func (s Storage) frameBytes(n int) int64 {
+	switch s {
+	case Uint8:
+		return int64(n)
+	case Bits:
+		return (int64(n) + 7) / 8
+	}
+	return 4 * int64(n)
+}
+
+// Prioritized configures proportional prioritized replay (Schaul et al. 2016).
+// Transition i is drawn with probability
+//
+//	P(i) = pᵢ^α / Σₖ pₖ^α,   pᵢ = |δᵢ| + Eps
+//
+// where δᵢ is its last TD error (new transitions get the largest p seen so
+// far), and weighted in the loss by the importance-sampling weight
+//
+//	wᵢ = (N·P(i))^−β / maxⱼ wⱼ = (minₖ pₖ^α / pᵢ^α)^β
+//
+// over the N transitions in the buffer, with β annealed linearly from Beta0 to 1.
+type Prioritized struct {
+	// Alpha α ≥ 0 sets how strongly priorities skew sampling: 0 is uniform,
+	// 1 fully proportional. Schaul et al. use 0.6.
+	Alpha float64 `json:"alpha"`
+	// Beta0 β₀ ∈ [0, 1] is the importance-sampling exponent at the start.
+	// Schaul et al. use 0.4.
+	Beta0 float64 `json:"beta0"`
+	// BetaSteps is the number of transitions added (environment steps) over
+	// which β rises linearly from Beta0 to 1: set it to the run's length.
+	BetaSteps int64 `json:"beta_steps"`
+	// Eps ε > 0 is added to |δ| so that no transition's priority is zero.
+	Eps float64 `json:"eps"`
+}
+
+// DefaultPrioritized returns Schaul et al.'s proportional variant: α = 0.6,
+// β₀ = 0.4 annealed to 1 over betaSteps steps, ε = 1e-6.
+func DefaultPrioritized(betaSteps int64) *Prioritized {
+	return &Prioritized{Alpha: 0.6, Beta0: 0.4, BetaSteps: betaSteps, Eps: 1e-6}
+}
+
+// Validate reports the first field that is out of range.
+func (p *Prioritized) Validate() error {
+	switch {
+	case !(p.Alpha >= 0 && p.Alpha <= 10):
+		return fmt.Errorf("replay: prioritized alpha must be in [0, 10], got %v", p.Alpha)
+	case !(p.Beta0 >= 0 && p.Beta0 <= 1):
+		return fmt.Errorf("replay: prioritized beta0 must be in [0, 1], got %v", p.Beta0)
+	case p.BetaSteps < 1:
+		return fmt.Errorf("replay: prioritized beta_steps must be at least 1, got %d", p.BetaSteps)
+	case !(p.Eps > 0 && p.Eps < 1e6):
+		return fmt.Errorf("replay: prioritized eps must be in (0, 1e6), got %v", p.Eps)
+	}
+	return nil
+}
+
+// Beta returns β after t transitions were added: β₀ + (1 − β₀)·min(1, t/BetaSteps).
+func (p *Prioritized) Beta(t int64) float64 {
+	return p.Beta0 + (1-p.Beta0)*math.Min(1, float64(t)/float64(p.BetaSteps))
+}
+
+// Config configures a Buffer. Start from DefaultConfig and change fields.
+type Config struct {
+	// Capacity is the number of observation slots, the unit of memory. Each
+	// transition takes one slot, holding the observation it starts from; its
+	// s′ is the next slot. Each episode takes one slot more, for its final
+	// observation (which a truncated episode bootstraps from). A full buffer
+	// thus holds Capacity − E transitions, E the number of episode ends in it:
+	// 99.9% of Capacity with Atari's episodes of thousands of steps, 95% with
+	// episodes of 20. When the buffer is full, the oldest slots are overwritten.
+	Capacity int `json:"capacity"`
+	// ObsSize is the number of float32 elements of one observation as the
+	// agent sees it: FrameStack frames of ObsSize/FrameStack elements.
+	ObsSize int `json:"obs_size"`
+	// FrameStack K ≥ 1 is the number of frames an observation stacks, oldest
+	// first (the layout of a frame-stack wrapper: K×C×H×W). With K > 1 the
+	// buffer stores each frame once and rebuilds stacks when sampling, padding
+	// the first K−1 steps of an episode with its first frame as the wrapper
+	// does; an episode's first observation must be K copies of one frame.
+	FrameStack int `json:"frame_stack"`
+	// Storage is how frames are stored: Float32, Uint8 or Bits. Adding an
+	// observation that the storage cannot hold exactly panics.
+	Storage Storage `json:"storage"`
+	// Gamma is the discount γ ∈ [0, 1].
+	Gamma float64 `json:"gamma"`
+	// NStep n ≥ 1 is the number of rewards in a sampled return,
+	// R = Σₖ₌₀^{m−1} γᵏ r_{t+k} with m ≤ n, cut short at the episode's end.
+	NStep int `json:"n_step"`
+	// Prioritized, if not nil, turns on prioritized replay; nil samples
+	// uniformly.
+	Prioritized *Prioritized `json:"prioritized,omitempty"`
+}
+
+// DefaultConfig returns a uniform one-step buffer of 100,000 float32
+// observations of obsSize elements with γ = 0.99.
+func DefaultConfig(obsSize int) Config {
+	return Config{Capacity: 100_000, ObsSize: obsSize, FrameStack: 1, Storage: Float32, Gamma: 0.99, NStep: 1}
+}
+
+// maxBytes bounds the memory a buffer may take (1 TiB), to catch a
+// misconfiguration before it tries to allocate.
+const maxBytes = 1 << 40
+
+// Validate reports the first field that is out of range.
+func (c Config) Validate() error {
+	switch {
+	case c.ObsSize < 1:
+		return fmt.Errorf("replay: obs_size must be at least 1, got %d", c.ObsSize)
+	case c.FrameStack < 1 || c.FrameStack > 64:
+		return fmt.Errorf("replay: frame_stack must be in [1, 64], got %d", c.FrameStack)
+	case c.ObsSize%c.FrameStack != 0:
+		return fmt.Errorf("replay: obs_size %d is not a multiple of frame_stack %d", c.ObsSize, c.FrameStack)
+	case int(c.Storage) >= len(storageNames):
+		return fmt.Errorf("replay: unknown storage %d", uint8(c.Storage))
+	case !(c.Gamma >= 0 && c.Gamma <= 1):
+		return fmt.Errorf("replay: gamma must be in [0, 1], got %v", c.Gamma)
+	case c.NStep < 1 || c.NStep > 1000:
+		return fmt.Errorf("replay: n_step must be in [1, 1000], got %d", c.NStep)
+	case c.Capacity < c.FrameStack+c.NStep:
+		return fmt.Errorf("replay: capacity %d is too small: one transition needs frame_stack + n_step = %d slots",
+			c.Capacity, c.FrameStack+c.NStep)
+	case MemoryBytes(c) > maxBytes:
+		return fmt.Errorf("replay: capacity %d of %d-element observations needs %d bytes, more than the 1 TiB limit",
+			c.Capacity, c.ObsSize, MemoryBytes(c))
+	}
+	if c.Prioritized != nil {
+		return c.Prioritized.Validate()
+	}
+	return nil
+}
+
+// frameSize returns the number of elements of one frame.
+func (c Config) frameSize() int { return c.ObsSize / max(c.FrameStack, 1) }
+
+// slotMetaBytes is the storage of a slot besides its frame: action (int32),
+// reward (float32), flags and position in the episode (one byte each).
+const slotMetaBytes = 4 + 4 + 1 + 1
+
+// MemoryBytes returns the bytes a buffer with configuration c allocates (all
+// at once, in New): Capacity slots of one frame and the scalars, plus the sum
+// and min trees when prioritized. It allocates nothing itself.
+func MemoryBytes(c Config) int64 {
+	if c.Capacity < 1 || c.ObsSize < 1 {
+		return 0
+	}
+	n := int64(c.Capacity)
+	per := c.Storage.frameBytes(c.frameSize()) + slotMetaBytes
+	if n > math.MaxInt64/4/per {
+		return math.MaxInt64 // does not fit any machine; Validate rejects it
+	}
+	total := n * per
+	if c.Prioritized != nil {
+		total += 2 * 2 * int64(treeLeaves(c.Capacity)) * 8 // sum and min trees of float64
+	}
+	return total
+}

@@ -1,0 +1,136 @@
+package replay
+
+import (
+	"fmt"
+	"math"
+)
+
+// frames is a fixed array of observation frames in one Storage. Frame i
+// occupies f32[i*size:(i+1)*size] (Float32) or u8[i*stride:(i+1)*stride]
+// (Uint8: one byte per element; Bits: element j of a frame is bit j%8 of byte
+// j/8, least significant bit first, the last byte's unused bits zero).
+type frames struct {
+	kind   Storage
+	size   int // elements per frame
+	stride int // bytes per frame in u8
+	f32    []float32
+	u8     []byte
+}
+
+func newFrames(kind Storage, size, n int) *frames {
+	f := &frames{kind: kind, size: size}
+	switch kind {
+	case Float32:
+		f.f32 = make([]float32, n*size)
+	default:
+		f.stride = int(kind.frameBytes(size))
+		f.u8 = make([]byte, n*f.stride)
+	}
+	return f
+}
+
+// bitsTable[b] holds the 8 elements that byte b of a Bits frame unpacks to.
+var bitsTable = func() (t [256][8]float32) {
+	for b := range 256 {
+		for j := range 8 {
+			t[b][j] = float32(b >> j & 1)
+		}
+	}
+	return t
+}()
+
+// put stores src (size elements) as frame i. It panics, naming the element,
+// if the storage cannot hold a value exactly.
+func (f *frames) put(i int, src []float32) {
+	switch f.kind {
+	case Float32:
+		copy(f.f32[i*f.size:(i+1)*f.size], src)
+	case Uint8:
+		dst := f.u8[i*f.stride : (i+1)*f.stride]
+		for j, v := range src {
+			u := uint8(v)
+			if !(v >= 0 && v <= 255) || float32(u) != v {
+				panic(fmt.Sprintf("replay: observation element %d is %v, which uint8 storage cannot hold (integers 0…255 only)", j, v))
+			}
+			dst[j] = u
+		}
+	case Bits:
+		dst := f.u8[i*f.stride : (i+1)*f.stride]
+		for k := range dst {
+			var b byte
+			chunk := src[k*8 : min(k*8+8, len(src))]
+			for j, v := range chunk {
+				switch v {
+				case 0:
+				case 1:
+					b |= 1 << j
+				default:
+					panic(fmt.Sprintf("replay: observation element %d is %v, which bits storage cannot hold (0 or 1 only)", k*8+j, v))
+				}
+			}
+			dst[k] = b
+		}
+	}
+}
+
+// get writes frame i into dst (size elements) as float32.
+func (f *frames) get(i int, dst []float32) {
+	switch f.kind {
+	case Float32:
+		copy(dst, f.f32[i*f.size:(i+1)*f.size])
+	case Uint8:
+		src := f.u8[i*f.stride : (i+1)*f.stride]
+		dst = dst[:len(src)]
+		for j, u := range src {
+			dst[j] = float32(u)
+		}
+	case Bits:
+		src := f.u8[i*f.stride : (i+1)*f.stride]
+		full := f.size / 8
+		for k, b := range src[:full] {
+			copy(dst[k*8:k*8+8], bitsTable[b][:])
+		}
+		if r := f.size - full*8; r > 0 {
+			copy(dst[full*8:f.size], bitsTable[src[full]][:r])
+		}
+	}
+}
+
+// equal reports whether frame i holds exactly src (bit for bit, for Float32).
+func (f *frames) equal(i int, src []float32) bool {
+	switch f.kind {
+	case Float32:
+		for j, v := range f.f32[i*f.size : (i+1)*f.size] {
+			if math.Float32bits(v) != math.Float32bits(src[j]) {
+				return false
+			}
+		}
+	case Uint8:
+		for j, u := range f.u8[i*f.stride : (i+1)*f.stride] {
+			if float32(u) != src[j] {
+				return false
+			}
+		}
+	case Bits:
+		s := f.u8[i*f.stride : (i+1)*f.stride]
+		for j, v := range src {
+			if float32(s[j/8]>>(j%8)&1) != v {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// frameBytes returns the storage of one frame.
+func (f *frames) frameBytes() int64 { return f.kind.frameBytes(f.size) }
+
+// sameFrames reports whether the float32 frames a and b are equal bit for bit.
+func sameFrames(a, b []float32) bool {
+	for i, v := range a {
+		if math.Float32bits(v) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}

@@ -48,8 +48,10 @@ func (f *frames) put(i int, src []float32) {
 	case Uint8:
 		dst := f.u8[i*f.stride : (i+1)*f.stride]
 		for j, v := range src {
-			u := uint8(v)
-			if !(v >= 0 && v <= 255) || float32(u) != v {
+			// Through int32, any value but an integer in 0…255 comes back
+			// different (NaN and out-of-range ones included).
+			u := uint8(int32(v))
+			if float32(u) != v {
 				panic(fmt.Sprintf("replay: observation element %d is %v, which uint8 storage cannot hold (integers 0…255 only)", j, v))
 			}
 			dst[j] = u
@@ -60,13 +62,11 @@ func (f *frames) put(i int, src []float32) {
 			var b byte
 			chunk := src[k*8 : min(k*8+8, len(src))]
 			for j, v := range chunk {
-				switch v {
-				case 0:
-				case 1:
-					b |= 1 << j
-				default:
+				u := uint8(int32(v))
+				if u > 1 || float32(u) != v {
 					panic(fmt.Sprintf("replay: observation element %d is %v, which bits storage cannot hold (0 or 1 only)", k*8+j, v))
 				}
+				b |= u << j
 			}
 			dst[k] = b
 		}
@@ -112,10 +112,12 @@ func (f *frames) equal(i int, src []float32) bool {
 			}
 		}
 	case Bits:
-		s := f.u8[i*f.stride : (i+1)*f.stride]
-		for j, v := range src {
-			if float32(s[j/8]>>(j%8)&1) != v {
-				return false
+		for k, b := range f.u8[i*f.stride : (i+1)*f.stride] {
+			want := &bitsTable[b]
+			for j, v := range src[k*8 : min(k*8+8, len(src))] {
+				if want[j] != v {
+					return false
+				}
 			}
 		}
 	}

@@ -1,20 +1,57 @@
-// Package replay holds experience replay memories for off-policy learners.
+// Package replay holds the experience replay memory of off-policy learners:
+// uniform or prioritized, one-step or n-step, storing each observation frame
+// once.
 //
-// A Buffer is a fixed-capacity ring of transitions (s, a, r, s′, terminated)
-// stored in flat arrays allocated once: adding and sampling allocate nothing.
-// When full, the oldest transition is overwritten.
+// # Storage
 //
-// Sampling fills a caller-owned Batch. Its Discounts field is the factor of the
-// bootstrap term of the TD target, γ for a transition that did not terminate and
-// 0 for one that did, so a learner computes
+// A Buffer is a ring of Capacity observation slots in flat arrays allocated
+// once by New (MemoryBytes tells how much beforehand); Add, Sample and
+// UpdatePriorities allocate nothing. An episode of T steps takes T+1
+// consecutive slots, s₀ … s_T: each step's slot holds the observation it was
+// taken from, its action and reward, and s′ is simply the next slot, so next
+// observations cost no second copy, and the final observation s_T is kept
+// (a truncated episode bootstraps from it). Frames are stored as float32,
+// uint8 or single bits (Config.Storage); with frame stacking (K > 1) only the
+// newest frame of each observation is stored and stacks are rebuilt when
+// sampling, padded at an episode's start with its first frame as a
+// frame-stack wrapper pads them. An 84×84 Atari frame stacked 4 thus costs
+// 7,056 bytes plus 10 bytes of scalars per transition, and 10⁶ of them 7.07 GB.
 //
-//	y = r + Discount · max_a′ Q_target(s′, a′)
+// # Sampling
 //
-// A transition cut off by a time limit (truncated, not terminated) keeps its
-// discount: the state is not terminal and its value is bootstrapped from s′.
+// Sample fills a caller's Batch from the caller's *rand.Rand, so the same seed
+// gives the same batches. A transition at step t is sampled with its n-step
+// return, cut short where the episode ended:
 //
-//	buf, _ := replay.New(replay.Config{Capacity: 10000, ObsSize: 4, Gamma: 0.99})
-//	buf.Add(obs, action, reward, nextObs, terminated)
-//	batch := replay.NewBatch(32, 4)
+//	R = Σₖ₌₀^{m−1} γᵏ r_{t+k},  m = min(n, steps left in the episode)
+//	Discount = 0 if the episode terminated within m steps, else γᵐ
+//	y = R + Discount · max_a′ Q_target(s_{t+m}, a′)
+//
+// A time-limit truncation is not a terminal state: the return bootstraps
+// from the final observation. Only transitions whose data is complete can be
+// sampled: not those whose n-step window the agent has not finished, nor
+// those whose stack reaches into slots overwritten by the ring.
+//
+// With Config.Prioritized, transition i is drawn with probability
+// P(i) = pᵢ^α / Σₖ pₖ^α from a sum tree (stratified over the batch) and
+// weighted by wᵢ = (N·P(i))^−β / maxⱼ wⱼ, the maximum taken from a min tree;
+// β rises linearly to 1 over Prioritized.BetaSteps added steps. New
+// transitions get the largest priority seen; UpdatePriorities sets
+// pᵢ = |δᵢ| + ε from the TD errors of a sampled batch.
+//
+// # Use
+//
+// The trainer adds every environment step and samples for each gradient step:
+//
+//	buf, err := replay.New(cfg)
+//	batch := replay.NewBatch(32, cfg.ObsSize)
+//	// each step, after env.Step:
+//	buf.Add(obs, action, reward, next, terminated, truncated)
+//	// each gradient step:
 //	buf.Sample(rng, batch)
+//	... learn from batch, computing δᵢ = Q(sᵢ, aᵢ) − yᵢ ...
+//	buf.UpdatePriorities(batch.Indices, δ) // does nothing on a uniform buffer
+//
+// One goroutine may add while another samples. Save and Load write and read
+// the buffer as a checksummed, streamed checkpoint file.
 package replay

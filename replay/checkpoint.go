@@ -101,8 +101,20 @@ func (b *Buffer) Encode(w *ckpt.Writer) error {
 		return err
 	}
 	if b.tree != nil {
-		leaves := b.tree.sum[b.tree.p : b.tree.p+used]
-		return w.Section("replay.priorities", int64(used)*8, func(x io.Writer) error { return writeLE(x, leaves) })
+		leaves := b.tree.leaves()[:used]
+		return w.Section("replay.priorities", int64(used)*8, func(x io.Writer) error {
+			buf := make([]byte, 0, chunk)
+			for k, nd := range leaves {
+				buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(nd.sum))
+				if len(buf) == chunk || k == len(leaves)-1 {
+					if _, err := x.Write(buf); err != nil {
+						return err
+					}
+					buf = buf[:0]
+				}
+			}
+			return nil
+		})
 	}
 	return nil
 }
@@ -111,7 +123,7 @@ func (b *Buffer) Encode(w *ckpt.Writer) error {
 const chunk = 1 << 16
 
 // writeLE writes v little-endian in chunks.
-func writeLE[T int32 | float32 | float64 | uint8](w io.Writer, v []T) error {
+func writeLE[T int32 | float32 | uint8](w io.Writer, v []T) error {
 	if len(v) == 0 {
 		return nil
 	}
@@ -132,7 +144,7 @@ func writeLE[T int32 | float32 | float64 | uint8](w io.Writer, v []T) error {
 }
 
 // readLE fills v from r, little-endian, in chunks.
-func readLE[T int32 | float32 | float64 | uint8](r io.Reader, v []T) error {
+func readLE[T int32 | float32 | uint8](r io.Reader, v []T) error {
 	if len(v) == 0 {
 		return nil
 	}
@@ -238,8 +250,16 @@ func (b *Buffer) decode(r *ckpt.Reader) error {
 		if err := section("replay.priorities", int64(used)*8); err != nil {
 			return err
 		}
-		if err := readLE(r, b.tree.sum[b.tree.p:b.tree.p+used]); err != nil {
-			return fmt.Errorf("replay.priorities: %w", err)
+		buf := make([]byte, chunk)
+		for leaves := b.tree.leaves()[:used]; len(leaves) > 0; {
+			n := min(len(leaves), chunk/8)
+			if _, err := io.ReadFull(r, buf[:8*n]); err != nil {
+				return fmt.Errorf("replay.priorities: %w", err)
+			}
+			for k := range n {
+				leaves[k].sum = math.Float64frombits(binary.LittleEndian.Uint64(buf[8*k:]))
+			}
+			leaves = leaves[n:]
 		}
 	}
 	if name, _, err := r.Next(); err == nil {
@@ -313,7 +333,7 @@ func (b *Buffer) verify() error {
 	p := b.cfg.Prioritized
 	b.maxPAlpha = math.Pow(b.maxP, p.Alpha)
 	for i := range b.tree.p {
-		leaf := &b.tree.sum[b.tree.p+i]
+		leaf := &b.tree.leaves()[i].sum
 		switch {
 		case i >= b.cfg.Capacity || b.flags[i]&fValid == 0:
 			*leaf = 0

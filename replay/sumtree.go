@@ -12,51 +12,62 @@ func treeLeaves(n int) int {
 	return p
 }
 
+// node is one node of a sumMinTree: the sum and the minimum of its subtree,
+// side by side so that an update touches one cache line per level.
+type node struct{ sum, min float64 }
+
 // sumMinTree is a complete binary tree over P = 2^k leaves (the priorities
 // pᵢ^α) that keeps, at each inner node, the sum and the minimum of its
 // subtree. Node 1 is the root, node v has children 2v and 2v+1, and leaf i is
-// node P+i. A leaf of 0 is an item that cannot be sampled; the min tree skips
-// it (holds +Inf). Set is O(log P); so are Find and the root queries.
+// node P+i. A leaf of 0 is an item that cannot be sampled; the minimum skips
+// it (holds +Inf). set, find and the root queries are O(log P).
 //
-// Parents are recomputed from their children on every Set, never adjusted by
+// Parents are recomputed from their children on every set, never adjusted by
 // differences, so rounding errors do not accumulate.
 type sumMinTree struct {
-	p        int
-	sum, min []float64 // 2P nodes each; index 0 unused
+	p     int
+	nodes []node // 2P nodes; index 0 unused
 }
 
 func newSumMinTree(n int) *sumMinTree {
 	p := treeLeaves(n)
-	t := &sumMinTree{p: p, sum: make([]float64, 2*p), min: make([]float64, 2*p)}
-	for i := range t.min {
-		t.min[i] = math.Inf(1)
-	}
+	t := &sumMinTree{p: p, nodes: make([]node, 2*p)}
+	t.clear()
 	return t
 }
 
 // get returns leaf i.
-func (t *sumMinTree) get(i int) float64 { return t.sum[t.p+i] }
+func (t *sumMinTree) get(i int) float64 { return t.nodes[t.p+i].sum }
+
+// leaves returns the node of each leaf, in order: their sums are the
+// priorities (written directly when loading; call rebuild after).
+func (t *sumMinTree) leaves() []node { return t.nodes[t.p:] }
+
+func minPositive(a, b float64) float64 {
+	if a < b {
+		return a
+	}
+	return b
+}
 
 // set sets leaf i to v ≥ 0 and updates its ancestors.
 func (t *sumMinTree) set(i int, v float64) {
 	j := t.p + i
-	t.sum[j] = v
+	t.nodes[j] = node{v, math.Inf(1)}
 	if v > 0 {
-		t.min[j] = v
-	} else {
-		t.min[j] = math.Inf(1)
+		t.nodes[j].min = v
 	}
 	for j >>= 1; j >= 1; j >>= 1 {
-		t.sum[j] = t.sum[2*j] + t.sum[2*j+1]
-		t.min[j] = math.Min(t.min[2*j], t.min[2*j+1])
+		l, r := &t.nodes[2*j], &t.nodes[2*j+1]
+		t.nodes[j] = node{l.sum + r.sum, minPositive(l.min, r.min)}
 	}
 }
 
 // total returns Σ leaves.
-func (t *sumMinTree) total() float64 { return t.sum[1] }
+func (t *sumMinTree) total() float64 { return t.nodes[1].sum }
 
 // minimum returns the smallest positive leaf, or +Inf if there is none.
-func (t *sumMinTree) minimum() float64 { return t.min[1] }
+func (t *sumMinTree) minimum() float64 { return t.nodes[1].min }
 
 // find returns the leaf i with prefix(i) ≤ mass < prefix(i) + leaf(i), where
 // prefix(i) is the sum of the leaves before i, so that a mass drawn uniformly
@@ -67,35 +78,33 @@ func (t *sumMinTree) find(mass float64) int {
 	j := 1
 	for j < t.p {
 		l := 2 * j
-		if mass < t.sum[l] || t.sum[l+1] == 0 {
+		if ls := t.nodes[l].sum; mass < ls || t.nodes[l+1].sum == 0 {
 			j = l
 		} else {
-			mass -= t.sum[l]
+			mass -= ls
 			j = l + 1
 		}
 	}
 	return j - t.p
 }
 
-// rebuild recomputes every inner node from the leaves in O(P).
+// rebuild recomputes every node from the leaves' sums in O(P).
 func (t *sumMinTree) rebuild() {
 	for j := t.p; j < 2*t.p; j++ {
-		if t.sum[j] > 0 {
-			t.min[j] = t.sum[j]
-		} else {
-			t.min[j] = math.Inf(1)
+		t.nodes[j].min = math.Inf(1)
+		if v := t.nodes[j].sum; v > 0 {
+			t.nodes[j].min = v
 		}
 	}
 	for j := t.p - 1; j >= 1; j-- {
-		t.sum[j] = t.sum[2*j] + t.sum[2*j+1]
-		t.min[j] = math.Min(t.min[2*j], t.min[2*j+1])
+		l, r := &t.nodes[2*j], &t.nodes[2*j+1]
+		t.nodes[j] = node{l.sum + r.sum, minPositive(l.min, r.min)}
 	}
 }
 
 // clear sets every leaf to 0.
 func (t *sumMinTree) clear() {
-	clear(t.sum)
-	for i := range t.min {
-		t.min[i] = math.Inf(1)
+	for i := range t.nodes {
+		t.nodes[i] = node{0, math.Inf(1)}
 	}
 }

@@ -162,10 +162,11 @@ func (b *Buffer) slot(g int64) int { return int(g % b.n) }
 func (b *Buffer) tail() int64 { return max(0, b.head-b.n) }
 
 // Add records one environment step: from observation obs the agent took
-// action and received reward, reaching next. terminated says next is a
-// terminal state (its value is 0); truncated says the episode was cut short at
-// next (by a time limit), so next is kept and bootstrapped from. After either,
-// the following Add starts a new episode; otherwise its obs must be this next.
+// action and received reward (kept as float32), reaching next. terminated
+// says next is a terminal state (its value is 0); truncated says the episode
+// was cut short at next (by a time limit), so next is kept and bootstrapped
+// from. After either, the following Add starts a new episode; otherwise its
+// obs must be this next.
 //
 // With frame stacking, obs and next are stacks of K frames, oldest first, and
 // only the newest frame of each is stored; an episode's first obs must be K
@@ -430,8 +431,9 @@ func (b *Buffer) fill(batch *Batch, k int, s int64) {
 
 // UpdatePriorities sets the priority of each transition indices[i] (from
 // Batch.Indices) to pᵢ = |tdErrors[i]| + ε, sampled with weight pᵢ^α from now
-// on. Transitions that have since left the buffer are skipped, and so are
-// repeated indices but the last. On a uniform buffer it does nothing.
+// on; a transition sampled twice in the batch keeps its last TD error.
+// Transitions that have left the buffer since they were sampled are skipped
+// (their slots may hold newer ones). On a uniform buffer it does nothing.
 //
 // It returns an error, changing nothing, if a TD error is not finite; it
 // panics if the slices differ in length.

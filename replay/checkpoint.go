@@ -52,6 +52,9 @@ func (b *Buffer) Save(path string) error {
 // into the buffer's own memory. The saved buffer must have the same Config. On
 // any error (a missing, truncated, corrupted or foreign file, or another
 // configuration) Load returns it, naming path, and leaves the buffer empty.
+//
+// If the saved buffer ended in an open episode, the next Add must continue
+// it; a run that restarts its environment instead calls EndEpisode first.
 func (b *Buffer) Load(path string) error {
 	r, f, err := ckpt.Open(path)
 	if err != nil {

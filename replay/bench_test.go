@@ -13,9 +13,9 @@ var benchSetups = []struct {
 	cfg     Config
 	episode int // steps per episode in the benchmark stream
 }{
-	{"cartpole", Config{Capacity: 100_000, ObsSize: 4, FrameStack: 1, Storage: Float32, Gamma: 0.99, NStep: 1}, 200},
-	{"minatar", Config{Capacity: 100_000, ObsSize: 4 * 100, FrameStack: 1, Storage: Bits, Gamma: 0.99, NStep: 1}, 500},
-	{"atari", Config{Capacity: 20_000, ObsSize: 4 * 84 * 84, FrameStack: 4, Storage: Uint8, Gamma: 0.99, NStep: 1}, 1000},
+	{"cartpole", Config{Capacity: 100_000, ObsSize: 4, FrameStack: 1, Storage: Float32, Gamma: 0.99, NStep: 1, Streams: 1}, 200},
+	{"minatar", Config{Capacity: 100_000, ObsSize: 4 * 100, FrameStack: 1, Storage: Bits, Gamma: 0.99, NStep: 1, Streams: 1}, 500},
+	{"atari", Config{Capacity: 20_000, ObsSize: 4 * 84 * 84, FrameStack: 4, Storage: Uint8, Gamma: 0.99, NStep: 1, Streams: 1}, 1000},
 }
 
 // streamer replays a fixed cycle of frames as a frame-stack wrapper would

@@ -21,17 +21,19 @@ const (
 // maxPos caps a slot's position in its episode; only min(pos, K−1) matters.
 const maxPos = math.MaxUint8
 
-// Buffer is an experience replay memory: a ring of Capacity observation slots
-// holding the stream of episodes as the agent saw it, from which it samples
+// Buffer is an experience replay memory: rings of observation slots holding
+// the streams of episodes as the agent saw them, from which it samples
 // transitions (s_t, a_t, R, s_{t+m}, discount), uniformly or by priority.
 //
-// Slot g (counting every slot ever written, the sequence number) lives at
-// index g mod Capacity and holds one frame, the action and reward of the step
-// taken from it, flags, and its position in the episode. An episode of T steps
-// fills T+1 consecutive slots: s₀ … s_{T−1}, whose steps are the transitions,
-// and its final observation s_T. Slots [head−Capacity, head) are live; slot
-// head−1 is either the final observation of the last episode or, while an
-// episode is open, its newest observation, whose step is not known yet.
+// Each of the Streams (one per environment copy) owns a ring of
+// n = Capacity/Streams slots. Slot g of a stream (counting every slot it ever
+// wrote: the sequence number) lives at index g mod n of its ring and holds one
+// frame, the action and reward of the step taken from it, flags, and its
+// position in the episode. An episode of T steps fills T+1 consecutive slots:
+// s₀ … s_{T−1}, whose steps are the transitions, and its final observation
+// s_T. Slots [head−n, head) are live; slot head−1 is either the final
+// observation of the last episode or, while an episode is open, its newest
+// observation, whose step is not known yet.
 //
 // A transition at slot g can be sampled when all its data is live and final:
 // its stack's frames g−min(K−1, pos) … g (never reaching before the episode's
@@ -43,29 +45,35 @@ const maxPos = math.MaxUint8
 type Buffer struct {
 	mu    sync.Mutex
 	cfg   Config
-	n     int64 // slots
+	n     int64 // slots per stream
 	k     int   // frames per observation
 	fsize int   // elements per frame
 	gamma float64
 
+	// Slot i of stream s is index s·n + i of these arrays.
 	frames  *frames
 	actions []int32
 	rewards []float32
 	flags   []uint8
 	pos     []uint8 // steps since the episode's first observation, capped at maxPos
 
-	head  int64 // slots written so far
-	open  bool  // an episode is in progress; slot head−1 is its newest observation
-	valid int   // transitions that can be sampled
-	added int64 // Add calls
+	streams []stream
+	valid   int   // transitions that can be sampled
+	added   int64 // Add calls
 
 	// Prioritized replay; tree is nil for a uniform buffer.
-	tree       *sumMinTree
-	maxP       float64 // largest p = |δ|+ε set so far, at least 1
-	maxPAlpha  float64 // maxP^α, the leaf of a new transition
-	obsSlots   []int64 // scratch: the slots of a sample's stack of s
-	nextSlots  []int64 // scratch: ... and of s_{t+m}
-	obsFrameOf []int   // scratch: which frame of s each frame of s_{t+m} can copy, or −1
+	tree      *sumMinTree
+	maxP      float64 // largest p = |δ|+ε set so far, at least 1
+	maxPAlpha float64 // maxP^α, the leaf of a new transition
+	obsSlots  []int64 // scratch: the slots of a sample's stack of s
+	nextSlots []int64 // scratch: ... and of s_{t+m}
+}
+
+// stream is the state of one ring.
+type stream struct {
+	base int   // index of the ring's first slot
+	head int64 // slots written so far
+	open bool  // an episode is in progress; slot head−1 is its newest observation
 }
 
 // New allocates a buffer of cfg.Capacity slots. All its memory
@@ -80,19 +88,19 @@ func New(cfg Config) (*Buffer, error) {
 	}
 	n := cfg.Capacity
 	b := &Buffer{
-		cfg:        cfg,
-		n:          int64(n),
-		k:          cfg.FrameStack,
-		fsize:      cfg.frameSize(),
-		gamma:      cfg.Gamma,
-		frames:     newFrames(cfg.Storage, cfg.frameSize(), n),
-		actions:    make([]int32, n),
-		rewards:    make([]float32, n),
-		flags:      make([]uint8, n),
-		pos:        make([]uint8, n),
-		obsSlots:   make([]int64, cfg.FrameStack),
-		nextSlots:  make([]int64, cfg.FrameStack),
-		obsFrameOf: make([]int, cfg.FrameStack),
+		cfg:       cfg,
+		n:         int64(n / cfg.Streams),
+		k:         cfg.FrameStack,
+		fsize:     cfg.frameSize(),
+		gamma:     cfg.Gamma,
+		frames:    newFrames(cfg.Storage, cfg.frameSize(), n),
+		actions:   make([]int32, n),
+		rewards:   make([]float32, n),
+		flags:     make([]uint8, n),
+		pos:       make([]uint8, n),
+		streams:   make([]stream, cfg.Streams),
+		obsSlots:  make([]int64, cfg.FrameStack),
+		nextSlots: make([]int64, cfg.FrameStack),
 	}
 	if cfg.Prioritized != nil {
 		b.tree = newSumMinTree(n)
@@ -103,7 +111,10 @@ func New(cfg Config) (*Buffer, error) {
 
 // reset empties the buffer (keeping its memory).
 func (b *Buffer) reset() {
-	b.head, b.open, b.valid, b.added = 0, false, 0, 0
+	for i := range b.streams {
+		b.streams[i] = stream{base: i * int(b.n)}
+	}
+	b.valid, b.added = 0, 0
 	clear(b.flags)
 	b.maxP = 1
 	if b.tree != nil {
@@ -157,16 +168,21 @@ func (b *Buffer) Beta() float64 {
 // SizeBytes returns the memory the buffer holds, MemoryBytes(Config()).
 func (b *Buffer) SizeBytes() int64 { return MemoryBytes(b.cfg) }
 
-func (b *Buffer) slot(g int64) int { return int(g % b.n) }
+// slot returns the index of sequence number g of stream st.
+func (b *Buffer) slot(st *stream, g int64) int { return st.base + int(g%b.n) }
 
-func (b *Buffer) tail() int64 { return max(0, b.head-b.n) }
+func (b *Buffer) tail(st *stream) int64 { return max(0, st.head-b.n) }
 
-// Add records one environment step: from observation obs the agent took
-// action and received reward (kept as float32), reaching next. terminated
-// says next is a terminal state (its value is 0); truncated says the episode
-// was cut short at next (by a time limit), so next is kept and bootstrapped
-// from. After either, the following Add starts a new episode; otherwise its
-// obs must be this next.
+// index returns the Batch index of sequence number g of stream s.
+func (b *Buffer) index(s int, g int64) int { return int(g)*len(b.streams) + s }
+
+// Add records one environment step of stream 0 (the only one, unless
+// Config.Streams > 1): from observation obs the agent took action and received
+// reward (kept as float32), reaching next. terminated says next is a terminal
+// state (its value is 0); truncated says the episode was cut short at next
+// (by a time limit), so next is kept and bootstrapped from. After either, the
+// stream's following Add starts a new episode; otherwise its obs must be this
+// next.
 //
 // With frame stacking, obs and next are stacks of K frames, oldest first, and
 // only the newest frame of each is stored; an episode's first obs must be K
@@ -176,7 +192,17 @@ func (b *Buffer) tail() int64 { return max(0, b.head-b.n) }
 // length or does not continue the open episode; it panics, leaving the
 // buffer consistent, if an element does not fit the storage.
 func (b *Buffer) Add(obs []float32, action int, reward float64, next []float32, terminated, truncated bool) {
+	b.AddStream(0, obs, action, reward, next, terminated, truncated)
+}
+
+// AddStream is Add for stream s ∈ [0, Streams): copy s of a vector env. Each
+// stream's steps must follow one another as Add requires; the streams'
+// steps may interleave in any order.
+func (b *Buffer) AddStream(s int, obs []float32, action int, reward float64, next []float32, terminated, truncated bool) {
 	d, f := b.cfg.ObsSize, b.fsize
+	if s < 0 || s >= len(b.streams) {
+		panic(fmt.Sprintf("replay: stream %d of %d", s, len(b.streams)))
+	}
 	if len(obs) != d || len(next) != d {
 		panic(fmt.Sprintf("replay: observations of %d and %d elements, want %d", len(obs), len(next), d))
 	}
@@ -189,21 +215,21 @@ func (b *Buffer) Add(obs []float32, action int, reward float64, next []float32, 
 	newest := obs[d-f:]
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if !b.open {
+	st := &b.streams[s]
+	if !st.open {
 		for j := range b.k - 1 {
 			if !sameFrames(obs[j*f:(j+1)*f], newest) {
 				panic(fmt.Sprintf("replay: an episode's first observation must stack %d copies of its first frame, as a frame-stack wrapper pads it; frame %d differs from the newest", b.k, j))
 			}
 		}
-		b.write(newest, 0)
-		b.open = true
-	} else if !b.frames.equal(b.slot(b.head-1), newest) {
-		panic("replay: obs does not continue the open episode (its newest frame differs from the last Add's next); " +
-			"an episode's last Add must say terminated or truncated")
+		b.write(st, newest, 0)
+		st.open = true
+	} else if !b.frames.equal(b.slot(st, st.head-1), newest) {
+		panic(fmt.Sprintf("replay: obs does not continue stream %d's open episode (its newest frame differs from the last Add's next); "+
+			"an episode's last Add must say terminated or truncated", s))
 	}
-	cur := b.head - 1
-	i := b.slot(cur)
-	b.write(next[d-f:], min(b.pos[i], maxPos-1)+1)
+	i := b.slot(st, st.head-1)
+	b.write(st, next[d-f:], min(b.pos[i], maxPos-1)+1)
 	// The step is recorded only once s′ is safely stored.
 	fl := fStep
 	if terminated {
@@ -213,57 +239,62 @@ func (b *Buffer) Add(obs []float32, action int, reward float64, next []float32, 
 		fl |= fTrunc
 	}
 	b.actions[i], b.rewards[i], b.flags[i] = int32(action), float32(reward), fl
-	b.open = !(terminated || truncated)
+	st.open = !(terminated || truncated)
 	b.added++
-	b.admit()
+	b.admit(st)
 }
 
-// EndEpisode closes the open episode, if any, as truncated at its last step,
-// which then bootstraps from the last next added. Call it when the
-// environment's episode is abandoned, e.g. when a run stops mid-episode and
-// resumes with a fresh one; the next Add starts a new episode.
+// EndEpisode closes every stream's open episode as truncated at its last
+// step, which then bootstraps from the last next added. Call it when the
+// environments' episodes are abandoned, e.g. when a run stops mid-episode and
+// resumes with fresh ones; each stream's next Add starts a new episode.
 func (b *Buffer) EndEpisode() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if !b.open {
-		return
+	for s := range b.streams {
+		st := &b.streams[s]
+		if !st.open {
+			continue
+		}
+		st.open = false
+		// The newest observation follows a step of this episode unless it is
+		// the episode's first; then it stays a lone observation, never sampled.
+		if b.pos[b.slot(st, st.head-1)] > 0 {
+			b.flags[b.slot(st, st.head-2)] |= fTrunc
+		}
+		b.admit(st)
 	}
-	b.open = false
-	// The newest observation follows a step of this episode unless it is the
-	// episode's first; then it stays a lone observation, never sampled.
-	if b.pos[b.slot(b.head-1)] > 0 {
-		b.flags[b.slot(b.head-2)] |= fTrunc
-	}
-	b.admit()
 }
 
-// write stores frame in slot head with position p and advances head. Before
-// it overwrites the oldest slot it withdraws every transition that needs that
-// slot, so a panic in the frame's conversion leaves the buffer consistent.
-func (b *Buffer) write(frame []float32, p uint8) {
-	g := b.head
+// write stores frame in slot head of st with position p and advances head.
+// Before it overwrites the oldest slot it withdraws every transition that
+// needs that slot, so a panic in the frame's conversion leaves the buffer
+// consistent.
+func (b *Buffer) write(st *stream, frame []float32, p uint8) {
+	g := st.head
 	if g >= b.n {
 		// The live window becomes [g+1−n, g+1): recheck the slots whose
 		// stacks may reach the one overwritten.
 		t := g + 1 - b.n
 		for s := t - 1; s < min(t+int64(b.k)-1, g); s++ {
-			if b.flags[b.slot(s)]&fValid != 0 && !b.isValid(s, t, g) {
-				b.withdraw(s)
+			if b.flags[b.slot(st, s)]&fValid != 0 && !b.isValid(st, s, t, g) {
+				b.withdraw(b.slot(st, s))
 			}
 		}
 	}
-	i := b.slot(g)
+	i := b.slot(st, g)
 	b.frames.put(i, frame)
 	b.flags[i], b.pos[i], b.actions[i], b.rewards[i] = 0, p, 0, 0
-	b.head = g + 1
+	st.head = g + 1
 }
 
-// admit makes sampleable the transitions whose n-step windows the last step
-// completed: those in the n slots before the newest.
-func (b *Buffer) admit() {
-	for s := max(b.tail(), b.head-1-int64(b.cfg.NStep)); s < b.head-1; s++ {
-		i := b.slot(s)
-		if b.flags[i]&(fStep|fValid) == fStep && b.isValid(s, b.tail(), b.head) {
+// admit makes sampleable the transitions of st whose n-step windows the last
+// step completed: those in the n slots before the newest.
+func (b *Buffer) admit(st *stream) {
+	tail := b.tail(st)
+	for s := max(tail, st.head-1-int64(b.cfg.NStep)); s < st.head-1; s++ {
+		i := b.slot(st, s)
+		if b.flags[i]&(fStep|fValid) == fStep && b.isValid(st, s, tail, st.head) {
 			b.flags[i] |= fValid
 			b.valid++
 			if b.tree != nil {
@@ -273,8 +304,8 @@ func (b *Buffer) admit() {
 	}
 }
 
-func (b *Buffer) withdraw(s int64) {
-	i := b.slot(s)
+// withdraw makes the transition at index i unsampleable.
+func (b *Buffer) withdraw(i int) {
 	b.flags[i] &^= fValid
 	b.valid--
 	if b.tree != nil {
@@ -282,14 +313,14 @@ func (b *Buffer) withdraw(s int64) {
 	}
 }
 
-// isValid reports whether the transition at slot s can be sampled when the
-// live slots are [tail, head): s is a step, its stack's frames are live, and
-// its n-step window is complete.
-func (b *Buffer) isValid(s, tail, head int64) bool {
+// isValid reports whether the transition at sequence number s of st can be
+// sampled when the live slots are [tail, head): s is a step, its stack's
+// frames are live, and its n-step window is complete.
+func (b *Buffer) isValid(st *stream, s, tail, head int64) bool {
 	if s < tail || s >= head {
 		return false
 	}
-	i := b.slot(s)
+	i := b.slot(st, s)
 	if b.flags[i]&fStep == 0 || s-b.history(i) < tail {
 		return false
 	}
@@ -298,7 +329,7 @@ func (b *Buffer) isValid(s, tail, head int64) bool {
 		if t+1 >= head {
 			return false // s_{t+1} not written (cannot happen for a stored step; guards loaded data)
 		}
-		f := b.flags[b.slot(t)]
+		f := b.flags[b.slot(st, t)]
 		if f&fStep == 0 {
 			return false // slot t is the open episode's newest observation: window not complete
 		}
@@ -309,7 +340,7 @@ func (b *Buffer) isValid(s, tail, head int64) bool {
 	return true
 }
 
-// history returns how many frames before slot i its stack reaches back:
+// history returns how many frames before index i its stack reaches back:
 // min(K−1, pos).
 func (b *Buffer) history(i int) int64 { return int64(min(b.k-1, int(b.pos[i]))) }
 
@@ -330,49 +361,69 @@ func (b *Buffer) Sample(rng *rand.Rand, batch *Batch) {
 	if b.valid == 0 {
 		panic("replay: Sample from a buffer with no complete transition")
 	}
-	tail := b.tail()
 	if b.tree == nil {
-		live := b.head - tail
+		// Uniform over the live slots of all streams, retrying those that
+		// hold no sampleable transition.
+		var live int64
+		for i := range b.streams {
+			live += b.streams[i].head - b.tail(&b.streams[i])
+		}
 		for k := range B {
-			s := tail + rng.Int64N(live)
-			for b.flags[b.slot(s)]&fValid == 0 {
-				s = tail + rng.Int64N(live)
+			for {
+				r := rng.Int64N(live)
+				s := 0
+				for ; ; s++ {
+					st := &b.streams[s]
+					if n := st.head - b.tail(st); r >= n {
+						r -= n
+						continue
+					}
+					break
+				}
+				st := &b.streams[s]
+				if g := b.tail(st) + r; b.flags[b.slot(st, g)]&fValid != 0 {
+					batch.Weights[k] = 1
+					b.fill(batch, k, s, g)
+					break
+				}
 			}
-			batch.Weights[k] = 1
-			b.fill(batch, k, s)
 		}
 		return
 	}
 	beta := b.cfg.Prioritized.Beta(b.added)
 	total, pmin := b.tree.total(), b.tree.minimum()
 	part := total / float64(B)
-	// Sequence number of the slot at index 0 in the newest lap of the ring.
-	base := b.head - 1 - int64(b.slot(b.head-1))
 	for k := range B {
 		i := b.tree.find((float64(k) + rng.Float64()) * part)
-		s := base + int64(i)
-		if s >= b.head {
-			s -= b.n
+		s := i / int(b.n)
+		st := &b.streams[s]
+		// The sequence number whose slot is i: in the newest lap of the ring,
+		// or the one before.
+		g := st.head - 1 - (st.head-1)%b.n + int64(i-st.base)
+		if g >= st.head {
+			g -= b.n
 		}
 		batch.Weights[k] = float32(math.Pow(pmin/b.tree.get(i), beta))
-		b.fill(batch, k, s)
+		b.fill(batch, k, s, g)
 	}
 }
 
-// fill writes the transition at slot s into row k of batch.
-func (b *Buffer) fill(batch *Batch, k int, s int64) {
-	i := b.slot(s)
-	batch.Indices[k] = int(s)
+// fill writes the transition at sequence number g of stream s into row k of
+// batch.
+func (b *Buffer) fill(batch *Batch, k int, s int, g int64) {
+	st := &b.streams[s]
+	i := b.slot(st, g)
+	batch.Indices[k] = b.index(s, g)
 	batch.Actions[k] = b.actions[i]
 	// n-step return, cut at the episode's end.
 	var r float64
-	g := 1.0 // γ^j
+	γk := 1.0 // γ^j
 	m := int64(0)
 	term := false
 	for j := range int64(b.cfg.NStep) {
-		t := b.slot(s + j)
-		r += g * float64(b.rewards[t])
-		g *= b.gamma
+		t := b.slot(st, g+j)
+		r += γk * float64(b.rewards[t])
+		γk *= b.gamma
 		m = j + 1
 		if f := b.flags[t]; f&fEnd != 0 {
 			term = f&fTerm != 0
@@ -384,21 +435,21 @@ func (b *Buffer) fill(batch *Batch, k int, s int64) {
 	if term {
 		batch.Discounts[k] = 0
 	} else {
-		batch.Discounts[k] = float32(g)
+		batch.Discounts[k] = float32(γk)
 	}
 	d, f := b.cfg.ObsSize, b.fsize
 	obs, next := batch.Obs[k*d:(k+1)*d], batch.NextObs[k*d:(k+1)*d]
 	if b.k == 1 {
 		b.frames.get(i, obs)
-		b.frames.get(b.slot(s+m), next)
+		b.frames.get(b.slot(st, g+m), next)
 		return
 	}
 	// Stacks: frame j of the observation at slot u is slot u − min(K−1−j, pos(u)).
-	e := s + m
-	hs, he := b.history(i), b.history(b.slot(e))
+	e := g + m
+	hs, he := b.history(i), b.history(b.slot(st, e))
 	K := int64(b.k)
 	for j := range K {
-		b.obsSlots[j] = s - min(K-1-j, hs)
+		b.obsSlots[j] = g - min(K-1-j, hs)
 		b.nextSlots[j] = e - min(K-1-j, he)
 	}
 	for j := range b.k {
@@ -406,7 +457,7 @@ func (b *Buffer) fill(batch *Batch, k int, s int64) {
 		if j > 0 && b.obsSlots[j] == b.obsSlots[j-1] {
 			copy(dst, obs[(j-1)*f:j*f]) // padding: same frame as the previous
 		} else {
-			b.frames.get(b.slot(b.obsSlots[j]), dst)
+			b.frames.get(b.slot(st, b.obsSlots[j]), dst)
 		}
 	}
 	for j := range b.k {
@@ -424,7 +475,7 @@ func (b *Buffer) fill(batch *Batch, k int, s int64) {
 		case j > 0 && b.nextSlots[j] == b.nextSlots[j-1]:
 			copy(dst, next[(j-1)*f:j*f])
 		default:
-			b.frames.get(b.slot(b.nextSlots[j]), dst)
+			b.frames.get(b.slot(st, b.nextSlots[j]), dst)
 		}
 	}
 }
@@ -452,13 +503,16 @@ func (b *Buffer) UpdatePriorities(indices []int, tdErrors []float32) error {
 	p := b.cfg.Prioritized
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	tail := b.tail()
+	S := len(b.streams)
 	for k, idx := range indices {
-		s := int64(idx)
-		if s < tail || s >= b.head {
+		if idx < 0 {
 			continue
 		}
-		i := b.slot(s)
+		st, g := &b.streams[idx%S], int64(idx/S)
+		if g < b.tail(st) || g >= st.head {
+			continue
+		}
+		i := b.slot(st, g)
 		if b.flags[i]&fValid == 0 {
 			continue
 		}

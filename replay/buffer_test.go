@@ -14,15 +14,14 @@ import (
 // step is one environment step as the trainer sees it, with stacked
 // observations built by a reference frame-stack wrapper.
 type step struct {
-	obs, next  []float32
-	action     int
-	reward     float64
-	term       bool
-	trunc      bool // truncated, or cut by EndEpisode after this step
-	episode    int
-	pos        int   // steps since the episode's first observation
-	slot       int64 // sequence number of the slot of obs, counted independently
-	endCounted bool
+	obs, next []float32
+	action    int
+	reward    float64
+	term      bool
+	trunc     bool // truncated, or cut by EndEpisode after this step
+	episode   int
+	pos       int   // steps since the episode's first observation
+	slot      int64 // sequence number of the slot of obs, counted independently
 }
 
 // world generates episodes of random lengths, feeds them to a buffer exactly
@@ -32,7 +31,9 @@ type world struct {
 	t       *testing.T
 	rng     *rand.Rand
 	cfg     Config
-	frame   int // elements per frame
+	stream  int   // the buffer stream it adds to
+	ring    int64 // slots of its stream's ring
+	frame   int   // elements per frame
 	steps   []step
 	stack   []float32 // the wrapper's current stacked observation
 	open    bool
@@ -43,7 +44,8 @@ type world struct {
 }
 
 func newWorld(t *testing.T, cfg Config, seed uint64, endProb float64) *world {
-	return &world{t: t, rng: rand.New(rand.NewPCG(seed, 7)), cfg: cfg, frame: cfg.ObsSize / cfg.FrameStack, endProb: endProb}
+	return &world{t: t, rng: rand.New(rand.NewPCG(seed, 7)), cfg: cfg, frame: cfg.ObsSize / cfg.FrameStack, endProb: endProb,
+		ring: int64(cfg.Capacity / cfg.Streams)}
 }
 
 // newFrame draws a frame the storage holds exactly.
@@ -69,10 +71,6 @@ func (w *world) reset() {
 	for range w.cfg.FrameStack {
 		w.stack = append(w.stack, f...)
 	}
-	w.episode++
-	w.pos = 0
-	w.slots++ // the episode's first observation
-	w.open = true
 }
 
 // advance is the wrapper's step: drop the oldest frame, append a new one.
@@ -86,34 +84,53 @@ func (w *world) add(b *Buffer) {
 	if !w.open {
 		w.reset()
 	}
-	s := step{obs: w.stack, next: w.advance(), action: w.rng.IntN(5), episode: w.episode, pos: w.pos, slot: w.slots - 1}
-	s.reward = math.Round(w.rng.NormFloat64()*100) / 8
+	next := w.advance()
+	action := w.rng.IntN(5)
+	reward := math.Round(w.rng.NormFloat64()*100) / 8
+	var term, trunc bool
 	if w.rng.Float64() < w.endProb {
 		switch w.rng.IntN(4) {
 		case 0, 1:
-			s.term = true
+			term = true
 		case 2:
-			s.trunc = true
+			trunc = true
 		case 3:
-			s.term, s.trunc = true, true // Gymnasium allows both; termination wins
+			term, trunc = true, true // Gymnasium allows both; termination wins
 		}
 	}
-	b.Add(s.obs, s.action, s.reward, s.next, s.term, s.trunc)
-	w.steps = append(w.steps, s)
-	w.slots++ // s′
+	b.AddStream(w.stream, w.stack, action, reward, next, term, trunc)
+	w.record(w.stack, action, reward, next, term, trunc)
+	w.stack = next
+}
+
+// record appends a step added to the buffer to the stream, counting slots
+// as the buffer should: one for each episode's first observation, one for
+// each s′.
+func (w *world) record(obs []float32, action int, reward float64, next []float32, term, trunc bool) {
+	if !w.open {
+		w.episode++
+		w.pos = 0
+		w.slots++
+		w.open = true
+	}
+	w.steps = append(w.steps, step{obs: slices.Clone(obs), next: slices.Clone(next), action: action, reward: reward,
+		term: term, trunc: trunc, episode: w.episode, pos: w.pos, slot: w.slots - 1})
+	w.slots++
 	w.pos++
-	w.stack = s.next
-	if s.term || s.trunc {
+	if term || trunc {
 		w.open = false
 	}
 }
 
-// abandon ends the open episode with EndEpisode, as a stopped run does.
-func (w *world) abandon(b *Buffer) {
+// abandon ends every stream's open episode with EndEpisode, as a stopped run
+// does.
+func abandon(b *Buffer, ws []*world) {
 	b.EndEpisode()
-	if w.open {
-		w.steps[len(w.steps)-1].trunc = true
-		w.open = false
+	for _, w := range ws {
+		if w.open {
+			w.steps[len(w.steps)-1].trunc = true
+			w.open = false
+		}
 	}
 }
 
@@ -158,12 +175,11 @@ func (w *world) want(i int) (sample, bool) {
 	return out, true
 }
 
-// sampleable lists the steps whose transitions the buffer must offer: those
-// whose stacks' frames are among the last Capacity slots written and whose
-// n-step windows are complete.
-func (w *world) sampleable() map[int64]int {
-	tail := max(0, w.slots-int64(w.cfg.Capacity))
-	m := map[int64]int{}
+// sampleable lists the steps whose transitions the buffer must offer, by
+// their Batch index: those whose stacks' frames are among the last slots
+// written to the stream's ring and whose n-step windows are complete.
+func (w *world) sampleable(m map[int]ref) {
+	tail := max(0, w.slots-w.ring)
 	for i := len(w.steps) - 1; i >= 0; i-- {
 		s := w.steps[i]
 		if s.slot < tail {
@@ -173,10 +189,15 @@ func (w *world) sampleable() map[int64]int {
 			continue
 		}
 		if _, ok := w.want(i); ok {
-			m[s.slot] = i
+			m[int(s.slot)*w.cfg.Streams+w.stream] = ref{w, i}
 		}
 	}
-	return m
+}
+
+// ref names step i of world w.
+type ref struct {
+	w *world
+	i int
 }
 
 func equalBits(a, b []float32) bool {
@@ -184,24 +205,36 @@ func equalBits(a, b []float32) bool {
 }
 
 // check samples b and compares every row with the stream.
-func (w *world) check(b *Buffer, rng *rand.Rand, batch *Batch, seen map[int64]bool) {
+func (w *world) check(b *Buffer, rng *rand.Rand, batch *Batch, seen map[int]bool) {
 	w.t.Helper()
-	ok := w.sampleable()
+	checkWorlds(w.t, []*world{w}, b, rng, batch, seen)
+}
+
+// checkWorlds samples b, fed by the worlds, and compares every row with the
+// stream it came from; seen collects the sampled indices.
+func checkWorlds(t *testing.T, ws []*world, b *Buffer, rng *rand.Rand, batch *Batch, seen map[int]bool) {
+	t.Helper()
+	ok := map[int]ref{}
+	steps := 0
+	for _, w := range ws {
+		w.sampleable(ok)
+		steps += len(w.steps)
+	}
 	if b.Len() != len(ok) {
-		w.t.Fatalf("after %d steps: Len = %d, want %d", len(w.steps), b.Len(), len(ok))
+		t.Fatalf("after %d steps: Len = %d, want %d", steps, b.Len(), len(ok))
 	}
 	if len(ok) == 0 {
 		return
 	}
 	b.Sample(rng, batch)
-	d := w.cfg.ObsSize
+	d := ws[0].cfg.ObsSize
 	for k := range batch.Size() {
-		g := int64(batch.Indices[k])
-		i, found := ok[g]
+		r, found := ok[batch.Indices[k]]
 		if !found {
-			w.t.Fatalf("after %d steps: sampled slot %d, which holds no sampleable transition", len(w.steps), g)
+			t.Fatalf("after %d steps: sampled index %d, which holds no sampleable transition", steps, batch.Indices[k])
 		}
-		seen[g] = true
+		seen[batch.Indices[k]] = true
+		w, i := r.w, r.i
 		want, _ := w.want(i)
 		got := sample{
 			obs: batch.Obs[k*d : (k+1)*d], next: batch.NextObs[k*d : (k+1)*d], action: batch.Actions[k],
@@ -209,13 +242,13 @@ func (w *world) check(b *Buffer, rng *rand.Rand, batch *Batch, seen map[int64]bo
 		}
 		if !equalBits(got.obs, want.obs) || !equalBits(got.next, want.next) || got.action != want.action ||
 			got.reward != want.reward || got.term != want.term || got.discount != want.discount {
-			w.t.Fatalf("after %d steps, step %d (episode %d, pos %d):\n got a=%d R=%v term=%v discount=%v s=%v s′=%v\nwant a=%d R=%v term=%v discount=%v s=%v s′=%v",
-				len(w.steps), i, w.steps[i].episode, w.steps[i].pos,
+			t.Fatalf("after %d steps, stream %d step %d (episode %d, pos %d):\n got a=%d R=%v term=%v discount=%v s=%v s′=%v\nwant a=%d R=%v term=%v discount=%v s=%v s′=%v",
+				steps, w.stream, i, w.steps[i].episode, w.steps[i].pos,
 				got.action, got.reward, got.term, got.discount, brief(got.obs), brief(got.next),
 				want.action, want.reward, want.term, want.discount, brief(want.obs), brief(want.next))
 		}
 		if wt := batch.Weights[k]; !(wt > 0 && wt <= 1) || (!b.Prioritized() && wt != 1) {
-			w.t.Fatalf("weight %v", wt)
+			t.Fatalf("weight %v", wt)
 		}
 	}
 }
@@ -239,7 +272,8 @@ func TestSamplesMatchStream(t *testing.T) {
 		frame, k   int
 		n          int
 		per        bool
-		capacity   int
+		streams    int
+		capacity   int // per stream
 		endProb    float64
 		abandonPct float64
 	}
@@ -252,17 +286,19 @@ func TestSamplesMatchStream(t *testing.T) {
 			for _, n := range []int{1, 3} {
 				for _, per := range []bool{false, true} {
 					cases = append(cases,
-						tc{st.s, st.frame, k, n, per, 29, 0.3, 0.02},  // short episodes
-						tc{st.s, st.frame, k, n, per, 41, 0.02, 0.01}, // episodes longer than the ring
+						tc{st.s, st.frame, k, n, per, 1, 29, 0.3, 0.02},  // short episodes
+						tc{st.s, st.frame, k, n, per, 1, 41, 0.02, 0.01}, // episodes longer than the ring
+						tc{st.s, st.frame, k, n, per, 3, 23, 0.1, 0.01},  // a vector env of 3
 					)
 				}
 			}
 		}
 	}
 	for _, c := range cases {
-		name := fmt.Sprintf("%s/K=%d/n=%d/per=%v/cap=%d", c.storage, c.k, c.n, c.per, c.capacity)
+		name := fmt.Sprintf("%s/K=%d/n=%d/per=%v/streams=%d/cap=%d", c.storage, c.k, c.n, c.per, c.streams, c.capacity)
 		t.Run(name, func(t *testing.T) {
-			cfg := Config{Capacity: c.capacity, ObsSize: c.frame * c.k, FrameStack: c.k, Storage: c.storage, Gamma: 0.9, NStep: c.n}
+			cfg := Config{Capacity: c.streams * c.capacity, ObsSize: c.frame * c.k, FrameStack: c.k, Storage: c.storage,
+				Gamma: 0.9, NStep: c.n, Streams: c.streams}
 			if c.per {
 				cfg.Prioritized = &Prioritized{Alpha: 0.7, Beta0: 0.4, BetaSteps: 500, Eps: 0.01}
 			}
@@ -270,17 +306,22 @@ func TestSamplesMatchStream(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			w := newWorld(t, cfg, uint64(len(name)), c.endProb)
+			var ws []*world
+			for s := range c.streams {
+				w := newWorld(t, cfg, uint64(len(name)+s), c.endProb)
+				w.stream = s
+				ws = append(ws, w)
+			}
 			rng := rand.New(rand.NewPCG(3, 4))
 			batch := NewBatch(16, cfg.ObsSize)
 			td := make([]float32, batch.Size())
-			seen := map[int64]bool{}
-			for range 1500 {
-				w.add(b)
-				if w.rng.Float64() < c.abandonPct {
-					w.abandon(b)
+			seen := map[int]bool{}
+			for range 1500 * c.streams {
+				ws[rng.IntN(c.streams)].add(b) // the copies' steps interleave in any order
+				if rng.Float64() < c.abandonPct {
+					abandon(b, ws)
 				}
-				w.check(b, rng, batch, seen)
+				checkWorlds(t, ws, b, rng, batch, seen)
 				if c.per {
 					for i := range td {
 						td[i] = float32(rng.NormFloat64())
@@ -291,14 +332,14 @@ func TestSamplesMatchStream(t *testing.T) {
 				}
 			}
 			// Sample the final contents until every transition was drawn.
-			final := map[int64]bool{}
-			for range 400 {
-				w.check(b, rng, batch, final)
+			final := map[int]bool{}
+			for range 400 * c.streams {
+				checkWorlds(t, ws, b, rng, batch, final)
 			}
-			if ok := w.sampleable(); len(final) != len(ok) {
-				t.Errorf("sampling reached %d of the %d transitions", len(final), len(ok))
+			if len(final) != b.Len() {
+				t.Errorf("sampling reached %d of the %d transitions", len(final), b.Len())
 			}
-			if len(seen) < 1000 {
+			if len(seen) < 1000*c.streams {
 				t.Errorf("only %d distinct transitions sampled over the run", len(seen))
 			}
 		})
@@ -390,18 +431,19 @@ func TestAddPanics(t *testing.T) {
 		{"length", DefaultConfig(2), func(b *Buffer) { b.Add(img(1), 0, 0, img(1, 2), false, false) }, "elements"},
 		{"action", DefaultConfig(1), func(b *Buffer) { b.Add(img(1), -1, 0, img(1), false, false) }, "action"},
 		{"reward", DefaultConfig(1), func(b *Buffer) { b.Add(img(1), 0, math.NaN(), img(1), false, false) }, "reward"},
-		{"uint8", Config{Capacity: 4, ObsSize: 2, FrameStack: 1, Storage: Uint8, NStep: 1}, func(b *Buffer) {
+		{"uint8", Config{Capacity: 4, ObsSize: 2, FrameStack: 1, Storage: Uint8, NStep: 1, Streams: 1}, func(b *Buffer) {
 			b.Add(img(1, 0.5), 0, 0, img(1, 2), false, false)
 		}, "element 1 is 0.5"},
-		{"uint8 range", Config{Capacity: 4, ObsSize: 2, FrameStack: 1, Storage: Uint8, NStep: 1}, func(b *Buffer) {
+		{"uint8 range", Config{Capacity: 4, ObsSize: 2, FrameStack: 1, Storage: Uint8, NStep: 1, Streams: 1}, func(b *Buffer) {
 			b.Add(img(1, 2), 0, 0, img(256, 2), false, false)
 		}, "element 0 is 256"},
-		{"bits", Config{Capacity: 4, ObsSize: 2, FrameStack: 1, Storage: Bits, NStep: 1}, func(b *Buffer) {
+		{"bits", Config{Capacity: 4, ObsSize: 2, FrameStack: 1, Storage: Bits, NStep: 1, Streams: 1}, func(b *Buffer) {
 			b.Add(img(1, 2), 0, 0, img(1, 0), false, false)
 		}, "element 1 is 2"},
-		{"first stack", Config{Capacity: 8, ObsSize: 2, FrameStack: 2, NStep: 1}, func(b *Buffer) {
+		{"first stack", Config{Capacity: 8, ObsSize: 2, FrameStack: 2, NStep: 1, Streams: 1}, func(b *Buffer) {
 			b.Add(img(0, 1), 0, 0, img(1, 2), false, false) // zero-padded, not first-frame padded
 		}, "copies of its first frame"},
+		{"stream", DefaultConfig(1), func(b *Buffer) { b.AddStream(1, img(1), 0, 0, img(1), false, false) }, "stream 1 of 1"},
 		{"truncation not signalled", DefaultConfig(1), func(b *Buffer) {
 			b.Add(img(1), 0, 0, img(2), false, false)
 			b.Add(img(7), 0, 0, img(8), false, false) // a reset obs without an episode end
@@ -426,7 +468,7 @@ func TestAddPanics(t *testing.T) {
 // TestStoragePanicLeavesBufferConsistent: an observation the storage cannot
 // hold is refused without corrupting what is stored.
 func TestStoragePanicLeavesBufferConsistent(t *testing.T) {
-	cfg := Config{Capacity: 4, ObsSize: 1, FrameStack: 1, Storage: Uint8, Gamma: 1, NStep: 1}
+	cfg := Config{Capacity: 4, ObsSize: 1, FrameStack: 1, Storage: Uint8, Gamma: 1, NStep: 1, Streams: 1}
 	b, _ := New(cfg)
 	add := func(s, n float32, end bool) (panicked bool) {
 		defer func() { panicked = recover() != nil }()
@@ -466,6 +508,9 @@ func TestConfigErrors(t *testing.T) {
 		{"gamma", func(c *Config) { c.Gamma = 1.5 }},
 		{"gamma", func(c *Config) { c.Gamma = math.NaN() }},
 		{"n_step", func(c *Config) { c.NStep = 0 }},
+		{"streams", func(c *Config) { c.Streams = 0 }},
+		{"multiple of streams", func(c *Config) { c.Streams = 3 }},
+		{"each of the 50000 streams", func(c *Config) { c.Streams, c.NStep = 50_000, 3 }},
 		{"1 TiB", func(c *Config) { c.Capacity, c.ObsSize = 1<<40, 1<<10 }},
 		{"alpha", func(c *Config) { c.Prioritized = &Prioritized{Alpha: -1, Beta0: 0.4, BetaSteps: 1, Eps: 1e-6} }},
 		{"beta0", func(c *Config) { c.Prioritized = &Prioritized{Alpha: 0.6, Beta0: 2, BetaSteps: 1, Eps: 1e-6} }},
@@ -523,8 +568,8 @@ func TestSameSeedSameSample(t *testing.T) {
 // TestNoAllocation: adding, sampling and updating priorities allocate nothing.
 func TestNoAllocation(t *testing.T) {
 	for _, cfg := range []Config{
-		{Capacity: 1000, ObsSize: 4, FrameStack: 1, Gamma: 0.99, NStep: 3, Prioritized: DefaultPrioritized(1000)},
-		{Capacity: 1000, ObsSize: 4 * 20, FrameStack: 4, Storage: Bits, Gamma: 0.99, NStep: 1},
+		{Capacity: 1000, ObsSize: 4, FrameStack: 1, Gamma: 0.99, NStep: 3, Streams: 1, Prioritized: DefaultPrioritized(1000)},
+		{Capacity: 1000, ObsSize: 4 * 20, FrameStack: 4, Storage: Bits, Gamma: 0.99, NStep: 1, Streams: 1},
 	} {
 		b, _ := New(cfg)
 		o := make([]float32, cfg.ObsSize)
@@ -550,7 +595,7 @@ func TestNoAllocation(t *testing.T) {
 // elements encode (episode, position) so rows can be checked on their own.
 func TestConcurrentAddSample(t *testing.T) {
 	const K, f, γ = 4, 3, 0.5
-	cfg := Config{Capacity: 300, ObsSize: K * f, FrameStack: K, Storage: Uint8, Gamma: γ, NStep: 3,
+	cfg := Config{Capacity: 300, ObsSize: K * f, FrameStack: K, Storage: Uint8, Gamma: γ, NStep: 3, Streams: 1,
 		Prioritized: DefaultPrioritized(5000)}
 	b, _ := New(cfg)
 	const adds = 20000

@@ -13,10 +13,11 @@ import (
 )
 
 // A saved buffer is a ckpt container (versioned, CRC-32C over every byte,
-// written atomically) with the sections, in this order, where U =
-// min(head, Capacity) is the number of slots ever used:
+// written atomically) with the sections, in this order, where the U slots
+// are those ever used, stream after stream: the first min(head, n) of each
+// stream's ring of n = Capacity/Streams:
 //
-//	replay.meta        JSON: format, version, the Config, head, open, added, max_priority
+//	replay.meta        JSON: format, version, the Config, each stream's head and open flag, added, max_priority
 //	replay.frames      U frames, slot by slot, as stored (float32 little-endian, bytes or packed bits)
 //	replay.slots       U actions (int32 LE), U rewards (float32 LE), U flags, U positions (bytes)
 //	replay.priorities  U leaves pᵢ^α (float64 LE); only for a prioritized buffer
@@ -33,8 +34,8 @@ type checkpointMeta struct {
 	Format      string  `json:"format"`
 	Version     int     `json:"version"`
 	Config      Config  `json:"config"`
-	Head        int64   `json:"head"`
-	Open        bool    `json:"open"`
+	Heads       []int64 `json:"heads"`
+	Open        []bool  `json:"open"`
 	Added       int64   `json:"added"`
 	MaxPriority float64 `json:"max_priority"`
 }
@@ -74,52 +75,91 @@ func (b *Buffer) Load(path string) error {
 func (b *Buffer) Encode(w *ckpt.Writer) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	meta, err := json.Marshal(checkpointMeta{
+	m := checkpointMeta{
 		Format: checkpointFormat, Version: checkpointVersion, Config: b.cfg,
-		Head: b.head, Open: b.open, Added: b.added, MaxPriority: b.maxP,
-	})
+		Added: b.added, MaxPriority: b.maxP,
+	}
+	for _, st := range b.streams {
+		m.Heads, m.Open = append(m.Heads, st.head), append(m.Open, st.open)
+	}
+	meta, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
 	if err := w.Bytes("replay.meta", meta); err != nil {
 		return err
 	}
-	used := int(min(b.head, b.n))
-	fb := b.frames.frameBytes()
-	err = w.Section("replay.frames", int64(used)*fb, func(x io.Writer) error {
-		if b.frames.kind == Float32 {
-			return writeLE(x, b.frames.f32[:used*b.fsize])
+	ranges, used := b.usedRanges()
+	err = w.Section("replay.frames", int64(used)*b.frames.frameBytes(), func(x io.Writer) error {
+		for _, r := range ranges {
+			var err error
+			if b.frames.kind == Float32 {
+				err = writeLE(x, b.frames.f32[r.lo*b.fsize:r.hi*b.fsize])
+			} else {
+				_, err = x.Write(b.frames.u8[r.lo*b.frames.stride : r.hi*b.frames.stride])
+			}
+			if err != nil {
+				return err
+			}
 		}
-		_, err := x.Write(b.frames.u8[:used*b.frames.stride])
-		return err
+		return nil
 	})
 	if err != nil {
 		return err
 	}
 	err = w.Section("replay.slots", int64(used)*slotMetaBytes, func(x io.Writer) error {
-		return errors.Join(writeLE(x, b.actions[:used]), writeLE(x, b.rewards[:used]),
-			writeLE(x, b.flags[:used]), writeLE(x, b.pos[:used]))
+		var errs []error
+		for _, r := range ranges {
+			errs = append(errs, writeLE(x, b.actions[r.lo:r.hi]))
+		}
+		for _, r := range ranges {
+			errs = append(errs, writeLE(x, b.rewards[r.lo:r.hi]))
+		}
+		for _, r := range ranges {
+			errs = append(errs, writeLE(x, b.flags[r.lo:r.hi]))
+		}
+		for _, r := range ranges {
+			errs = append(errs, writeLE(x, b.pos[r.lo:r.hi]))
+		}
+		return errors.Join(errs...)
 	})
 	if err != nil {
 		return err
 	}
-	if b.tree != nil {
-		leaves := b.tree.leaves()[:used]
-		return w.Section("replay.priorities", int64(used)*8, func(x io.Writer) error {
-			buf := make([]byte, 0, chunk)
-			for k, nd := range leaves {
+	if b.tree == nil {
+		return nil
+	}
+	return w.Section("replay.priorities", int64(used)*8, func(x io.Writer) error {
+		buf := make([]byte, 0, chunk)
+		for _, r := range ranges {
+			for _, nd := range b.tree.leaves()[r.lo:r.hi] {
 				buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(nd.sum))
-				if len(buf) == chunk || k == len(leaves)-1 {
+				if len(buf) == chunk {
 					if _, err := x.Write(buf); err != nil {
 						return err
 					}
 					buf = buf[:0]
 				}
 			}
-			return nil
-		})
+		}
+		_, err := x.Write(buf)
+		return err
+	})
+}
+
+// span is the index range [lo, hi) of the slots a stream has used.
+type span struct{ lo, hi int }
+
+// usedRanges returns each stream's used slots and their total number.
+func (b *Buffer) usedRanges() ([]span, int) {
+	var r []span
+	total := 0
+	for _, st := range b.streams {
+		u := int(min(st.head, b.n))
+		r = append(r, span{st.base, st.base + u})
+		total += u
 	}
-	return nil
+	return r, total
 }
 
 // chunk is the number of bytes converted at a time when streaming numbers.
@@ -219,50 +259,71 @@ func (b *Buffer) decode(r *ckpt.Reader) error {
 		return fmt.Errorf("the saved buffer was made for another configuration: %s", d)
 	}
 	switch {
-	case m.Head < 0:
-		return fmt.Errorf("replay.meta: head %d is negative", m.Head)
+	case len(m.Heads) != len(b.streams) || len(m.Open) != len(b.streams):
+		return fmt.Errorf("replay.meta: %d heads and %d open flags for %d streams", len(m.Heads), len(m.Open), len(b.streams))
 	case m.Added < 0:
 		return fmt.Errorf("replay.meta: added %d is negative", m.Added)
-	case m.Open && m.Head == 0:
-		return errors.New("replay.meta: an open episode in an empty buffer")
 	case !(m.MaxPriority >= 1 && m.MaxPriority <= math.MaxFloat64):
 		return fmt.Errorf("replay.meta: max_priority %v, want a finite number ≥ 1", m.MaxPriority)
 	}
-	used := int(min(m.Head, b.n))
+	for s, h := range m.Heads {
+		switch {
+		case h < 0:
+			return fmt.Errorf("replay.meta: stream %d's head %d is negative", s, h)
+		case h > math.MaxInt64/4/int64(len(b.streams)):
+			return fmt.Errorf("replay.meta: stream %d's head %d is beyond any run", s, h)
+		case m.Open[s] && h == 0:
+			return fmt.Errorf("replay.meta: stream %d has an open episode but no slots", s)
+		}
+		b.streams[s].head = h // provisional: sizes the sections below
+	}
+	ranges, used := b.usedRanges()
 
 	if err := section("replay.frames", int64(used)*b.frames.frameBytes()); err != nil {
 		return err
 	}
-	if b.frames.kind == Float32 {
-		err = readLE(r, b.frames.f32[:used*b.fsize])
-	} else {
-		_, err = io.ReadFull(r, b.frames.u8[:used*b.frames.stride])
-	}
-	if err != nil {
-		return fmt.Errorf("replay.frames: %w", err)
+	for _, rg := range ranges {
+		if b.frames.kind == Float32 {
+			err = readLE(r, b.frames.f32[rg.lo*b.fsize:rg.hi*b.fsize])
+		} else {
+			_, err = io.ReadFull(r, b.frames.u8[rg.lo*b.frames.stride:rg.hi*b.frames.stride])
+		}
+		if err != nil {
+			return fmt.Errorf("replay.frames: %w", err)
+		}
 	}
 
 	if err := section("replay.slots", int64(used)*slotMetaBytes); err != nil {
 		return err
 	}
-	if err := errors.Join(readLE(r, b.actions[:used]), readLE(r, b.rewards[:used]),
-		readLE(r, b.flags[:used]), readLE(r, b.pos[:used])); err != nil {
+	var errs []error
+	for _, rg := range ranges {
+		errs = append(errs, readLE(r, b.actions[rg.lo:rg.hi]))
+	}
+	for _, rg := range ranges {
+		errs = append(errs, readLE(r, b.rewards[rg.lo:rg.hi]))
+	}
+	for _, rg := range ranges {
+		errs = append(errs, readLE(r, b.flags[rg.lo:rg.hi]))
+	}
+	for _, rg := range ranges {
+		errs = append(errs, readLE(r, b.pos[rg.lo:rg.hi]))
+	}
+	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("replay.slots: %w", err)
 	}
 	if b.tree != nil {
 		if err := section("replay.priorities", int64(used)*8); err != nil {
 			return err
 		}
-		buf := make([]byte, chunk)
-		for leaves := b.tree.leaves()[:used]; len(leaves) > 0; {
-			n := min(len(leaves), chunk/8)
-			if _, err := io.ReadFull(r, buf[:8*n]); err != nil {
-				return fmt.Errorf("replay.priorities: %w", err)
+		buf := make([]byte, 8)
+		for _, rg := range ranges {
+			for k := range b.tree.leaves()[rg.lo:rg.hi] {
+				if _, err := io.ReadFull(r, buf); err != nil {
+					return fmt.Errorf("replay.priorities: %w", err)
+				}
+				b.tree.leaves()[rg.lo+k].sum = math.Float64frombits(binary.LittleEndian.Uint64(buf))
 			}
-			for k := range n {
-				leaves[k].sum = math.Float64frombits(binary.LittleEndian.Uint64(buf[8*k:]))
-			}
-			leaves = leaves[n:]
 		}
 	}
 	if name, _, err := r.Next(); err == nil {
@@ -271,7 +332,10 @@ func (b *Buffer) decode(r *ckpt.Reader) error {
 		return err
 	}
 	// The checksum is verified: now check what the sections say.
-	b.head, b.open, b.added, b.maxP = m.Head, m.Open, m.Added, m.MaxPriority
+	for s, o := range m.Open {
+		b.streams[s].open = o
+	}
+	b.added, b.maxP = m.Added, m.MaxPriority
 	if err := b.verify(); err != nil {
 		return fmt.Errorf("inconsistent replay buffer: %w", err)
 	}
@@ -281,53 +345,10 @@ func (b *Buffer) decode(r *ckpt.Reader) error {
 // verify checks the structure of the live slots after a load, recomputes
 // which transitions can be sampled, and rebuilds the priority trees.
 func (b *Buffer) verify() error {
-	tail := b.tail()
-	for g := tail; g < b.head; g++ {
-		i := b.slot(g)
-		f := b.flags[i] &^ fValid
-		b.flags[i] = f
-		switch {
-		case f&^fKnown != 0:
-			return fmt.Errorf("slot %d: unknown flags %#x", g, f)
-		case f != 0 && f&fStep == 0:
-			return fmt.Errorf("slot %d: an episode end without a step", g)
-		case f&fStep != 0 && g == b.head-1:
-			return fmt.Errorf("slot %d: the newest slot holds a step without s′", g)
-		case b.actions[i] < 0:
-			return fmt.Errorf("slot %d: negative action %d", g, b.actions[i])
-		case math.IsNaN(float64(b.rewards[i])) || math.IsInf(float64(b.rewards[i]), 0):
-			return fmt.Errorf("slot %d: reward %v", g, b.rewards[i])
-		}
-		if g == tail {
-			continue // its predecessor is gone
-		}
-		p := b.slot(g - 1)
-		if b.flags[p]&fStep != 0 {
-			// g is the s′ of the step at g−1: the same episode, one step on.
-			if want := min(b.pos[p], maxPos-1) + 1; b.pos[i] != want {
-				return fmt.Errorf("slot %d: position %d in its episode, want %d", g, b.pos[i], want)
-			}
-			if b.flags[p]&fEnd != 0 && f != 0 {
-				return fmt.Errorf("slot %d: a step after its episode's end", g)
-			}
-		} else if b.pos[i] != 0 {
-			return fmt.Errorf("slot %d: an episode starts at position %d", g, b.pos[i])
-		}
-	}
-	if b.head-2 >= tail {
-		f := b.flags[b.slot(b.head-2)]
-		if b.open && f&fEnd != 0 {
-			return errors.New("the open episode's newest observation is a final one")
-		}
-		if !b.open && f&(fStep|fEnd) == fStep {
-			return errors.New("no open episode, but the newest observation continues one")
-		}
-	}
 	b.valid = 0
-	for g := tail; g < b.head; g++ {
-		if b.isValid(g, tail, b.head) {
-			b.flags[b.slot(g)] |= fValid
-			b.valid++
+	for s := range b.streams {
+		if err := b.verifyStream(&b.streams[s]); err != nil {
+			return fmt.Errorf("stream %d: %w", s, err)
 		}
 	}
 	if b.tree == nil {
@@ -347,6 +368,60 @@ func (b *Buffer) verify() error {
 	b.tree.rebuild()
 	if math.IsInf(b.tree.total(), 0) {
 		return errors.New("priorities sum to infinity")
+	}
+	return nil
+}
+
+// verifyStream checks one stream's slots, recomputes which of its
+// transitions can be sampled and counts them.
+func (b *Buffer) verifyStream(st *stream) error {
+	tail := b.tail(st)
+	for g := tail; g < st.head; g++ {
+		i := b.slot(st, g)
+		f := b.flags[i] &^ fValid
+		b.flags[i] = f
+		switch {
+		case f&^fKnown != 0:
+			return fmt.Errorf("slot %d: unknown flags %#x", g, f)
+		case f != 0 && f&fStep == 0:
+			return fmt.Errorf("slot %d: an episode end without a step", g)
+		case f&fStep != 0 && g == st.head-1:
+			return fmt.Errorf("slot %d: the newest slot holds a step without s′", g)
+		case b.actions[i] < 0:
+			return fmt.Errorf("slot %d: negative action %d", g, b.actions[i])
+		case math.IsNaN(float64(b.rewards[i])) || math.IsInf(float64(b.rewards[i]), 0):
+			return fmt.Errorf("slot %d: reward %v", g, b.rewards[i])
+		}
+		if g == tail {
+			continue // its predecessor is gone
+		}
+		p := b.slot(st, g-1)
+		if b.flags[p]&fStep != 0 {
+			// g is the s′ of the step at g−1: the same episode, one step on.
+			if want := min(b.pos[p], maxPos-1) + 1; b.pos[i] != want {
+				return fmt.Errorf("slot %d: position %d in its episode, want %d", g, b.pos[i], want)
+			}
+			if b.flags[p]&fEnd != 0 && f != 0 {
+				return fmt.Errorf("slot %d: a step after its episode's end", g)
+			}
+		} else if b.pos[i] != 0 {
+			return fmt.Errorf("slot %d: an episode starts at position %d", g, b.pos[i])
+		}
+	}
+	if st.head-2 >= tail {
+		f := b.flags[b.slot(st, st.head-2)]
+		if st.open && f&fEnd != 0 {
+			return errors.New("the open episode's newest observation is a final one")
+		}
+		if !st.open && f&(fStep|fEnd) == fStep {
+			return errors.New("no open episode, but the newest observation continues one")
+		}
+	}
+	for g := tail; g < st.head; g++ {
+		if b.isValid(st, g, tail, st.head) {
+			b.flags[b.slot(st, g)] |= fValid
+			b.valid++
+		}
 	}
 	return nil
 }
@@ -372,6 +447,7 @@ func configDiff(a, b Config) string {
 		{"capacity", a.Capacity, b.Capacity},
 		{"gamma", a.Gamma, b.Gamma},
 		{"n_step", a.NStep, b.NStep},
+		{"streams", a.Streams, b.Streams},
 		{"prioritized", pa, pb},
 	} {
 		if f.a != f.b {

@@ -24,10 +24,10 @@ var goldens = []struct {
 	cfg   Config
 	steps int
 }{
-	{"cartpole.replay", Config{Capacity: 12, ObsSize: 4, FrameStack: 1, Storage: Float32, Gamma: 0.99, NStep: 1}, 30},
-	{"frames.replay", Config{Capacity: 16, ObsSize: 2 * 5, FrameStack: 2, Storage: Uint8, Gamma: 0.9, NStep: 2,
+	{"cartpole.replay", Config{Capacity: 12, ObsSize: 4, FrameStack: 1, Storage: Float32, Gamma: 0.99, NStep: 1, Streams: 1}, 30},
+	{"frames.replay", Config{Capacity: 16, ObsSize: 2 * 5, FrameStack: 2, Storage: Uint8, Gamma: 0.9, NStep: 2, Streams: 1,
 		Prioritized: &Prioritized{Alpha: 0.6, Beta0: 0.4, BetaSteps: 100, Eps: 1e-6}}, 40},
-	{"minatar.replay", Config{Capacity: 16, ObsSize: 3 * 11, FrameStack: 3, Storage: Bits, Gamma: 0.99, NStep: 3}, 25},
+	{"minatar.replay", Config{Capacity: 16, ObsSize: 3 * 11, FrameStack: 3, Storage: Bits, Gamma: 0.99, NStep: 3, Streams: 1}, 25},
 }
 
 // filled returns a buffer of cfg after `steps` steps of a seeded stream,
@@ -174,6 +174,7 @@ func TestLoadErrors(t *testing.T) {
 		{"gamma", func(c *Config) { c.Gamma = 0.99 }},
 		{"n_step", func(c *Config) { c.NStep = 3 }},
 		{"prioritized", func(c *Config) { c.Prioritized = nil }},
+		{"streams", func(c *Config) { c.Streams = 2 }},
 		{"prioritized", func(c *Config) { p := *c.Prioritized; p.Alpha = 0.7; c.Prioritized = &p }},
 	} {
 		cfg := g.cfg
@@ -227,15 +228,18 @@ func TestLoadErrors(t *testing.T) {
 // and the count agree with a recomputation from scratch, and so do the
 // priority trees.
 func checkInvariants(b *Buffer) error {
-	n, tail := 0, b.tail()
-	for g := tail; g < b.head; g++ {
-		i := b.slot(g)
-		v := b.isValid(g, tail, b.head)
-		if v != (b.flags[i]&fValid != 0) {
-			return errors.New("a valid flag disagrees with the recomputation")
-		}
-		if v {
-			n++
+	n := 0
+	for s := range b.streams {
+		st := &b.streams[s]
+		tail := b.tail(st)
+		for g := tail; g < st.head; g++ {
+			v := b.isValid(st, g, tail, st.head)
+			if v != (b.flags[b.slot(st, g)]&fValid != 0) {
+				return errors.New("a valid flag disagrees with the recomputation")
+			}
+			if v {
+				n++
+			}
 		}
 	}
 	if n != b.valid {
@@ -360,16 +364,17 @@ func TestLoadRejectsInconsistent(t *testing.T) {
 	n := g.cfg.Capacity
 	// Slot indices (not sequence numbers) of a sampleable transition and of
 	// a slot without a step, away from the oldest slot.
-	tailIdx := ref.slot(ref.tail())
+	st := &ref.streams[0]
+	tailIdx := ref.slot(st, ref.tail(st))
 	step, nonStep := -1, -1
 	for i := range n {
-		if i == tailIdx || i == ref.slot(ref.tail()+1) {
+		if i == tailIdx || i == ref.slot(st, ref.tail(st)+1) {
 			continue
 		}
 		if ref.flags[i]&fValid != 0 && step < 0 {
 			step = i
 		}
-		if ref.flags[i] == 0 && i != ref.slot(ref.head-1) && nonStep < 0 {
+		if ref.flags[i] == 0 && i != ref.slot(st, st.head-1) && nonStep < 0 {
 			nonStep = i
 		}
 	}
@@ -388,7 +393,7 @@ func TestLoadRejectsInconsistent(t *testing.T) {
 		{"reward", "reward", func(s *[4][]byte) { copy(s[2][rewards+4*step:], []byte{0, 0, 0xc0, 0x7f}) }},
 		{"priority", "priority", func(s *[4][]byte) { copy(s[3][8*step:], []byte{0, 0, 0, 0, 0, 0, 0xf8, 0x7f}) }},
 		{"zero priority", "priority", func(s *[4][]byte) { clear(s[3][8*step : 8*step+8]) }},
-		{"head", "head", func(s *[4][]byte) { s[0] = bytes.Replace(s[0], []byte(`"head":`), []byte(`"head":-`), 1) }},
+		{"head", "head", func(s *[4][]byte) { s[0] = bytes.Replace(s[0], []byte(`"heads":[`), []byte(`"heads":[-`), 1) }},
 		{"max priority", "max_priority", func(s *[4][]byte) {
 			s[0] = regexp.MustCompile(`"max_priority":[0-9.e+-]+`).ReplaceAll(s[0], []byte(`"max_priority":0.5`))
 		}},
@@ -396,10 +401,10 @@ func TestLoadRejectsInconsistent(t *testing.T) {
 		{"format", "format", func(s *[4][]byte) { s[0] = bytes.Replace(s[0], []byte(`deepq-replay`), []byte(`deepq-agent`), 1) }},
 		{"version", "version", func(s *[4][]byte) { s[0] = bytes.Replace(s[0], []byte(`"version":1`), []byte(`"version":2`), 1) }},
 		{"open", "open episode", func(s *[4][]byte) {
-			if o := []byte(`"open":true`); bytes.Contains(s[0], o) {
-				s[0] = bytes.Replace(s[0], o, []byte(`"open":false`), 1)
+			if o := []byte(`"open":[true]`); bytes.Contains(s[0], o) {
+				s[0] = bytes.Replace(s[0], o, []byte(`"open":[false]`), 1)
 			} else {
-				s[0] = bytes.Replace(s[0], []byte(`"open":false`), o, 1)
+				s[0] = bytes.Replace(s[0], []byte(`"open":[false]`), o, 1)
 			}
 		}},
 		{"size", "bytes, want", func(s *[4][]byte) { s[1] = s[1][:len(s[1])-1] }},

@@ -138,15 +138,19 @@ type Config struct {
 	// NStep n ≥ 1 is the number of rewards in a sampled return,
 	// R = Σₖ₌₀^{m−1} γᵏ r_{t+k} with m ≤ n, cut short at the episode's end.
 	NStep int `json:"n_step"`
+	// Streams is the number of environment copies adding steps (a vector
+	// env's N), each with its own ring of Capacity/Streams slots; 1 for a
+	// single env. Sampling draws from all of them.
+	Streams int `json:"streams"`
 	// Prioritized, if not nil, turns on prioritized replay; nil samples
 	// uniformly.
 	Prioritized *Prioritized `json:"prioritized,omitempty"`
 }
 
 // DefaultConfig returns a uniform one-step buffer of 100,000 float32
-// observations of obsSize elements with γ = 0.99.
+// observations of obsSize elements from one env, with γ = 0.99.
 func DefaultConfig(obsSize int) Config {
-	return Config{Capacity: 100_000, ObsSize: obsSize, FrameStack: 1, Storage: Float32, Gamma: 0.99, NStep: 1}
+	return Config{Capacity: 100_000, ObsSize: obsSize, FrameStack: 1, Storage: Float32, Gamma: 0.99, NStep: 1, Streams: 1}
 }
 
 // maxBytes bounds the memory a buffer may take (1 TiB), to catch a
@@ -168,9 +172,13 @@ func (c Config) Validate() error {
 		return fmt.Errorf("replay: gamma must be in [0, 1], got %v", c.Gamma)
 	case c.NStep < 1 || c.NStep > 1000:
 		return fmt.Errorf("replay: n_step must be in [1, 1000], got %d", c.NStep)
-	case c.Capacity < c.FrameStack+c.NStep:
-		return fmt.Errorf("replay: capacity %d is too small: one transition needs frame_stack + n_step = %d slots",
-			c.Capacity, c.FrameStack+c.NStep)
+	case c.Streams < 1 || c.Streams > 1<<16:
+		return fmt.Errorf("replay: streams must be in [1, 65536], got %d", c.Streams)
+	case c.Capacity%c.Streams != 0:
+		return fmt.Errorf("replay: capacity %d is not a multiple of streams %d", c.Capacity, c.Streams)
+	case c.Capacity/c.Streams < c.FrameStack+c.NStep:
+		return fmt.Errorf("replay: capacity %d is too small: each of the %d streams needs frame_stack + n_step = %d slots for one transition",
+			c.Capacity, c.Streams, c.FrameStack+c.NStep)
 	case MemoryBytes(c) > maxBytes:
 		return fmt.Errorf("replay: capacity %d of %d-element observations needs %d bytes, more than the 1 TiB limit",
 			c.Capacity, c.ObsSize, MemoryBytes(c))

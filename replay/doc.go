@@ -52,6 +52,12 @@
 //	... learn from batch, computing δᵢ = Q(sᵢ, aᵢ) − yᵢ ...
 //	buf.UpdatePriorities(batch.Indices, δ) // does nothing on a uniform buffer
 //
+// With a vector env of N copies, set Config.Streams = N and add copy i's steps
+// with AddStream(i, …): each copy keeps its own ring of Capacity/N slots, so
+// its episodes stay contiguous, and Sample draws from all of them. (With
+// env.Vector's same-step autoreset, next is FinalObs(i) when the episode
+// ended, and the copy's next obs is already the new episode's first.)
+//
 // One goroutine may add while another samples. Save and Load write and read
 // the buffer as a checksummed, streamed checkpoint file.
 package replay

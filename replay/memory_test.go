@@ -8,7 +8,7 @@ import (
 )
 
 // atari is the Nature-DQN replay: 84×84 grey frames stacked 4, 10⁶ slots.
-var atari = Config{Capacity: 1_000_000, ObsSize: 4 * 84 * 84, FrameStack: 4, Storage: Uint8, Gamma: 0.99, NStep: 1}
+var atari = Config{Capacity: 1_000_000, ObsSize: 4 * 84 * 84, FrameStack: 4, Storage: Uint8, Gamma: 0.99, NStep: 1, Streams: 1}
 
 // TestMemoryBytes checks the reported sizes without allocating them: the
 // 10⁶-transition Atari buffer fits in 7.5 GB, and one transition costs one
@@ -35,11 +35,11 @@ func TestMemoryBytes(t *testing.T) {
 			t.Errorf("per=%v: %.1f bytes/transition, want within 5%% of %.1f", per, perTransition, want)
 		}
 	}
-	cartpole := Config{Capacity: 100_000, ObsSize: 4, FrameStack: 1, Storage: Float32, Gamma: 0.99, NStep: 1}
+	cartpole := Config{Capacity: 100_000, ObsSize: 4, FrameStack: 1, Storage: Float32, Gamma: 0.99, NStep: 1, Streams: 1}
 	if got, want := MemoryBytes(cartpole), int64(100_000*(16+slotMetaBytes)); got != want {
 		t.Errorf("CartPole: %d bytes, want %d", got, want)
 	}
-	minatar := Config{Capacity: 100_000, ObsSize: 4 * 100, FrameStack: 1, Storage: Bits, Gamma: 0.99, NStep: 1}
+	minatar := Config{Capacity: 100_000, ObsSize: 4 * 100, FrameStack: 1, Storage: Bits, Gamma: 0.99, NStep: 1, Streams: 1}
 	if got, want := MemoryBytes(minatar), int64(100_000*(50+slotMetaBytes)); got != want {
 		t.Errorf("MinAtar: %d bytes, want %d", got, want)
 	}
@@ -103,7 +103,7 @@ func TestAllocatedOnce(t *testing.T) {
 	small := atari
 	small.Capacity = 5000
 	checkAllocatedOnce(t, withPER(small), 1000)
-	checkAllocatedOnce(t, Config{Capacity: 50_000, ObsSize: 4, FrameStack: 1, Gamma: 0.99, NStep: 3}, 200)
+	checkAllocatedOnce(t, Config{Capacity: 50_000, ObsSize: 4, FrameStack: 1, Gamma: 0.99, NStep: 3, Streams: 1}, 200)
 }
 
 // TestAtariMillion allocates and fills the real 10⁶-transition Atari buffer

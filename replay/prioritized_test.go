@@ -82,7 +82,7 @@ func TestPrioritizedBookkeeping(t *testing.T) {
 	cfg.Prioritized = &Prioritized{Alpha: 0.5, Beta0: 0.2, BetaSteps: 40, Eps: 1e-3}
 	b, _ := New(cfg)
 	fillChain(b, 5)
-	leaf := func(g int) float64 { return b.tree.get(b.slot(int64(g))) }
+	leaf := func(g int) float64 { return b.tree.get(b.slot(&b.streams[0], int64(g))) }
 	if leaf(0) != 1 || leaf(3) != 1 {
 		t.Fatalf("new transitions at %v, %v; want the initial max priority 1", leaf(0), leaf(3))
 	}
@@ -146,7 +146,7 @@ func fillChainFrom(b *Buffer, k int) {
 // TestPrioritizedLenAgreesWithTree: the sum tree holds exactly the
 // sampleable transitions, through wrap-around and episode ends.
 func TestPrioritizedLenAgreesWithTree(t *testing.T) {
-	cfg := Config{Capacity: 37, ObsSize: 8, FrameStack: 4, Storage: Bits, Gamma: 0.9, NStep: 3, Prioritized: DefaultPrioritized(100)}
+	cfg := Config{Capacity: 37, ObsSize: 8, FrameStack: 4, Storage: Bits, Gamma: 0.9, NStep: 3, Streams: 1, Prioritized: DefaultPrioritized(100)}
 	b, _ := New(cfg)
 	w := newWorld(t, cfg, 3, 0.15)
 	for range 2000 {
@@ -162,6 +162,47 @@ func TestPrioritizedLenAgreesWithTree(t *testing.T) {
 		}
 		if n != b.Len() {
 			t.Fatalf("%d positive leaves, Len %d", n, b.Len())
+		}
+	}
+}
+
+// TestPrioritizedStreams: with several streams, a batch index names one
+// stream's transition, and its TD error lands on that transition only.
+func TestPrioritizedStreams(t *testing.T) {
+	const S, steps = 3, 10
+	cfg := DefaultConfig(1)
+	cfg.Capacity, cfg.Streams = S*16, S
+	cfg.Prioritized = &Prioritized{Alpha: 1, Beta0: 1, BetaSteps: 1, Eps: 0.5}
+	b, _ := New(cfg)
+	// Stream s's step i observes 100s + i; its sequence number is i.
+	for i := range steps {
+		for s := range S {
+			v := float32(100*s + i)
+			b.AddStream(s, []float32{v}, 0, 0, []float32{v + 1}, false, false)
+		}
+	}
+	batch := NewBatch(64, 1)
+	b.Sample(rand.New(rand.NewPCG(1, 1)), batch)
+	td := make([]float32, batch.Size())
+	want := map[[2]int]float64{}
+	for k := range batch.Size() {
+		s, g := int(batch.Obs[k])/100, int(batch.Obs[k])%100
+		td[k] = float32(s*10 + g + 1)
+		want[[2]int{s, g}] = float64(td[k]) + 0.5 // the last TD error of a repeated index wins
+	}
+	if err := b.UpdatePriorities(batch.Indices, td); err != nil {
+		t.Fatal(err)
+	}
+	for s := range S {
+		for g := range steps {
+			got := b.tree.get(b.slot(&b.streams[s], int64(g)))
+			w, ok := want[[2]int{s, g}]
+			if !ok {
+				w = 1 // untouched: the initial max priority
+			}
+			if got != w {
+				t.Errorf("stream %d transition %d: priority %v, want %v", s, g, got, w)
+			}
 		}
 	}
 }

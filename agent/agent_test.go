@@ -350,8 +350,16 @@ type eventChecker struct {
 }
 
 func (c *eventChecker) OnStep(e *StepEvent) {
-	if want := min(int(e.Step), c.capacity); e.ReplaySize != want || e.ReplayCapacity != c.capacity {
-		c.t.Fatalf("step %d: replay %d/%d, want %d/%d", e.Step, e.ReplaySize, e.ReplayCapacity, want, c.capacity)
+	// The replay's slots hold each step's observation and each episode's
+	// final one: it holds every step until the slots written (steps plus
+	// episodes begun) exceed its capacity, then capacity − 1 at most and
+	// capacity − (final observations and the open episode's newest) at least.
+	lo, hi := int(e.Step), int(e.Step)
+	if int(e.Step)+e.Episode+1 > c.capacity {
+		lo, hi = c.capacity-e.Episode-2, c.capacity-1
+	}
+	if e.ReplaySize < lo || e.ReplaySize > hi || e.ReplayCapacity != c.capacity {
+		c.t.Fatalf("step %d: replay %d/%d, want [%d, %d]/%d", e.Step, e.ReplaySize, e.ReplayCapacity, lo, hi, c.capacity)
 	}
 	if timed := e.Step%StepTimingInterval == 0; timed != (e.EnvDuration > 0) {
 		c.t.Fatalf("step %d: EnvDuration %v; want it set on every %dth step only", e.Step, e.EnvDuration, StepTimingInterval)

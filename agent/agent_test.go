@@ -104,7 +104,7 @@ func TestTDTarget(t *testing.T) {
 			q := row(d.Online, b.Obs)[b.Actions[i]]
 			want += (float64(q) - y) * (float64(q) - y) / 4
 		}
-		st := d.Update(b)
+		st := d.Update(b, nil)
 		if math.Abs(st.Loss-want) > 1e-5*math.Max(1, want) {
 			t.Errorf("double=%v: loss %v, want %v", double, st.Loss, want)
 		}

@@ -28,7 +28,7 @@ func BenchmarkUpdate(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		d.Update(batch)
+		d.Update(batch, nil)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "updates/s")
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 
 	"github.com/deepq/deepq/internal/ckpt"
@@ -34,6 +36,21 @@ type Meta struct {
 	Episodes   int    `json:"episodes"`
 	// BestEval is the best evaluation mean so far, absent before any.
 	BestEval *float64 `json:"best_eval,omitempty"`
+
+	// What Resume needs to continue the run exactly.
+	//
+	// ActRNG and SampleRNG are the states of the exploration and replay-sampling
+	// generators (PCG, binary).
+	ActRNG    []byte `json:"act_rng,omitempty"`
+	SampleRNG []byte `json:"sample_rng,omitempty"`
+	// EpisodeActions are the actions of the running episode since its Reset:
+	// replaying them from the episode's seed restores the env.
+	EpisodeActions []int32 `json:"episode_actions"`
+	// Replay names the file beside the checkpoint that holds the replay
+	// buffer, if it was saved, and ReplayAdded the number of transitions it had
+	// been given, which the file must agree with.
+	Replay      string `json:"replay,omitempty"`
+	ReplayAdded int64  `json:"replay_added,omitempty"`
 }
 
 // Checkpoint is a loaded agent checkpoint.
@@ -44,17 +61,40 @@ type Checkpoint struct {
 	Opt    net.Optimizer[float32]
 }
 
-// SaveCheckpoint writes the agent's networks, optimizer and counters to path
-// atomically.
+// SaveCheckpoint writes the agent's networks, optimizer, counters and random
+// states to path atomically, and with SaveReplay (except for best.ckpt) the
+// replay buffer to a file beside it named after path and the step, e.g.
+// latest.ckpt.20000.replay. The replay file is written first and the one the
+// previous checkpoint at path named is removed last, so that path always
+// names a complete pair.
 func (t *Trainer) SaveCheckpoint(path string) error {
 	m := Meta{
 		Format: checkpointFormat, Config: t.Config, EnvID: t.Env.Spec().ID,
 		ObsShape: t.Env.Spec().Observation.Shape, NumActions: t.Env.Spec().Actions.N,
 		Step: t.step, Updates: t.Agent.Updates(), Episodes: t.episodes,
+		EpisodeActions: t.epActions,
 	}
 	if !math.IsInf(t.best, -1) {
 		b := t.best
 		m.BestEval = &b
+	}
+	var err error
+	if m.ActRNG, err = t.actRNG.src.MarshalBinary(); err != nil {
+		return err
+	}
+	if m.SampleRNG, err = t.sampleRNG.src.MarshalBinary(); err != nil {
+		return err
+	}
+	var oldReplay string
+	if t.SaveReplay && filepath.Base(path) != "best.ckpt" {
+		m.Replay = fmt.Sprintf("%s.%d.replay", filepath.Base(path), t.step)
+		m.ReplayAdded = t.Buffer.Added()
+		if err := t.Buffer.Save(filepath.Join(filepath.Dir(path), m.Replay)); err != nil {
+			return err
+		}
+		if prev, err := LoadCheckpoint(path); err == nil && prev.Meta.Replay != m.Replay {
+			oldReplay = prev.Meta.Replay
+		}
 	}
 	meta, err := json.Marshal(m)
 	if err != nil {
@@ -72,9 +112,104 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 	if err != nil {
 		return err
 	}
-	return ckpt.WriteFile(path, func(w *ckpt.Writer) error {
+	err = ckpt.WriteFile(path, func(w *ckpt.Writer) error {
 		return errors.Join(w.Bytes("meta", meta), w.Bytes("online", online), w.Bytes("target", target), w.Bytes("optimizer", opt))
 	})
+	if err == nil && oldReplay != "" {
+		os.Remove(filepath.Join(filepath.Dir(path), oldReplay))
+	}
+	return err
+}
+
+// Resume rebuilds the trainer of the checkpoint at path so that Run
+// continues the run as if it had never stopped: networks, optimizer state,
+// counters, random states, the env mid-episode (replayed from the episode's
+// seed and actions) and, if the checkpoint saved it, the replay buffer. Then
+// the run is bit for bit the one that was not interrupted (given the same GEMM
+// thread count in the deterministic single-thread mode). Without a saved
+// replay the run goes on with an empty buffer, acting without learning until
+// it holds LearningStarts transitions again. totalSteps > 0 changes the run's
+// length (and so its schedules); it must exceed the checkpoint's step.
+func Resume(path string, totalSteps int64, observers ...Observer) (*Trainer, error) {
+	t, err := resume(path, totalSteps, observers)
+	if err != nil {
+		return nil, fmt.Errorf("resuming from %s: %w", path, err)
+	}
+	return t, nil
+}
+
+func resume(path string, totalSteps int64, observers []Observer) (*Trainer, error) {
+	c, err := LoadCheckpoint(path)
+	if err != nil {
+		return nil, err
+	}
+	m := &c.Meta
+	cfg := m.Config
+	if totalSteps > 0 {
+		if totalSteps <= m.Step {
+			return nil, fmt.Errorf("the run is at step %d; --steps %d must be larger", m.Step, totalSteps)
+		}
+		cfg.TotalSteps = totalSteps
+	}
+	t, err := NewTrainer(cfg, observers...)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Equal(c.Online.Specs(), t.Agent.Online.Specs()) || !slices.Equal(c.Online.InShape, t.Agent.Online.InShape) {
+		return nil, fmt.Errorf("the saved network's architecture does not match its config")
+	}
+	if c.Opt.Name() != t.Agent.Opt.Name() {
+		return nil, fmt.Errorf("the saved optimizer is %s, the config says %s", c.Opt.Name(), t.Agent.Opt.Name())
+	}
+	t.Agent.Online.CopyFrom(c.Online)
+	t.Agent.Target.CopyFrom(c.Target)
+	if err := t.Agent.Opt.SetState(c.Opt.Steps(), c.Opt.State()); err != nil {
+		return nil, err
+	}
+	t.Agent.Opt.SetLR(c.Opt.LR())
+	t.Agent.updates = m.Updates
+	if err := t.actRNG.src.UnmarshalBinary(m.ActRNG); err != nil {
+		return nil, fmt.Errorf("act_rng: %w", err)
+	}
+	if err := t.sampleRNG.src.UnmarshalBinary(m.SampleRNG); err != nil {
+		return nil, fmt.Errorf("sample_rng: %w", err)
+	}
+	t.step, t.episodes = m.Step, m.Episodes
+	if m.BestEval != nil {
+		t.best = *m.BestEval
+	}
+	if m.Replay != "" {
+		if err := t.Buffer.Load(filepath.Join(filepath.Dir(path), m.Replay)); err != nil {
+			return nil, err
+		}
+		if t.Buffer.Added() != m.ReplayAdded {
+			return nil, fmt.Errorf("%s holds a replay of %d transitions, the checkpoint expects %d", m.Replay, t.Buffer.Added(), m.ReplayAdded)
+		}
+	} else {
+		// Without the buffer the run cannot be exact: refill before learning,
+		// and start the interrupted episode afresh (a new episode in the
+		// buffer must begin at a Reset).
+		t.refill = int(min(max(cfg.LearningStarts, int64(cfg.BatchSize)), int64(cfg.BufferSize/2)))
+		t.startEpisode()
+		return t, nil
+	}
+	// Restore the env: the running episode from its seed and actions.
+	t.startEpisode()
+	nA := t.Env.Spec().Actions.N
+	for i, a := range m.EpisodeActions {
+		if a < 0 || int(a) >= nA {
+			return nil, fmt.Errorf("episode action %d is %d, outside [0, %d)", i, a, nA)
+		}
+		obs, r, term, trunc := t.Env.Step(int(a))
+		if term || trunc {
+			return nil, fmt.Errorf("the saved episode ends at its action %d of %d: the env does not replay it", i+1, len(m.EpisodeActions))
+		}
+		copy(t.obs, obs)
+		t.epReturn += r
+		t.epLen++
+	}
+	t.epActions = append(t.epActions[:0], m.EpisodeActions...)
+	return t, nil
 }
 
 // LoadCheckpoint reads an agent checkpoint. A damaged, truncated or foreign

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/deepq/deepq/env"
 	"github.com/deepq/deepq/net"
 )
 
@@ -71,6 +72,24 @@ type Config struct {
 	// steps, by a hard copy when Tau is 1 or by Polyak averaging with Tau.
 	TargetUpdateInterval int     `json:"target_update_interval"`
 	Tau                  float64 `json:"tau"`
+	// NStep n ≥ 1 learns from n-step returns Σₖ γᵏ rₖ + γⁿ max Q_target,
+	// cut short at the end of an episode (no bootstrap after termination).
+	NStep int `json:"n_step"`
+	// Prioritized turns on proportional prioritized replay (Schaul et al.
+	// 2016) with priority exponent PERAlpha, importance-sampling exponent
+	// annealed from PERBeta0 to 1 over TotalSteps, and PEREps added to |δ|.
+	Prioritized bool    `json:"prioritized"`
+	PERAlpha    float64 `json:"per_alpha,omitempty"`
+	PERBeta0    float64 `json:"per_beta0,omitempty"`
+	PEREps      float64 `json:"per_eps,omitempty"`
+	// ReplayStorage is how the replay stores observations: "float32", "uint8"
+	// (integers 0–255, e.g. Atari frames) or "bits" (0/1 planes, e.g. MinAtar).
+	// A frame-stacked env (option frame-stack=K) has each frame stored once.
+	ReplayStorage string `json:"replay_storage"`
+	// ClipReward clips the rewards the agent learns from: "none", "sign"
+	// (DQN's Atari setting) or "unit" (to [−1, 1]). Returns are reported
+	// unclipped.
+	ClipReward string `json:"clip_reward"`
 	// DoubleDQN takes the bootstrap action from the online network and its
 	// value from the target network (van Hasselt et al. 2016).
 	DoubleDQN bool `json:"double_dqn"`
@@ -93,6 +112,9 @@ type Config struct {
 	EvalEpisodes int `json:"eval_episodes"`
 	// FinalEvalEpisodes is the number of episodes of the evaluation at the end.
 	FinalEvalEpisodes int `json:"final_eval_episodes"`
+	// EvalEpsilon is the ε of evaluation episodes: 0 is greedy; MinAtar and
+	// the Atari literature evaluate with small ε such as 0.01 or 0.05.
+	EvalEpsilon float64 `json:"eval_epsilon"`
 }
 
 // Validate reports the first field that is out of range, naming it.
@@ -160,6 +182,23 @@ func (c *Config) Validate() error {
 		return bad("eval_episodes", "must be at least 1 when eval_every is set, got %d", c.EvalEpisodes)
 	case c.FinalEvalEpisodes < 0:
 		return bad("final_eval_episodes", "must be ≥ 0, got %d", c.FinalEvalEpisodes)
+	case !(c.EvalEpsilon >= 0 && c.EvalEpsilon <= 1):
+		return bad("eval_epsilon", "must be in [0, 1], got %v", c.EvalEpsilon)
+	case c.NStep < 1 || c.NStep > 1000:
+		return bad("n_step", "must be in [1, 1000], got %d", c.NStep)
+	case c.Prioritized && !(c.PERAlpha >= 0 && c.PERAlpha <= 10):
+		return bad("per_alpha", "must be in [0, 10], got %v", c.PERAlpha)
+	case c.Prioritized && !(c.PERBeta0 >= 0 && c.PERBeta0 <= 1):
+		return bad("per_beta0", "must be in [0, 1], got %v", c.PERBeta0)
+	case c.Prioritized && !(c.PEREps > 0 && c.PEREps < 1e6):
+		return bad("per_eps", "must be in (0, 1e6), got %v", c.PEREps)
+	case !c.Prioritized && (c.PERAlpha != 0 || c.PERBeta0 != 0 || c.PEREps != 0):
+		return bad("per_alpha", "per_alpha, per_beta0 and per_eps need prioritized: true")
+	case c.ReplayStorage != "float32" && c.ReplayStorage != "uint8" && c.ReplayStorage != "bits":
+		return bad("replay_storage", "must be float32, uint8 or bits, got %q", c.ReplayStorage)
+	}
+	if _, err := env.ParseClipMode(c.ClipReward); err != nil {
+		return bad("clip_reward", "%v", err)
 	}
 	if _, err := net.LossByName(c.Loss, c.HuberDelta); err != nil {
 		return bad("loss", "%v", err)

@@ -133,9 +133,11 @@ func (d *DQN) QValues(obs []float32) []float32 {
 //	L   = mean_i w_i · ℓ(Q(s_i, a_i) − y_i)
 //
 // where Discount is γ, or 0 for a terminated transition (a truncated one still
-// bootstraps). It then clips the gradient norm, steps the optimizer, and every
-// TargetUpdateInterval steps updates the target network.
-func (d *DQN) Update(batch *replay.Batch) UpdateStats {
+// bootstraps) and, with n-step returns, r is Σₖ γᵏ rₖ and Discount γᵐ. It
+// writes each sample's TD error δᵢ = Q(sᵢ, aᵢ) − yᵢ into tdErrors (for
+// prioritized replay; may be nil), clips the gradient norm and steps the
+// optimizer. The caller updates the target network when TargetDue says so.
+func (d *DQN) Update(batch *replay.Batch, tdErrors []float32) UpdateStats {
 	b, A := d.cfg.BatchSize, d.numActions
 	if batch.Size() != b {
 		panic(fmt.Sprintf("agent: batch of %d, configured for %d", batch.Size(), b))
@@ -170,6 +172,9 @@ func (d *DQN) Update(batch *replay.Batch) UpdateStats {
 		st.MeanQ += float64(d.pred[i])
 		st.MaxQ = max(st.MaxQ, float64(d.pred[i]))
 		st.TDError += math.Abs(float64(d.pred[i] - d.y[i]))
+		if tdErrors != nil {
+			tdErrors[i] = d.pred[i] - d.y[i]
+		}
 	}
 	st.MeanQ /= float64(b)
 	st.TDError /= float64(b)

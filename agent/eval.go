@@ -3,6 +3,7 @@ package agent
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	"github.com/deepq/deepq/env"
 	"github.com/deepq/deepq/net"
@@ -20,14 +21,30 @@ type EvalResult struct {
 	Lengths  []int     `json:"lengths"`
 }
 
-// Evaluate plays episodes greedy episodes of the Q-network q, episode i on its
-// own copy of the env made by mk and seeded with seed+i. The episodes run side
-// by side so that each network call evaluates a batch.
-func Evaluate(q *net.Sequential[float32], mk func() (env.Env, error), episodes int, seed uint64) (EvalResult, error) {
-	if episodes < 1 {
-		return EvalResult{}, fmt.Errorf("agent: evaluation needs at least 1 episode, got %d", episodes)
+// EvalOptions configures Evaluate.
+type EvalOptions struct {
+	// Episodes is the number of episodes, at least 1.
+	Episodes int
+	// Seed seeds episode i's env with Seed+i, and the ε draws.
+	Seed uint64
+	// Epsilon is the probability of a uniformly random action (0: greedy).
+	Epsilon float64
+}
+
+// Evaluate plays o.Episodes episodes of the ε-greedy policy of the
+// Q-network q (greedy for ε = 0), episode i on its own copy of the env made by
+// mk and seeded with o.Seed+i. The episodes run side by side so that each
+// network call evaluates a batch. Returns are the env's own, before any reward
+// clipping, when the env records episode statistics (env.Make's envs do).
+func Evaluate(q *net.Sequential[float32], mk func() (env.Env, error), o EvalOptions) (EvalResult, error) {
+	if o.Episodes < 1 {
+		return EvalResult{}, fmt.Errorf("agent: evaluation needs at least 1 episode, got %d", o.Episodes)
 	}
-	envs := make([]env.Env, episodes)
+	if !(o.Epsilon >= 0 && o.Epsilon <= 1) {
+		return EvalResult{}, fmt.Errorf("agent: evaluation ε must be in [0, 1], got %v", o.Epsilon)
+	}
+	n := o.Episodes
+	envs := make([]env.Env, n)
 	for i := range envs {
 		e, err := mk()
 		if err != nil {
@@ -37,11 +54,12 @@ func Evaluate(q *net.Sequential[float32], mk func() (env.Env, error), episodes i
 	}
 	spec := envs[0].Spec()
 	obsSize, nA := spec.Observation.Size(), spec.Actions.N
-	res := EvalResult{Episodes: episodes, Returns: make([]float64, episodes), Lengths: make([]int, episodes)}
-	obs := make([]float32, episodes*obsSize)
-	active := make([]int, 0, episodes) // indices of running episodes
+	rng := rand.New(rand.NewPCG(o.Seed, 0x6576616c)) // ε draws, in episode order each step
+	res := EvalResult{Episodes: n, Returns: make([]float64, n), Lengths: make([]int, n)}
+	obs := make([]float32, n*obsSize)
+	active := make([]int, 0, n) // indices of running episodes
 	for i, e := range envs {
-		e.Seed(seed + uint64(i))
+		e.Seed(o.Seed + uint64(i))
 		copy(obs[i*obsSize:], e.Reset())
 		active = append(active, i)
 	}
@@ -57,13 +75,21 @@ func Evaluate(q *net.Sequential[float32], mk func() (env.Env, error), episodes i
 		still := active[:0]
 		for k, i := range active {
 			a := policy.Greedy(qv[k*nA : (k+1)*nA])
-			o, r, term, trunc := envs[i].Step(a)
+			if o.Epsilon > 0 && rng.Float64() < o.Epsilon {
+				a = rng.IntN(nA)
+			}
+			ob, r, term, trunc := envs[i].Step(a)
 			res.Returns[i] += r
 			res.Lengths[i]++
 			if term || trunc {
+				if st, ok := env.Find[*env.EpisodeStats](envs[i]); ok {
+					if ep, ok := st.Ended(); ok {
+						res.Returns[i] = ep.Return
+					}
+				}
 				continue
 			}
-			copy(obs[i*obsSize:], o)
+			copy(obs[i*obsSize:], ob)
 			still = append(still, i)
 		}
 		active = still

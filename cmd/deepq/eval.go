@@ -17,6 +17,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	episodes := fs.Int("episodes", 100, "number of greedy episodes `N`")
 	seed := fs.Uint64("seed", 0, "seed `S` of the first episode; episode i uses S+i")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
+	epsilon := fs.Float64("epsilon", 0, "probability `ε` of a random action (0: greedy)")
 	envOverride := fs.String("env", "", "evaluate on this env `name` instead of the checkpoint's (same spaces required)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: deepq eval --checkpoint FILE [--episodes N] [--seed S] [--json]\n\nFlags:")
@@ -27,6 +28,9 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	}
 	if *path == "" {
 		return usageError{fmt.Errorf("--checkpoint is required")}
+	}
+	if !(*epsilon >= 0 && *epsilon <= 1) {
+		return usageError{fmt.Errorf("--epsilon must be in [0, 1], got %v", *epsilon)}
 	}
 	if *episodes < 1 {
 		return usageError{fmt.Errorf("--episodes must be at least 1, got %d", *episodes)}
@@ -47,7 +51,8 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("env %s has %v observations and %d actions; the checkpoint's network expects %v and %d",
 			envName, sp.Observation.Shape, sp.Actions.N, c.Online.InShape, c.Meta.NumActions)
 	}
-	res, err := agent.Evaluate(c.Online, func() (env.Env, error) { return env.Make(envName) }, *episodes, *seed)
+	res, err := agent.Evaluate(c.Online, func() (env.Env, error) { return env.Make(envName) },
+		agent.EvalOptions{Episodes: *episodes, Seed: *seed, Epsilon: *epsilon})
 	if err != nil {
 		return err
 	}

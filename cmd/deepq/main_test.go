@@ -92,3 +92,40 @@ func TestTrainThenEval(t *testing.T) {
 		t.Fatalf("eval JSON inconsistent: %s", out)
 	}
 }
+
+// TestTrainResume trains, then resumes the run from final.ckpt to a longer
+// total: the run directory gains the later episodes and checkpoints.
+func TestTrainResume(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	if code, _, e := runCLI("train", "--steps", "1200", "--seed", "4", "--out", dir, "--progress", "none",
+		"--metrics-addr", "", "--save-replay", "--checkpoint-every", "600"); code != 0 {
+		t.Fatalf("train: %s", e)
+	}
+	before, _ := os.ReadFile(filepath.Join(dir, "log.jsonl"))
+	final := filepath.Join(dir, "final.ckpt")
+	for _, bad := range [][]string{
+		{"train", "--resume", final, "--seed", "5"},
+		{"train", "--resume", final, "--steps", "1000"},
+		{"train", "--resume", filepath.Join(dir, "nope.ckpt")},
+	} {
+		if code, _, e := runCLI(append(bad, "--metrics-addr", "")...); code == 0 || e == "" {
+			t.Errorf("deepq %s: exit %d %q", strings.Join(bad, " "), code, e)
+		}
+	}
+	code, out, e := runCLI("train", "--resume", final, "--steps", "1800", "--progress", "none", "--metrics-addr", "")
+	if code != 0 || !strings.Contains(e, "resuming") {
+		t.Fatalf("resume: exit %d\n%s\n%s", code, out, e)
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, "log.jsonl"))
+	if !strings.HasPrefix(string(after), string(before)) || len(after) <= len(before) {
+		t.Fatal("log.jsonl was not appended to")
+	}
+	code, out, _ = runCLI("eval", "--checkpoint", final, "--episodes", "2", "--json")
+	if code != 0 || !strings.Contains(out, `"step":1800`) {
+		t.Fatalf("eval after resume: %s", out)
+	}
+	replays, _ := filepath.Glob(filepath.Join(dir, "*.replay"))
+	if len(replays) != 2 { // final.ckpt's and latest.ckpt's, old ones removed
+		t.Fatalf("replay files %v", replays)
+	}
+}

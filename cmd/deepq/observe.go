@@ -23,6 +23,7 @@ type progress struct {
 	bar    *progressbar.ProgressBar
 	start  time.Time
 	last   int64 // step of the last bar update
+	first  int64 // step the run started from (non-zero when resumed)
 	recent [100]float64
 	nRet   int
 	eps    float64
@@ -52,6 +53,14 @@ func newProgress(w io.Writer, mode string, total int64) *progress {
 	return p
 }
 
+// startAt makes a resumed run's progress count from step.
+func (p *progress) startAt(step int64) {
+	p.last, p.first = step, step
+	if p.bar != nil {
+		p.bar.Set64(step)
+	}
+}
+
 func (p *progress) meanReturn() float64 {
 	n := min(p.nRet, len(p.recent))
 	if n == 0 {
@@ -75,7 +84,7 @@ func (p *progress) OnStep(e *agent.StepEvent) {
 		}
 	case "lines":
 		if e.Step%p.every == 0 || e.Step == p.total {
-			sps := float64(e.Step) / time.Since(p.start).Seconds()
+			sps := float64(e.Step-p.first) / time.Since(p.start).Seconds()
 			fmt.Fprintf(p.w, "step %d/%d  %.0f steps/s  episodes %d  return(100) %.1f  ε %.3f  loss %.4f%s\n",
 				e.Step, p.total, sps, e.Episode, p.meanReturn(), p.eps, p.loss, p.eval)
 		}

@@ -29,8 +29,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	progress := fs.String("progress", "auto", "progress display: auto (a bar on a terminal, lines otherwise), bar, lines or none")
 	metricsAddr := fs.String("metrics-addr", DefaultMetricsAddr, "serve Prometheus metrics on http://`host:port`/metrics ('' for none)")
 	metricsLinger := fs.Duration("metrics-linger", 0, "after training, keep serving metrics for `duration` (e.g. 30s) so that a last scrape sees the final values")
+	resume := fs.String("resume", "", "continue the run of checkpoint `FILE` (final.ckpt or latest.ckpt) in its directory; --steps sets a new total")
+	every := fs.Int64("checkpoint-every", 0, "save latest.ckpt every `N` steps, to resume a cut-off run (0: never)")
+	saveReplay := fs.Bool("save-replay", false, "save the replay buffer with final.ckpt and latest.ckpt, for an exact resume")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: deepq train [--env NAME] [--steps N] [--seed S] [--out DIR] [--metrics-addr HOST:PORT]\n\nTrains a DQN agent and writes a run directory with config.json, log.jsonl,\nbest.ckpt and final.ckpt. Ctrl-C stops early and still saves final.ckpt.\nServes Prometheus metrics on /metrics (and /healthz) while it trains.\n\nFlags:")
+		fmt.Fprintln(fs.Output(), "Usage: deepq train [--env NAME] [--steps N] [--seed S] [--out DIR] [--metrics-addr HOST:PORT]\n       deepq train --resume DIR/final.ckpt [--steps N]\n\nTrains a DQN agent and writes a run directory with config.json, log.jsonl,\nbest.ckpt, final.ckpt and curve.png. Ctrl-C stops early and still saves\nfinal.ckpt. Serves Prometheus metrics on /metrics (and /healthz) while it trains.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -38,30 +41,58 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["steps"] && *steps < 1 {
+		return usageError{fmt.Errorf("--steps must be at least 1, got %d", *steps)}
+	}
+	if *every < 0 {
+		return usageError{fmt.Errorf("--checkpoint-every must be ≥ 0, got %d", *every)}
+	}
 
-	probe, err := env.Make(*envName)
-	if err != nil {
-		return usageError{err}
-	}
-	if *preset == "" {
-		*preset = agent.PresetFor(*envName)
+	var cfg agent.Config
+	var resumed *agent.Checkpoint
+	if *resume != "" {
+		for _, f := range []string{"env", "preset", "seed", "out"} {
+			if set[f] {
+				return usageError{fmt.Errorf("--%s cannot be changed when resuming: the run keeps its own", f)}
+			}
+		}
+		c, err := agent.LoadCheckpoint(*resume)
+		if err != nil {
+			return err
+		}
+		resumed, cfg = c, c.Meta.Config
+		*preset = agent.PresetFor(cfg.Env)
+		if set["steps"] {
+			if *steps <= c.Meta.Step {
+				return usageError{fmt.Errorf("--steps %d: the run is already at step %d", *steps, c.Meta.Step)}
+			}
+			cfg.TotalSteps = *steps
+		}
+	} else {
+		if _, err := env.Make(*envName); err != nil {
+			return usageError{err}
+		}
 		if *preset == "" {
-			return usageError{fmt.Errorf("no preset for env %q; choose one with --preset (available: %s)",
-				*envName, strings.Join(agent.PresetNames(), ", "))}
+			*preset = agent.PresetFor(*envName)
+			if *preset == "" {
+				return usageError{fmt.Errorf("no preset for env %q; choose one with --preset (available: %s)",
+					*envName, strings.Join(agent.PresetNames(), ", "))}
+			}
 		}
-	}
-	cfg, err := agent.Preset(*preset)
-	if err != nil {
-		return usageError{err}
-	}
-	cfg.Env, cfg.Seed = *envName, *seed
-	if set["steps"] {
-		if *steps < 1 {
-			return usageError{fmt.Errorf("--steps must be at least 1, got %d", *steps)}
+		var err error
+		if cfg, err = agent.Preset(*preset); err != nil {
+			return usageError{err}
 		}
-		cfg.TotalSteps = *steps
+		cfg.Env, cfg.Seed = *envName, *seed
+		if set["steps"] {
+			cfg.TotalSteps = *steps
+		}
 	}
 	if err := cfg.Validate(); err != nil {
+		return usageError{err}
+	}
+	probe, err := env.Make(cfg.Env)
+	if err != nil {
 		return usageError{err}
 	}
 	switch *progress {
@@ -87,17 +118,23 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 
 	dir := *out
-	if dir == "" {
-		base, _, _ := strings.Cut(cfg.Env, ":")
-		dir = filepath.Join("runs", fmt.Sprintf("%s-s%d-%s", base, cfg.Seed, time.Now().Format("20060102-150405")))
-	}
-	if err := makeRunDir(dir); err != nil {
-		return err
+	logFlags := os.O_CREATE | os.O_WRONLY | os.O_EXCL
+	if resumed != nil {
+		dir = filepath.Dir(*resume)
+		logFlags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	} else {
+		if dir == "" {
+			base, _, _ := strings.Cut(cfg.Env, ":")
+			dir = filepath.Join("runs", fmt.Sprintf("%s-s%d-%s", base, cfg.Seed, time.Now().Format("20060102-150405")))
+		}
+		if err := makeRunDir(dir); err != nil {
+			return err
+		}
 	}
 	if err := writeJSON(filepath.Join(dir, "config.json"), cfg); err != nil {
 		return err
 	}
-	logf, err := os.Create(filepath.Join(dir, "log.jsonl"))
+	logf, err := os.OpenFile(filepath.Join(dir, "log.jsonl"), logFlags, 0o644)
 	if err != nil {
 		return err
 	}
@@ -113,13 +150,24 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		observers = append(observers, obs)
 	}
-	tr, err := agent.NewTrainer(cfg, observers...)
+	var tr *agent.Trainer
+	if resumed != nil {
+		tr, err = agent.Resume(*resume, cfg.TotalSteps, observers...)
+	} else {
+		tr, err = agent.NewTrainer(cfg, observers...)
+	}
 	if err != nil {
 		return err
 	}
-	tr.CheckpointDir = dir
-	fmt.Fprintf(stderr, "deepq: training %s (preset %s, seed %d) for %d steps; run directory %s\n",
-		cfg.Env, *preset, cfg.Seed, cfg.TotalSteps, dir)
+	tr.CheckpointDir, tr.CheckpointEvery, tr.SaveReplay = dir, *every, *saveReplay
+	prog.startAt(tr.Step())
+	if resumed != nil {
+		fmt.Fprintf(stderr, "deepq: resuming %s (seed %d) at step %d of %d; run directory %s\n",
+			cfg.Env, cfg.Seed, tr.Step(), cfg.TotalSteps, dir)
+	} else {
+		fmt.Fprintf(stderr, "deepq: training %s (preset %s, seed %d) for %d steps; run directory %s\n",
+			cfg.Env, *preset, cfg.Seed, cfg.TotalSteps, dir)
+	}
 	if export != nil {
 		fmt.Fprintf(stderr, "deepq: serving metrics on http://%s/metrics (run %q)\n", export.srv.Addr(), export.obs.Config().Run)
 	}
@@ -145,7 +193,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		defer export.linger(ctx, *metricsLinger, stderr) // after the summary below
 	}
 	fmt.Fprintf(stdout, "steps %d  episodes %d  updates %d  time %.1fs  (%.0f steps/s)\n",
-		res.Steps, res.Episodes, res.Updates, res.Elapsed.Seconds(), float64(res.Steps)/res.Elapsed.Seconds())
+		res.Steps, res.Episodes, res.Updates, res.Elapsed.Seconds(), float64(res.Steps-prog.first)/res.Elapsed.Seconds())
 	if cfg.FinalEvalEpisodes > 0 {
 		f := res.Final
 		fmt.Fprintf(stdout, "final greedy evaluation over %d episodes: mean %.2f ± %.2f (min %.0f, max %.0f); best during training %.2f\n",

@@ -8,6 +8,7 @@ import (
 
 	"github.com/deepq/deepq/env"
 	"github.com/deepq/deepq/net"
+	"github.com/deepq/deepq/policy"
 )
 
 // Config holds every hyperparameter of a DQN training run. Start from a preset
@@ -99,11 +100,16 @@ type Config struct {
 	// MaxGradNorm clips the global gradient norm; 0 disables clipping.
 	MaxGradNorm float64 `json:"max_grad_norm"`
 
-	// ExplorationStart and ExplorationEnd bound ε, which decays linearly over
-	// ExplorationSteps environment steps.
-	ExplorationStart float64 `json:"exploration_start"`
-	ExplorationEnd   float64 `json:"exploration_end"`
-	ExplorationSteps int64   `json:"exploration_steps"`
+	// ExplorationStart and ExplorationEnd bound ε, which decays from the
+	// first towards the second, starting at step ExplorationDelay (0 in SB3
+	// and CleanRL; MinAtar waits for its replay to fill): linearly over
+	// ExplorationSteps steps (ExplorationSchedule "linear"), or exponentially
+	// with time constant ExplorationSteps ("exponential").
+	ExplorationStart    float64 `json:"exploration_start"`
+	ExplorationEnd      float64 `json:"exploration_end"`
+	ExplorationSteps    int64   `json:"exploration_steps"`
+	ExplorationSchedule string  `json:"exploration_schedule"`
+	ExplorationDelay    int64   `json:"exploration_delay,omitempty"`
 
 	// EvalEvery is the interval in environment steps between greedy
 	// evaluations on a separately seeded env (0: none during training).
@@ -176,6 +182,12 @@ func (c *Config) Validate() error {
 		return bad("exploration_end", "must be in [0, 1], got %v", c.ExplorationEnd)
 	case c.ExplorationSteps < 0:
 		return bad("exploration_steps", "must be ≥ 0, got %d", c.ExplorationSteps)
+	case c.ExplorationSchedule != "linear" && c.ExplorationSchedule != "exponential":
+		return bad("exploration_schedule", "must be linear or exponential, got %q", c.ExplorationSchedule)
+	case c.ExplorationSchedule == "exponential" && c.ExplorationSteps < 1:
+		return bad("exploration_steps", "is the time constant of the exponential schedule and must be at least 1, got %d", c.ExplorationSteps)
+	case c.ExplorationDelay < 0:
+		return bad("exploration_delay", "must be ≥ 0, got %d", c.ExplorationDelay)
 	case c.EvalEvery < 0:
 		return bad("eval_every", "must be ≥ 0, got %d", c.EvalEvery)
 	case c.EvalEvery > 0 && c.EvalEpisodes < 1:
@@ -223,4 +235,16 @@ func (c *Config) learningRate(step int64) float64 {
 	}
 	f := min(float64(step)/float64(c.TotalSteps), 1)
 	return c.LearningRate + f*(c.LearningRateEnd-c.LearningRate)
+}
+
+// epsilon returns the exploration schedule ε(t) over environment steps.
+func (c *Config) epsilon() policy.Schedule {
+	var s policy.Schedule = policy.Linear{Start: c.ExplorationStart, End: c.ExplorationEnd, Steps: c.ExplorationSteps}
+	if c.ExplorationSchedule == "exponential" {
+		s = policy.Exponential{Start: c.ExplorationStart, End: c.ExplorationEnd, Tau: float64(c.ExplorationSteps)}
+	}
+	if c.ExplorationDelay > 0 {
+		s = policy.Delayed{Schedule: s, Delay: c.ExplorationDelay}
+	}
+	return s
 }

@@ -2,6 +2,8 @@ package agent
 
 import (
 	"fmt"
+
+	"github.com/deepq/deepq/env"
 	"slices"
 	"strings"
 )
@@ -30,9 +32,28 @@ var presets = []PresetInfo{
 				LearningStarts: 1000, TrainFreq: 256, GradientSteps: 128,
 				TargetUpdateInterval: 128, Tau: 1, DoubleDQN: true, NStep: 1, ReplayStorage: "float32", ClipReward: "none",
 				Loss: "smooth_l1", HuberDelta: 1, MaxGradNorm: 10,
-				ExplorationStart: 1, ExplorationEnd: 0.04, ExplorationSteps: 8000,
+				ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.04, ExplorationSteps: 8000,
 				EvalEvery: 2500, EvalEpisodes: 20, FinalEvalEpisodes: 100,
 			}
+		},
+	},
+	{
+		Name: "minatar",
+		Doc: "MinAtar's own DQN (Young & Tian 2019, minatar/examples/dqn.py): one conv layer of " +
+			"16 3×3 filters, 128 hidden units, centered RMSProp (PyTorch's, lr 2.5e-4, α 0.95, " +
+			"ε 0.01), smooth-L1 loss, batch 32, replay 100k, 5,000 random steps first, then ε " +
+			"1→0.1 over 100k frames, target copy every 1,000 updates, a gradient step every frame, " +
+			"γ 0.99, 5M frames; sticky actions 0.1 as MinAtar's default. Any MinAtar game.",
+		config: minatarConfig,
+	},
+	{
+		Name: "minatar-plus",
+		Doc: "The minatar preset with three of Rainbow's improvements: Double DQN, a dueling head " +
+			"(streams of 128) and 3-step returns; everything else as MinAtar's DQN.",
+		config: func() Config {
+			c := minatarConfig()
+			c.DoubleDQN, c.Dueling, c.NStep = true, true, 3
+			return c
 		},
 	},
 	{
@@ -49,7 +70,7 @@ var presets = []PresetInfo{
 				LearningStarts: 1000, TrainFreq: 1, GradientSteps: 1,
 				TargetUpdateInterval: 250, Tau: 1, DoubleDQN: true, NStep: 1, ReplayStorage: "float32", ClipReward: "none",
 				Loss: "smooth_l1", HuberDelta: 1, MaxGradNorm: 10,
-				ExplorationStart: 1, ExplorationEnd: 0.05, ExplorationSteps: 10_000,
+				ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.05, ExplorationSteps: 10_000,
 				EvalEvery: 2000, EvalEpisodes: 1, FinalEvalEpisodes: 1,
 			}
 		},
@@ -68,7 +89,7 @@ var presets = []PresetInfo{
 				LearningStarts: 1000, TrainFreq: 4, GradientSteps: 4,
 				TargetUpdateInterval: 250, Tau: 1, DoubleDQN: true, NStep: 1, ReplayStorage: "float32", ClipReward: "none",
 				Loss: "smooth_l1", HuberDelta: 1, MaxGradNorm: 10,
-				ExplorationStart: 1, ExplorationEnd: 0.1, ExplorationSteps: 12_000,
+				ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.1, ExplorationSteps: 12_000,
 				EvalEvery: 5000, EvalEpisodes: 20, FinalEvalEpisodes: 100,
 			}
 		},
@@ -87,7 +108,7 @@ var presets = []PresetInfo{
 				LearningStarts: 1000, TrainFreq: 16, GradientSteps: 8,
 				TargetUpdateInterval: 300, Tau: 1, DoubleDQN: true, NStep: 1, ReplayStorage: "float32", ClipReward: "none",
 				Loss: "smooth_l1", HuberDelta: 1, MaxGradNorm: 10,
-				ExplorationStart: 1, ExplorationEnd: 0.07, ExplorationSteps: 24_000,
+				ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.07, ExplorationSteps: 24_000,
 				EvalEvery: 5000, EvalEpisodes: 20, FinalEvalEpisodes: 100,
 			}
 		},
@@ -116,22 +137,38 @@ func PresetNames() []string {
 	return n
 }
 
-// PresetFor returns the name of the preset for an env name (ignoring options),
-// or "" if there is none.
+// PresetFor returns the name of the preset for an env name (a registered
+// name or alias, options ignored), or "" if there is none: the preset named
+// like the env, or "minatar" for the MinAtar games.
 func PresetFor(envName string) string {
-	base, _, _ := strings.Cut(envName, ":")
-	switch base = strings.ToLower(base); base {
-	case "cartpole-v1":
-		base = "cartpole"
-	case "acrobot-v1":
-		base = "acrobot"
-	case "mountaincar-v0":
-		base = "mountaincar"
+	r, ok := env.Lookup(envName)
+	if !ok {
+		return ""
+	}
+	if strings.HasPrefix(r.Name, "minatar-") {
+		return "minatar"
 	}
 	for _, p := range presets {
-		if p.Name == base {
+		if p.Name == r.Name {
 			return p.Name
 		}
 	}
 	return ""
+}
+
+// minatarConfig is MinAtar's own DQN (see the "minatar" preset).
+func minatarConfig() Config {
+	return Config{
+		Env: "minatar-breakout", Seed: 1, TotalSteps: 5_000_000,
+		Network: "minatar", Head: 128, Init: "torch",
+		Optimizer: "rmsprop", RMSPropCentered: true, RMSPropAlpha: 0.95, OptimizerEps: 0.01,
+		LearningRate: 2.5e-4, LRSchedule: "constant",
+		BufferSize: 100_000, BatchSize: 32, Gamma: 0.99, ReplayStorage: "bits",
+		LearningStarts: 5000, TrainFreq: 1, GradientSteps: 1,
+		TargetUpdateInterval: 1000, Tau: 1, NStep: 1, ClipReward: "none",
+		Loss: "smooth_l1", HuberDelta: 1, MaxGradNorm: 0,
+		ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.1,
+		ExplorationSteps: 100_000, ExplorationDelay: 5000,
+		EvalEvery: 250_000, EvalEpisodes: 20, FinalEvalEpisodes: 100,
+	}
 }

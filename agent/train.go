@@ -139,7 +139,7 @@ func NewTrainer(cfg Config, observers ...Observer) (*Trainer, error) {
 		Config: cfg, Agent: dqn, Buffer: buf, Env: e,
 		observers: observers,
 		policy: policy.EpsilonGreedy{
-			Epsilon:    policy.Linear{Start: cfg.ExplorationStart, End: cfg.ExplorationEnd, Steps: cfg.ExplorationSteps},
+			Epsilon:    cfg.epsilon(),
 			NumActions: spec.Actions.N,
 		},
 		stats:     stats,

@@ -119,6 +119,18 @@ var CommonOptions = []OptionDoc{
 	{Name: "clip-reward", Default: "none", Doc: "clip rewards: none, sign (−1, 0, +1) or unit (to [−1, 1])"},
 }
 
+// Lookup returns the registration of name (a registered name or alias, in
+// any case, options after a colon ignored).
+func Lookup(name string) (Registration, bool) {
+	base, _, _ := strings.Cut(strings.TrimSpace(name), ":")
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	if canon, ok := aliases[strings.ToLower(base)]; ok {
+		return *registry[canon], true
+	}
+	return Registration{}, false
+}
+
 // ParseName splits "name:key=value,key=value" into the name and its options.
 func ParseName(spec string) (string, *Options, error) {
 	name, rest, hasOpts := strings.Cut(strings.TrimSpace(spec), ":")

@@ -156,3 +156,15 @@ func TestBoltzmann(t *testing.T) {
 		t.Fatalf("extreme values: picked %d", a)
 	}
 }
+
+func TestDelayed(t *testing.T) {
+	d := Delayed{Schedule: Linear{Start: 1, End: 0.1, Steps: 100}, Delay: 50}
+	for _, c := range []struct {
+		t    int64
+		want float64
+	}{{0, 1}, {50, 1}, {100, 0.55}, {150, 0.1}, {1e6, 0.1}} {
+		if got := d.Value(c.t); math.Abs(got-c.want) > 1e-15 {
+			t.Errorf("Value(%d) = %v, want %v", c.t, got, c.want)
+		}
+	}
+}

@@ -66,3 +66,14 @@ func (e Exponential) Validate() error {
 	}
 	return nil
 }
+
+// Delayed holds Schedule's value at step 0 until step Delay and runs it
+// from there: Value(t) = Schedule.Value(max(t−Delay, 0)). MinAtar's DQN starts
+// decaying ε only once its replay holds its first 5,000 transitions.
+type Delayed struct {
+	Schedule Schedule
+	Delay    int64
+}
+
+// Value returns Schedule.Value(max(t−Delay, 0)).
+func (d Delayed) Value(t int64) float64 { return d.Schedule.Value(max(t-d.Delay, 0)) }

@@ -1,0 +1,107 @@
+package gemm
+
+import (
+	"unsafe"
+)
+
+// genericKernel is the portable Go kernel: 4×4 tiles of scalar
+// accumulators. It serves every architecture without assembly and is the
+// kernel the assembly ones are tested beside.
+var genericKernel = &kernel{
+	name:      "generic",
+	panel:     4,
+	mrs:       []int{4, 3, 2, 1},
+	tile:      genericTile,
+	transpose: genericTranspose,
+}
+
+func genericTile(mr, cols, kk int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int, c unsafe.Pointer, ldc int, alpha, beta float32, loadC bool) {
+	if mr == 4 && cols == 4 {
+		tile4x4(kk, a, rsA, csA, b, ldb, c, ldc, alpha, beta, loadC)
+		return
+	}
+	var acc [4][4]float32
+	for p := range kk {
+		bp := unsafe.Add(b, 4*p*ldb)
+		for r := range mr {
+			ar := *(*float32)(unsafe.Add(a, 4*(r*rsA+p*csA)))
+			for j := range cols {
+				acc[r][j] += ar * *(*float32)(unsafe.Add(bp, 4*j))
+			}
+		}
+	}
+	for r := range mr {
+		cr := unsafe.Add(c, 4*r*ldc)
+		for j := range cols {
+			cj := (*float32)(unsafe.Add(cr, 4*j))
+			if loadC {
+				*cj = alpha*acc[r][j] + beta**cj
+			} else {
+				*cj = alpha * acc[r][j]
+			}
+		}
+	}
+}
+
+// tile4x4 is genericTile for a full tile, with the 16 accumulators in
+// registers.
+func tile4x4(kk int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int, c unsafe.Pointer, ldc int, alpha, beta float32, loadC bool) {
+	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 float32
+	rs, cs, lb := 4*uintptr(rsA), 4*uintptr(csA), 4*uintptr(ldb)
+	for range kk {
+		a0 := *(*float32)(a)
+		a1 := *(*float32)(unsafe.Add(a, rs))
+		a2 := *(*float32)(unsafe.Add(a, 2*rs))
+		a3 := *(*float32)(unsafe.Add(a, 3*rs))
+		bv := (*[4]float32)(b)
+		b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
+		a = unsafe.Add(a, cs)
+		b = unsafe.Add(b, lb)
+	}
+	acc := [4][4]float32{
+		{c00, c01, c02, c03},
+		{c10, c11, c12, c13},
+		{c20, c21, c22, c23},
+		{c30, c31, c32, c33},
+	}
+	for r := range 4 {
+		cr := (*[4]float32)(unsafe.Add(c, 4*r*ldc))
+		for j := range 4 {
+			if loadC {
+				cr[j] = alpha*acc[r][j] + beta*cr[j]
+			} else {
+				cr[j] = alpha * acc[r][j]
+			}
+		}
+	}
+}
+
+// genericTranspose writes dst(j, i) = src(i, j) in 8×8 blocks.
+func genericTranspose(rows, cols int, src unsafe.Pointer, lds int, dst unsafe.Pointer, ldd int) {
+	const bs = 8
+	for i0 := 0; i0 < rows; i0 += bs {
+		for j0 := 0; j0 < cols; j0 += bs {
+			for i := i0; i < min(i0+bs, rows); i++ {
+				for j := j0; j < min(j0+bs, cols); j++ {
+					*(*float32)(unsafe.Add(dst, 4*(j*ldd+i))) = *(*float32)(unsafe.Add(src, 4*(i*lds+j)))
+				}
+			}
+		}
+	}
+}

@@ -228,9 +228,15 @@ func TestSgemmPanics(t *testing.T) {
 		want string
 	}{
 		{"negative", func() { Sgemm(false, false, -1, 1, 1, 1, nil, 1, nil, 1, 0, nil, 1) }, "negative dimension"},
-		{"lda", func() { Sgemm(false, false, 2, 2, 3, 1, make([]float32, 6), 2, make([]float32, 6), 2, 0, make([]float32, 4), 2) }, "leading dimension of A"},
-		{"short B", func() { Sgemm(false, true, 2, 2, 3, 1, make([]float32, 6), 3, make([]float32, 5), 3, 0, make([]float32, 4), 2) }, "B (2×3, ld 3) needs 6"},
-		{"short C", func() { Sgemm(false, false, 2, 2, 3, 1, make([]float32, 6), 3, make([]float32, 6), 2, 0, make([]float32, 3), 2) }, "C (2×2, ld 2) needs 4"},
+		{"lda", func() {
+			Sgemm(false, false, 2, 2, 3, 1, make([]float32, 6), 2, make([]float32, 6), 2, 0, make([]float32, 4), 2)
+		}, "leading dimension of A"},
+		{"short B", func() {
+			Sgemm(false, true, 2, 2, 3, 1, make([]float32, 6), 3, make([]float32, 5), 3, 0, make([]float32, 4), 2)
+		}, "B (2×3, ld 3) needs 6"},
+		{"short C", func() {
+			Sgemm(false, false, 2, 2, 3, 1, make([]float32, 6), 3, make([]float32, 6), 2, 0, make([]float32, 3), 2)
+		}, "C (2×2, ld 2) needs 4"},
 		{"threads", func() { SetThreads(0) }, "at least 1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -21,7 +21,23 @@ type kernel struct {
 	tile func(mr, cols, kk int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int, c unsafe.Pointer, ldc int, alpha, beta float32, loadC bool)
 	// transpose writes dst(j, i) = src(i, j) for i < rows, j < cols.
 	transpose func(rows, cols int, src unsafe.Pointer, lds int, dst unsafe.Pointer, ldd int)
+	// nt, if set, computes C = α·A·Bᵀ + β·C (A not transposed) directly, as
+	// dot products along k, for the region [i0, i1) × [j0, j1) of C. run uses
+	// it where transposing B would cost more (see useNT).
+	nt func(p problem, i0, i1, j0, j1 int)
 }
+
+// useNT reports whether p goes through the kernel's dot-product path: A·Bᵀ
+// with k long enough to fill vectors, or with so few rows of A that
+// transposing B would cost more than the multiply.
+func (kn *kernel) useNT(p *problem) bool {
+	return kn.nt != nil && !p.transA && p.transB && (p.k >= ntMinK || p.m <= ntMaxM)
+}
+
+const (
+	ntMinK = 64
+	ntMaxM = 4
+)
 
 // Block sizes of the driver. A B block of kc×nc elements (transposed into a
 // workspace when op(B) = Bᵀ) is reused by every row of A; a kc×panel
@@ -39,6 +55,10 @@ var workspaces = sync.Pool{New: func() any { return new([kc * nc]float32) }}
 // strips of one panel, row tiles. Every element of C sees the k blocks in the
 // same order, so the result does not depend on how C was split.
 func (kn *kernel) run(p *problem, i0, i1, j0, j1 int) {
+	if kn.useNT(p) {
+		kn.nt(*p, i0, i1, j0, j1)
+		return
+	}
 	var ws *[kc * nc]float32
 	if p.transB {
 		ws = workspaces.Get().(*[kc * nc]float32)

@@ -2204,6 +2204,582 @@ store:
 	VZEROUPPER
 	RET
 
+// func kernNT512_4x4(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, tail uint64, loadC bool)
+// Requires: AVX, AVX512DQ, AVX512F, FMA3
+TEXT ·kernNT512_4x4(SB), NOSPLIT, $0-73
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	MOVQ   b+24(FP), BX
+	MOVQ   ldb+32(FP), SI
+	SHLQ   $0x02, DX
+	SHLQ   $0x02, SI
+	LEAQ   (CX)(DX*2), DI
+	ADDQ   DX, DI
+	LEAQ   (BX)(SI*2), R8
+	ADDQ   SI, R8
+	SHRQ   $0x04, AX
+	JE     tail
+
+loop:
+	VMOVUPS     (CX), Z16
+	VMOVUPS     (CX)(DX*1), Z17
+	VMOVUPS     (CX)(DX*2), Z18
+	VMOVUPS     (DI), Z19
+	VMOVUPS     (BX), Z20
+	VMOVUPS     (BX)(SI*1), Z21
+	VMOVUPS     (BX)(SI*2), Z22
+	VMOVUPS     (R8), Z23
+	VFMADD231PS Z20, Z16, Z0
+	VFMADD231PS Z21, Z16, Z1
+	VFMADD231PS Z22, Z16, Z2
+	VFMADD231PS Z23, Z16, Z3
+	VFMADD231PS Z20, Z17, Z4
+	VFMADD231PS Z21, Z17, Z5
+	VFMADD231PS Z22, Z17, Z6
+	VFMADD231PS Z23, Z17, Z7
+	VFMADD231PS Z20, Z18, Z8
+	VFMADD231PS Z21, Z18, Z9
+	VFMADD231PS Z22, Z18, Z10
+	VFMADD231PS Z23, Z18, Z11
+	VFMADD231PS Z20, Z19, Z12
+	VFMADD231PS Z21, Z19, Z13
+	VFMADD231PS Z22, Z19, Z14
+	VFMADD231PS Z23, Z19, Z15
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000040, R8
+	DECQ        AX
+	JNE         loop
+
+tail:
+	MOVQ        tail+64(FP), AX
+	TESTQ       AX, AX
+	JE          reduce
+	KMOVW       AX, K1
+	VMOVUPS.Z   (CX), K1, Z16
+	VMOVUPS.Z   (CX)(DX*1), K1, Z17
+	VMOVUPS.Z   (CX)(DX*2), K1, Z18
+	VMOVUPS.Z   (DI), K1, Z19
+	VMOVUPS.Z   (BX), K1, Z20
+	VMOVUPS.Z   (BX)(SI*1), K1, Z21
+	VMOVUPS.Z   (BX)(SI*2), K1, Z22
+	VMOVUPS.Z   (R8), K1, Z23
+	VFMADD231PS Z20, Z16, Z0
+	VFMADD231PS Z21, Z16, Z1
+	VFMADD231PS Z22, Z16, Z2
+	VFMADD231PS Z23, Z16, Z3
+	VFMADD231PS Z20, Z17, Z4
+	VFMADD231PS Z21, Z17, Z5
+	VFMADD231PS Z22, Z17, Z6
+	VFMADD231PS Z23, Z17, Z7
+	VFMADD231PS Z20, Z18, Z8
+	VFMADD231PS Z21, Z18, Z9
+	VFMADD231PS Z22, Z18, Z10
+	VFMADD231PS Z23, Z18, Z11
+	VFMADD231PS Z20, Z19, Z12
+	VFMADD231PS Z21, Z19, Z13
+	VFMADD231PS Z22, Z19, Z14
+	VFMADD231PS Z23, Z19, Z15
+
+reduce:
+	VSHUFF32X4   $0x44, Z4, Z0, Z16
+	VSHUFF32X4   $0xee, Z4, Z0, Z0
+	VADDPS       Z0, Z16, Z16
+	VSHUFF32X4   $0x44, Z12, Z8, Z0
+	VSHUFF32X4   $0xee, Z12, Z8, Z4
+	VADDPS       Z4, Z0, Z0
+	VSHUFF32X4   $0x44, Z5, Z1, Z4
+	VSHUFF32X4   $0xee, Z5, Z1, Z1
+	VADDPS       Z1, Z4, Z4
+	VSHUFF32X4   $0x44, Z13, Z9, Z1
+	VSHUFF32X4   $0xee, Z13, Z9, Z5
+	VADDPS       Z5, Z1, Z1
+	VSHUFF32X4   $0x44, Z6, Z2, Z5
+	VSHUFF32X4   $0xee, Z6, Z2, Z2
+	VADDPS       Z2, Z5, Z5
+	VSHUFF32X4   $0x44, Z14, Z10, Z2
+	VSHUFF32X4   $0xee, Z14, Z10, Z6
+	VADDPS       Z6, Z2, Z2
+	VSHUFF32X4   $0x44, Z7, Z3, Z6
+	VSHUFF32X4   $0xee, Z7, Z3, Z3
+	VADDPS       Z3, Z6, Z6
+	VSHUFF32X4   $0x44, Z15, Z11, Z3
+	VSHUFF32X4   $0xee, Z15, Z11, Z7
+	VADDPS       Z7, Z3, Z3
+	VSHUFF32X4   $0x88, Z0, Z16, Z7
+	VSHUFF32X4   $0xdd, Z0, Z16, Z0
+	VADDPS       Z0, Z7, Z7
+	VSHUFF32X4   $0x88, Z1, Z4, Z0
+	VSHUFF32X4   $0xdd, Z1, Z4, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFF32X4   $0x88, Z2, Z5, Z1
+	VSHUFF32X4   $0xdd, Z2, Z5, Z2
+	VADDPS       Z2, Z1, Z1
+	VSHUFF32X4   $0x88, Z3, Z6, Z2
+	VSHUFF32X4   $0xdd, Z3, Z6, Z3
+	VADDPS       Z3, Z2, Z2
+	VUNPCKLPS    Z0, Z7, Z3
+	VUNPCKHPS    Z0, Z7, Z0
+	VADDPS       Z0, Z3, Z3
+	VUNPCKLPS    Z2, Z1, Z0
+	VUNPCKHPS    Z2, Z1, Z1
+	VADDPS       Z1, Z0, Z0
+	VUNPCKLPD    Z0, Z3, Z1
+	VUNPCKHPD    Z0, Z3, Z0
+	VADDPS       Z0, Z1, Z1
+	VBROADCASTSS alpha+56(FP), Z0
+	VBROADCASTSS beta+60(FP), Z2
+	VMULPS       Z0, Z1, Z1
+	MOVQ         c+40(FP), AX
+	MOVQ         ldc+48(FP), CX
+	SHLQ         $0x02, CX
+	MOVB         loadC+72(FP), DL
+	VMOVAPS      X1, X0
+	TESTB        DL, DL
+	JE           store0
+	VMOVUPS      (AX), X3
+	VFMADD231PS  X3, X2, X0
+
+store0:
+	VMOVUPS       X0, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF32X4 $0x01, Z1, X0
+	TESTB         DL, DL
+	JE            store1
+	VMOVUPS       (AX), X3
+	VFMADD231PS   X3, X2, X0
+
+store1:
+	VMOVUPS       X0, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF32X4 $0x02, Z1, X0
+	TESTB         DL, DL
+	JE            store2
+	VMOVUPS       (AX), X3
+	VFMADD231PS   X3, X2, X0
+
+store2:
+	VMOVUPS       X0, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF32X4 $0x03, Z1, X0
+	TESTB         DL, DL
+	JE            store3
+	VMOVUPS       (AX), X1
+	VFMADD231PS   X1, X2, X0
+
+store3:
+	VMOVUPS X0, (AX)
+	VZEROUPPER
+	RET
+
+// func kernNT512_4x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, tail uint64, loadC bool)
+// Requires: AVX, AVX512DQ, AVX512F, FMA3
+TEXT ·kernNT512_4x1(SB), NOSPLIT, $0-73
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	MOVQ   b+24(FP), BX
+	MOVQ   ldb+32(FP), SI
+	SHLQ   $0x02, DX
+	SHLQ   $0x02, SI
+	LEAQ   (CX)(DX*2), SI
+	ADDQ   DX, SI
+	SHRQ   $0x04, AX
+	JE     tail
+
+loop:
+	VMOVUPS     (CX), Z16
+	VMOVUPS     (CX)(DX*1), Z17
+	VMOVUPS     (CX)(DX*2), Z18
+	VMOVUPS     (SI), Z19
+	VMOVUPS     (BX), Z20
+	VFMADD231PS Z20, Z16, Z0
+	VFMADD231PS Z20, Z17, Z4
+	VFMADD231PS Z20, Z18, Z8
+	VFMADD231PS Z20, Z19, Z12
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
+	DECQ        AX
+	JNE         loop
+
+tail:
+	MOVQ        tail+64(FP), AX
+	TESTQ       AX, AX
+	JE          reduce
+	KMOVW       AX, K1
+	VMOVUPS.Z   (CX), K1, Z16
+	VMOVUPS.Z   (CX)(DX*1), K1, Z17
+	VMOVUPS.Z   (CX)(DX*2), K1, Z18
+	VMOVUPS.Z   (SI), K1, Z19
+	VMOVUPS.Z   (BX), K1, Z20
+	VFMADD231PS Z20, Z16, Z0
+	VFMADD231PS Z20, Z17, Z4
+	VFMADD231PS Z20, Z18, Z8
+	VFMADD231PS Z20, Z19, Z12
+
+reduce:
+	VSHUFF32X4   $0x44, Z4, Z0, Z16
+	VSHUFF32X4   $0xee, Z4, Z0, Z0
+	VADDPS       Z0, Z16, Z16
+	VSHUFF32X4   $0x44, Z12, Z8, Z0
+	VSHUFF32X4   $0xee, Z12, Z8, Z4
+	VADDPS       Z4, Z0, Z0
+	VSHUFF32X4   $0x44, Z5, Z1, Z4
+	VSHUFF32X4   $0xee, Z5, Z1, Z1
+	VADDPS       Z1, Z4, Z4
+	VSHUFF32X4   $0x44, Z13, Z9, Z1
+	VSHUFF32X4   $0xee, Z13, Z9, Z5
+	VADDPS       Z5, Z1, Z1
+	VSHUFF32X4   $0x44, Z6, Z2, Z5
+	VSHUFF32X4   $0xee, Z6, Z2, Z2
+	VADDPS       Z2, Z5, Z5
+	VSHUFF32X4   $0x44, Z14, Z10, Z2
+	VSHUFF32X4   $0xee, Z14, Z10, Z6
+	VADDPS       Z6, Z2, Z2
+	VSHUFF32X4   $0x44, Z7, Z3, Z6
+	VSHUFF32X4   $0xee, Z7, Z3, Z3
+	VADDPS       Z3, Z6, Z6
+	VSHUFF32X4   $0x44, Z15, Z11, Z3
+	VSHUFF32X4   $0xee, Z15, Z11, Z7
+	VADDPS       Z7, Z3, Z3
+	VSHUFF32X4   $0x88, Z0, Z16, Z7
+	VSHUFF32X4   $0xdd, Z0, Z16, Z0
+	VADDPS       Z0, Z7, Z7
+	VSHUFF32X4   $0x88, Z1, Z4, Z0
+	VSHUFF32X4   $0xdd, Z1, Z4, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFF32X4   $0x88, Z2, Z5, Z1
+	VSHUFF32X4   $0xdd, Z2, Z5, Z2
+	VADDPS       Z2, Z1, Z1
+	VSHUFF32X4   $0x88, Z3, Z6, Z2
+	VSHUFF32X4   $0xdd, Z3, Z6, Z3
+	VADDPS       Z3, Z2, Z2
+	VUNPCKLPS    Z0, Z7, Z3
+	VUNPCKHPS    Z0, Z7, Z0
+	VADDPS       Z0, Z3, Z3
+	VUNPCKLPS    Z2, Z1, Z0
+	VUNPCKHPS    Z2, Z1, Z1
+	VADDPS       Z1, Z0, Z0
+	VUNPCKLPD    Z0, Z3, Z1
+	VUNPCKHPD    Z0, Z3, Z0
+	VADDPS       Z0, Z1, Z1
+	VBROADCASTSS alpha+56(FP), Z0
+	VBROADCASTSS beta+60(FP), Z2
+	VMULPS       Z0, Z1, Z1
+	MOVQ         c+40(FP), AX
+	MOVQ         ldc+48(FP), CX
+	SHLQ         $0x02, CX
+	MOVB         loadC+72(FP), DL
+	VMOVAPS      X1, X0
+	TESTB        DL, DL
+	JE           store0
+	VMOVSS       (AX), X3
+	VFMADD231PS  X3, X2, X0
+
+store0:
+	VMOVSS        X0, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF32X4 $0x01, Z1, X0
+	TESTB         DL, DL
+	JE            store1
+	VMOVSS        (AX), X3
+	VFMADD231PS   X3, X2, X0
+
+store1:
+	VMOVSS        X0, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF32X4 $0x02, Z1, X0
+	TESTB         DL, DL
+	JE            store2
+	VMOVSS        (AX), X3
+	VFMADD231PS   X3, X2, X0
+
+store2:
+	VMOVSS        X0, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF32X4 $0x03, Z1, X0
+	TESTB         DL, DL
+	JE            store3
+	VMOVSS        (AX), X1
+	VFMADD231PS   X1, X2, X0
+
+store3:
+	VMOVSS X0, (AX)
+	VZEROUPPER
+	RET
+
+// func kernNT512_1x4(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, tail uint64, loadC bool)
+// Requires: AVX, AVX512DQ, AVX512F, FMA3
+TEXT ·kernNT512_1x4(SB), NOSPLIT, $0-73
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	MOVQ   b+24(FP), BX
+	MOVQ   ldb+32(FP), SI
+	SHLQ   $0x02, DX
+	SHLQ   $0x02, SI
+	LEAQ   (BX)(SI*2), DX
+	ADDQ   SI, DX
+	SHRQ   $0x04, AX
+	JE     tail
+
+loop:
+	VMOVUPS     (CX), Z16
+	VMOVUPS     (BX), Z17
+	VMOVUPS     (BX)(SI*1), Z18
+	VMOVUPS     (BX)(SI*2), Z19
+	VMOVUPS     (DX), Z20
+	VFMADD231PS Z17, Z16, Z0
+	VFMADD231PS Z18, Z16, Z1
+	VFMADD231PS Z19, Z16, Z2
+	VFMADD231PS Z20, Z16, Z3
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, DX
+	DECQ        AX
+	JNE         loop
+
+tail:
+	MOVQ        tail+64(FP), AX
+	TESTQ       AX, AX
+	JE          reduce
+	KMOVW       AX, K1
+	VMOVUPS.Z   (CX), K1, Z16
+	VMOVUPS.Z   (BX), K1, Z17
+	VMOVUPS.Z   (BX)(SI*1), K1, Z18
+	VMOVUPS.Z   (BX)(SI*2), K1, Z19
+	VMOVUPS.Z   (DX), K1, Z20
+	VFMADD231PS Z17, Z16, Z0
+	VFMADD231PS Z18, Z16, Z1
+	VFMADD231PS Z19, Z16, Z2
+	VFMADD231PS Z20, Z16, Z3
+
+reduce:
+	VSHUFF32X4   $0x44, Z4, Z0, Z16
+	VSHUFF32X4   $0xee, Z4, Z0, Z0
+	VADDPS       Z0, Z16, Z16
+	VSHUFF32X4   $0x44, Z12, Z8, Z0
+	VSHUFF32X4   $0xee, Z12, Z8, Z4
+	VADDPS       Z4, Z0, Z0
+	VSHUFF32X4   $0x44, Z5, Z1, Z4
+	VSHUFF32X4   $0xee, Z5, Z1, Z1
+	VADDPS       Z1, Z4, Z4
+	VSHUFF32X4   $0x44, Z13, Z9, Z1
+	VSHUFF32X4   $0xee, Z13, Z9, Z5
+	VADDPS       Z5, Z1, Z1
+	VSHUFF32X4   $0x44, Z6, Z2, Z5
+	VSHUFF32X4   $0xee, Z6, Z2, Z2
+	VADDPS       Z2, Z5, Z5
+	VSHUFF32X4   $0x44, Z14, Z10, Z2
+	VSHUFF32X4   $0xee, Z14, Z10, Z6
+	VADDPS       Z6, Z2, Z2
+	VSHUFF32X4   $0x44, Z7, Z3, Z6
+	VSHUFF32X4   $0xee, Z7, Z3, Z3
+	VADDPS       Z3, Z6, Z6
+	VSHUFF32X4   $0x44, Z15, Z11, Z3
+	VSHUFF32X4   $0xee, Z15, Z11, Z7
+	VADDPS       Z7, Z3, Z3
+	VSHUFF32X4   $0x88, Z0, Z16, Z7
+	VSHUFF32X4   $0xdd, Z0, Z16, Z0
+	VADDPS       Z0, Z7, Z7
+	VSHUFF32X4   $0x88, Z1, Z4, Z0
+	VSHUFF32X4   $0xdd, Z1, Z4, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFF32X4   $0x88, Z2, Z5, Z1
+	VSHUFF32X4   $0xdd, Z2, Z5, Z2
+	VADDPS       Z2, Z1, Z1
+	VSHUFF32X4   $0x88, Z3, Z6, Z2
+	VSHUFF32X4   $0xdd, Z3, Z6, Z3
+	VADDPS       Z3, Z2, Z2
+	VUNPCKLPS    Z0, Z7, Z3
+	VUNPCKHPS    Z0, Z7, Z0
+	VADDPS       Z0, Z3, Z3
+	VUNPCKLPS    Z2, Z1, Z0
+	VUNPCKHPS    Z2, Z1, Z1
+	VADDPS       Z1, Z0, Z0
+	VUNPCKLPD    Z0, Z3, Z1
+	VUNPCKHPD    Z0, Z3, Z0
+	VADDPS       Z0, Z1, Z1
+	VBROADCASTSS alpha+56(FP), Z0
+	VBROADCASTSS beta+60(FP), Z2
+	VMULPS       Z0, Z1, Z1
+	MOVQ         c+40(FP), AX
+	MOVQ         ldc+48(FP), CX
+	SHLQ         $0x02, CX
+	MOVB         loadC+72(FP), CL
+	VMOVAPS      X1, X0
+	TESTB        CL, CL
+	JE           store0
+	VMOVUPS      (AX), X1
+	VFMADD231PS  X1, X2, X0
+
+store0:
+	VMOVUPS X0, (AX)
+	VZEROUPPER
+	RET
+
+// func kernNT512_1x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, tail uint64, loadC bool)
+// Requires: AVX, AVX512DQ, AVX512F, FMA3
+TEXT ·kernNT512_1x1(SB), NOSPLIT, $0-73
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	MOVQ   b+24(FP), BX
+	MOVQ   ldb+32(FP), SI
+	SHLQ   $0x02, DX
+	SHLQ   $0x02, SI
+	SHRQ   $0x04, AX
+	JE     tail
+
+loop:
+	VMOVUPS     (CX), Z16
+	VMOVUPS     (BX), Z17
+	VFMADD231PS Z17, Z16, Z0
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000040, BX
+	DECQ        AX
+	JNE         loop
+
+tail:
+	MOVQ        tail+64(FP), AX
+	TESTQ       AX, AX
+	JE          reduce
+	KMOVW       AX, K1
+	VMOVUPS.Z   (CX), K1, Z16
+	VMOVUPS.Z   (BX), K1, Z17
+	VFMADD231PS Z17, Z16, Z0
+
+reduce:
+	VSHUFF32X4   $0x44, Z4, Z0, Z16
+	VSHUFF32X4   $0xee, Z4, Z0, Z0
+	VADDPS       Z0, Z16, Z16
+	VSHUFF32X4   $0x44, Z12, Z8, Z0
+	VSHUFF32X4   $0xee, Z12, Z8, Z4
+	VADDPS       Z4, Z0, Z0
+	VSHUFF32X4   $0x44, Z5, Z1, Z4
+	VSHUFF32X4   $0xee, Z5, Z1, Z1
+	VADDPS       Z1, Z4, Z4
+	VSHUFF32X4   $0x44, Z13, Z9, Z1
+	VSHUFF32X4   $0xee, Z13, Z9, Z5
+	VADDPS       Z5, Z1, Z1
+	VSHUFF32X4   $0x44, Z6, Z2, Z5
+	VSHUFF32X4   $0xee, Z6, Z2, Z2
+	VADDPS       Z2, Z5, Z5
+	VSHUFF32X4   $0x44, Z14, Z10, Z2
+	VSHUFF32X4   $0xee, Z14, Z10, Z6
+	VADDPS       Z6, Z2, Z2
+	VSHUFF32X4   $0x44, Z7, Z3, Z6
+	VSHUFF32X4   $0xee, Z7, Z3, Z3
+	VADDPS       Z3, Z6, Z6
+	VSHUFF32X4   $0x44, Z15, Z11, Z3
+	VSHUFF32X4   $0xee, Z15, Z11, Z7
+	VADDPS       Z7, Z3, Z3
+	VSHUFF32X4   $0x88, Z0, Z16, Z7
+	VSHUFF32X4   $0xdd, Z0, Z16, Z0
+	VADDPS       Z0, Z7, Z7
+	VSHUFF32X4   $0x88, Z1, Z4, Z0
+	VSHUFF32X4   $0xdd, Z1, Z4, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFF32X4   $0x88, Z2, Z5, Z1
+	VSHUFF32X4   $0xdd, Z2, Z5, Z2
+	VADDPS       Z2, Z1, Z1
+	VSHUFF32X4   $0x88, Z3, Z6, Z2
+	VSHUFF32X4   $0xdd, Z3, Z6, Z3
+	VADDPS       Z3, Z2, Z2
+	VUNPCKLPS    Z0, Z7, Z3
+	VUNPCKHPS    Z0, Z7, Z0
+	VADDPS       Z0, Z3, Z3
+	VUNPCKLPS    Z2, Z1, Z0
+	VUNPCKHPS    Z2, Z1, Z1
+	VADDPS       Z1, Z0, Z0
+	VUNPCKLPD    Z0, Z3, Z1
+	VUNPCKHPD    Z0, Z3, Z0
+	VADDPS       Z0, Z1, Z1
+	VBROADCASTSS alpha+56(FP), Z0
+	VBROADCASTSS beta+60(FP), Z2
+	VMULPS       Z0, Z1, Z1
+	MOVQ         c+40(FP), AX
+	MOVQ         ldc+48(FP), CX
+	SHLQ         $0x02, CX
+	MOVB         loadC+72(FP), CL
+	VMOVAPS      X1, X0
+	TESTB        CL, CL
+	JE           store0
+	VMOVSS       (AX), X1
+	VFMADD231PS  X1, X2, X0
+
+store0:
+	VMOVSS X0, (AX)
+	VZEROUPPER
+	RET
+
 // func transpose8(rows int, cols int, src *float32, lds int, dst *float32, ldd int)
 // Requires: AVX
 TEXT ·transpose8(SB), NOSPLIT, $0-48

@@ -62,6 +62,47 @@ var avx512Kernel = &kernel{
 		tiles512[mrIndex(mr)][nv-1](kk, (*float32)(a), rsA, csA, (*float32)(b), ldb, (*float32)(c), ldc, alpha, beta, 1<<rem-1, loadC)
 	},
 	transpose: avxTranspose,
+	nt:        ntAVX512,
+}
+
+type ntFunc = func(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, tail uint64, loadC bool)
+
+// ntAVX512 computes rows [i0, i1) × columns [j0, j1) of C = α·A·Bᵀ + β·C as
+// dot products along k (A m×k, B n×k, both read in place): 4×4 tiles, then
+// 4×1, 1×4 and 1×1 at the edges. Each element's sum has the same order in
+// every tile shape, so the split does not change the result.
+func ntAVX512(p problem, i0, i1, j0, j1 int) {
+	tail := uint64(1)<<(p.k&15) - 1
+	loadC := p.beta != 0
+	for j := j0; j < j1; {
+		nr := 4
+		if j1-j < 4 {
+			nr = 1
+		}
+		b := (*float32)(at(p.b, j*p.ldb))
+		for i := i0; i < i1; {
+			mr := 4
+			if i1-i < 4 {
+				mr = 1
+			}
+			a := (*float32)(at(p.a, i*p.lda))
+			c := (*float32)(at(p.c, i*p.ldc+j))
+			var f ntFunc
+			switch {
+			case mr == 4 && nr == 4:
+				f = kernNT512_4x4
+			case mr == 4:
+				f = kernNT512_4x1
+			case nr == 4:
+				f = kernNT512_1x4
+			default:
+				f = kernNT512_1x1
+			}
+			f(p.k, a, p.lda, b, p.ldb, c, p.ldc, p.alpha, p.beta, tail, loadC)
+			i += mr
+		}
+		j += nr
+	}
 }
 
 // masks256 holds eight −1 then eight 0: &masks256[8−r] is the VMASKMOVPS

@@ -76,5 +76,17 @@ func kern256_1x1(k int, a *float32, rsA int, csA int, b *float32, ldb int, c *fl
 // kern256_1x2 computes a 1×16 tile of C = α·A·B (+ β·C) with AVX2; the last of its 2 vectors is masked.
 func kern256_1x2(k int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, mask uint64, loadC bool)
 
+// kernNT512_4x4 computes a 4×4 tile of C = α·A·Bᵀ (+ β·C) with AVX-512, as dot products along k.
+func kernNT512_4x4(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, tail uint64, loadC bool)
+
+// kernNT512_4x1 computes a 4×1 tile of C = α·A·Bᵀ (+ β·C) with AVX-512, as dot products along k.
+func kernNT512_4x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, tail uint64, loadC bool)
+
+// kernNT512_1x4 computes a 1×4 tile of C = α·A·Bᵀ (+ β·C) with AVX-512, as dot products along k.
+func kernNT512_1x4(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, tail uint64, loadC bool)
+
+// kernNT512_1x1 computes a 1×1 tile of C = α·A·Bᵀ (+ β·C) with AVX-512, as dot products along k.
+func kernNT512_1x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, tail uint64, loadC bool)
+
 // transpose8 writes dst = srcᵀ for a src of (8·rows)×(8·cols) elements, with AVX.
 func transpose8(rows int, cols int, src *float32, lds int, dst *float32, ldd int)

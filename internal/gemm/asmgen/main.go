@@ -41,6 +41,11 @@ func main() {
 			kernel(false, mr, nv)
 		}
 	}
+	for _, mr := range []int{4, 1} {
+		for _, nr := range []int{4, 1} {
+			kernelNT(mr, nr)
+		}
+	}
 	transpose8()
 	Generate()
 }
@@ -201,6 +206,195 @@ func kernel(wide bool, mr, nv int) {
 			} else {
 				VMOVUPS(acc[r][v], m)
 			}
+		}
+		if r < mr-1 {
+			ADDQ(ldc, c)
+		}
+	}
+	VZEROUPPER()
+	RET()
+}
+
+const signatureNT = "func(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, tail uint64, loadC bool)"
+
+// kernelNT emits an AVX-512 kernel for C = α·A·Bᵀ (+ β·C) on an mr×nr tile,
+// mr, nr ∈ {4, 1}, with A (m×k) and B (n×k) both read along k: each of the
+// 4×4 accumulators holds 16 partial sums of one dot product over k, the last
+// chunk of k loaded through the mask tail (0: no partial chunk). The partial
+// sums are then reduced by the same tree for every accumulator and every tile
+// shape: lanes l, l+4, l+8, l+12 as (q0+q2)+(q1+q3) per 128-bit quarter,
+// then the four lanes as (s0+s2)+(s1+s3).
+func kernelNT(mr, nr int) {
+	name := fmt.Sprintf("kernNT512_%dx%d", mr, nr)
+	TEXT(name, NOSPLIT, signatureNT)
+	Doc(fmt.Sprintf("%s computes a %d×%d tile of C = α·A·Bᵀ (+ β·C) with AVX-512, as dot products along k.", name, mr, nr))
+
+	// acc[r][c]; the ones outside the tile stay zero and are reduced
+	// alongside (the tree is the same for every shape).
+	var acc [4][4]VecVirtual
+	for r := range 4 {
+		for c := range 4 {
+			acc[r][c] = ZMM()
+			VXORPS(acc[r][c], acc[r][c], acc[r][c])
+		}
+	}
+	k := Load(Param("k"), GP64())
+	a := Load(Param("a"), GP64())
+	lda := Load(Param("lda"), GP64())
+	b := Load(Param("b"), GP64())
+	ldb := Load(Param("ldb"), GP64())
+	SHLQ(U8(2), lda)
+	SHLQ(U8(2), ldb)
+	// Row r of A at a + r·lda: rows 0–2 from a, row 3 from a3; same for B.
+	var a3, b3 Register
+	if mr == 4 {
+		a3 = GP64()
+		LEAQ(Mem{Base: a, Index: lda, Scale: 2}, a3)
+		ADDQ(lda, a3)
+	}
+	if nr == 4 {
+		b3 = GP64()
+		LEAQ(Mem{Base: b, Index: ldb, Scale: 2}, b3)
+		ADDQ(ldb, b3)
+	}
+	row := func(base, base3, ld Register, r, disp int) Mem {
+		switch r {
+		case 0:
+			return Mem{Base: base, Disp: disp}
+		case 1:
+			return Mem{Base: base, Index: ld, Scale: 1, Disp: disp}
+		case 2:
+			return Mem{Base: base, Index: ld, Scale: 2, Disp: disp}
+		}
+		return Mem{Base: base3, Disp: disp}
+	}
+	chunk := func(masked bool) {
+		av := make([]VecVirtual, mr)
+		bv := make([]VecVirtual, nr)
+		for r := range av {
+			av[r] = ZMM()
+			if masked {
+				VMOVUPS_Z(row(a, a3, lda, r, 0), K1, av[r])
+			} else {
+				VMOVUPS(row(a, a3, lda, r, 0), av[r])
+			}
+		}
+		for c := range bv {
+			bv[c] = ZMM()
+			if masked {
+				VMOVUPS_Z(row(b, b3, ldb, c, 0), K1, bv[c])
+			} else {
+				VMOVUPS(row(b, b3, ldb, c, 0), bv[c])
+			}
+		}
+		for r := range av {
+			for c := range bv {
+				VFMADD231PS(bv[c], av[r], acc[r][c])
+			}
+		}
+	}
+	n16 := GP64()
+	MOVQ(k, n16)
+	SHRQ(U8(4), n16)
+	JE(LabelRef("tail"))
+	Label("loop")
+	chunk(false)
+	ADDQ(U32(64), a)
+	ADDQ(U32(64), b)
+	if mr == 4 {
+		ADDQ(U32(64), a3)
+	}
+	if nr == 4 {
+		ADDQ(U32(64), b3)
+	}
+	DECQ(n16)
+	JNE(LabelRef("loop"))
+	Label("tail")
+	tail := GP64()
+	Load(Param("tail"), tail)
+	TESTQ(tail, tail)
+	JE(LabelRef("reduce"))
+	KMOVW(tail.As32(), K1)
+	chunk(true)
+
+	Label("reduce")
+	// Accumulator (r, c) takes slot 4c+r, so that the tree leaves the sum of
+	// (r, c) in lane 4r+c: row r of the tile in 128-bit quarter r.
+	var slot [16]VecVirtual
+	for r := range 4 {
+		for c := range 4 {
+			slot[4*c+r] = acc[r][c]
+		}
+	}
+	// Step 1: halves of pairs: [x.q0+x.q2, x.q1+x.q3, y.q0+y.q2, y.q1+y.q3].
+	var s1 [8]VecVirtual
+	for i := range s1 {
+		x, y := slot[2*i], slot[2*i+1]
+		t, u := ZMM(), ZMM()
+		VSHUFF32X4(U8(0x44), y, x, t)
+		VSHUFF32X4(U8(0xEE), y, x, u)
+		s1[i] = t
+		VADDPS(u, t, s1[i])
+	}
+	// Step 2: quarters: [x, y, x', y'] with x = (q0+q2)+(q1+q3) of slot 4j.
+	var s2 [4]VecVirtual
+	for j := range s2 {
+		s, s_ := s1[2*j], s1[2*j+1]
+		t, u := ZMM(), ZMM()
+		VSHUFF32X4(U8(0x88), s_, s, t)
+		VSHUFF32X4(U8(0xDD), s_, s, u)
+		s2[j] = t
+		VADDPS(u, t, s2[j])
+	}
+	// Step 3: within each quarter q, lane e gets slot 4e+q, summed as
+	// (l0+l2)+(l1+l3).
+	w := make([]VecVirtual, 2)
+	for h := range w {
+		v0, v1 := s2[2*h], s2[2*h+1]
+		t, u := ZMM(), ZMM()
+		VUNPCKLPS(v1, v0, t)
+		VUNPCKHPS(v1, v0, u)
+		w[h] = t
+		VADDPS(u, t, w[h])
+	}
+	lo, hi := ZMM(), ZMM()
+	VUNPCKLPD(w[1], w[0], lo)
+	VUNPCKHPD(w[1], w[0], hi)
+	sum := lo
+	VADDPS(hi, lo, sum)
+
+	alpha, beta := ZMM(), ZMM()
+	VBROADCASTSS(paramAddr("alpha"), alpha)
+	VBROADCASTSS(paramAddr("beta"), beta)
+	VMULPS(alpha, sum, sum)
+	c := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	SHLQ(U8(2), ldc)
+	load := Load(Param("loadC"), GP8())
+	for r := range mr {
+		// A copy: VEX-encoded xmm arithmetic zeroes the upper lanes of its
+		// destination, which must not be sum.
+		x := XMM()
+		if r == 0 {
+			VMOVAPS(sum.AsX(), x)
+		} else {
+			VEXTRACTF32X4(U8(r), sum, x)
+		}
+		skip := fmt.Sprintf("store%d", r)
+		TESTB(load, load)
+		JE(LabelRef(skip))
+		cv := XMM()
+		if nr == 4 {
+			VMOVUPS(Mem{Base: c}, cv)
+		} else {
+			VMOVSS(Mem{Base: c}, cv)
+		}
+		VFMADD231PS(cv, beta.AsX(), x)
+		Label(skip)
+		if nr == 4 {
+			VMOVUPS(x, Mem{Base: c})
+		} else {
+			VMOVSS(x, Mem{Base: c})
 		}
 		if r < mr-1 {
 			ADDQ(ldc, c)

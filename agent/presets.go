@@ -113,6 +113,28 @@ var presets = []PresetInfo{
 			}
 		},
 	},
+	{
+		Name: "cartpole-cleanrl",
+		Doc: "CartPole-v1 with the defaults of CleanRL's dqn.py, for comparisons with it: MLP 120-84, " +
+			"Adam 2.5e-4, batch 128, buffer 10k, learning starts at 10k, train every 10 steps, " +
+			"target copied every 500 steps (50 gradient steps), ε 1→0.05 over half of the 500k steps, " +
+			"γ 0.99, MSE loss, no gradient clipping.",
+		config: func() Config {
+			return Config{
+				Env: "cartpole", Seed: 1, TotalSteps: 500_000,
+				Hidden: []int{120, 84}, Init: "torch",
+				Optimizer: "adam", LearningRate: 2.5e-4, LRSchedule: "constant", OptimizerEps: 1e-8,
+				BufferSize: 10_000, BatchSize: 128, Gamma: 0.99,
+				LearningStarts: 10_000, TrainFreq: 10, GradientSteps: 1,
+				// CleanRL copies the target every 500 environment steps; at one
+				// gradient step per 10 environment steps that is every 50 updates.
+				TargetUpdateInterval: 50, Tau: 1,
+				Loss: "mse", MaxGradNorm: 0,
+				ExplorationStart: 1, ExplorationEnd: 0.05, ExplorationSteps: 250_000,
+				EvalEvery: 0, EvalEpisodes: 10, FinalEvalEpisodes: 10,
+			}
+		},
+	},
 }
 
 // Preset returns the configuration named name.

@@ -1,0 +1,159 @@
+package vec
+
+import (
+	"fmt"
+	"math"
+)
+
+// Relu sets y[i] = max(x[i], 0): x[i] unless 0 > x[i], so NaN passes
+// through. len(y) must be at least len(x).
+func Relu(y, x []float32) {
+	y = y[:len(x)]
+	if useAsm && len(x) > 0 {
+		reluAVX512(&y[0], &x[0], len(x))
+		return
+	}
+	for i, v := range x {
+		if 0 > v {
+			v = 0
+		}
+		y[i] = v
+	}
+}
+
+// ReluGrad sets dx[i] = dy[i] where y[i] > 0 and 0 elsewhere (the ReLU's
+// derivative at 0 taken as 0, as PyTorch does). dy and y must be at least as
+// long as dx.
+func ReluGrad(dx, dy, y []float32) {
+	dy, y = dy[:len(dx)], y[:len(dx)]
+	if useAsm && len(dx) > 0 {
+		reluGradAVX512(&dx[0], &dy[0], &y[0], len(dx))
+		return
+	}
+	for i, g := range dy {
+		if y[i] > 0 {
+			dx[i] = g
+		} else {
+			dx[i] = 0
+		}
+	}
+}
+
+// AdamParams are the constants of one Adam step (torch.optim.Adam without
+// weight decay): β₁, β₂, ε, step = lr/(1−β₁ᵗ) and bc2 = √(1−β₂ᵗ).
+type AdamParams struct {
+	Beta1, Beta2, Eps, Step, BC2 float32
+}
+
+// Adam applies one Adam update to w with gradient g and moments m, v:
+//
+//	m ← β₁·m + (1−β₁)·g;  v ← β₂·v + (1−β₂)·g²
+//	w ← w − step·(m / (√v/bc2 + ε))
+func Adam(w, g, m, v []float32, p AdamParams) {
+	n := len(w)
+	same("Adam", n, len(g), len(m), len(v))
+	c1, c2 := 1-p.Beta1, 1-p.Beta2
+	if useAsm && n > 0 {
+		adamAVX512(&w[0], &g[0], &m[0], &v[0], n, p.Beta1, c1, p.Beta2, c2, p.Step, p.BC2, p.Eps)
+		return
+	}
+	g, m, v = g[:n], m[:n], v[:n]
+	for j := range w {
+		gj := g[j]
+		m[j] = p.Beta1*m[j] + c1*gj
+		v[j] = p.Beta2*v[j] + c2*(gj*gj)
+		denom := sqrt(v[j])/p.BC2 + p.Eps
+		w[j] -= p.Step * (m[j] / denom)
+	}
+}
+
+// RMSProp applies one plain RMSProp update (torch.optim.RMSprop without
+// centring, momentum or weight decay):
+//
+//	s ← α·s + (1−α)·g²;  w ← w − lr·(g / (√s + ε))
+func RMSProp(w, g, s []float32, lr, alpha, eps float32) {
+	n := len(w)
+	same("RMSProp", n, len(g), len(s))
+	c := 1 - alpha
+	if useAsm && n > 0 {
+		rmspropAVX512(&w[0], &g[0], &s[0], n, alpha, c, lr, eps)
+		return
+	}
+	g, s = g[:n], s[:n]
+	for j := range w {
+		gj := g[j]
+		s[j] = alpha*s[j] + c*(gj*gj)
+		w[j] -= lr * (gj / (sqrt(s[j]) + eps))
+	}
+}
+
+// RMSPropCentered applies one centered RMSProp update (torch.optim.RMSprop
+// with centered=True, no momentum or weight decay):
+//
+//	s ← α·s + (1−α)·g²;  ḡ ← α·ḡ + (1−α)·g
+//	w ← w − lr·(g / (√(s − ḡ²) + ε))
+func RMSPropCentered(w, g, s, gavg []float32, lr, alpha, eps float32) {
+	n := len(w)
+	same("RMSPropCentered", n, len(g), len(s), len(gavg))
+	c := 1 - alpha
+	if useAsm && n > 0 {
+		rmspropCenteredAVX512(&w[0], &g[0], &s[0], &gavg[0], n, alpha, c, lr, eps)
+		return
+	}
+	g, s, gavg = g[:n], s[:n], gavg[:n]
+	for j := range w {
+		gj := g[j]
+		s[j] = alpha*s[j] + c*(gj*gj)
+		gavg[j] = alpha*gavg[j] + c*gj
+		w[j] -= lr * (gj / (sqrt(s[j]-gavg[j]*gavg[j]) + eps))
+	}
+}
+
+// DeepMindRMSProp applies one update of the Nature DQN's centered RMSProp,
+// with ε inside the square root:
+//
+//	ḡ ← α·ḡ + (1−α)·g;  s ← α·s + (1−α)·g²
+//	w ← w − lr·g / √(s − ḡ² + ε)
+func DeepMindRMSProp(w, g, gavg, s []float32, lr, alpha, eps float32) {
+	n := len(w)
+	same("DeepMindRMSProp", n, len(g), len(gavg), len(s))
+	c := 1 - alpha
+	if useAsm && n > 0 {
+		deepmindRMSPropAVX512(&w[0], &g[0], &gavg[0], &s[0], n, alpha, c, lr, eps)
+		return
+	}
+	g, gavg, s = g[:n], gavg[:n], s[:n]
+	for j := range w {
+		gj := g[j]
+		gavg[j] = alpha*gavg[j] + c*gj
+		s[j] = alpha*s[j] + c*(gj*gj)
+		w[j] -= lr * gj / sqrt(s[j]-gavg[j]*gavg[j]+eps)
+	}
+}
+
+// sqrt is the correctly rounded float32 square root (rounding the float64
+// root to float32 is exact for float32 inputs).
+func sqrt(x float32) float32 { return float32(math.Sqrt(float64(x))) }
+
+func same(op string, n int, lens ...int) {
+	for _, l := range lens {
+		if l < n {
+			panic(fmt.Sprintf("vec: %s: slices of %d and %d elements", op, n, l))
+		}
+	}
+}
+
+// UseAsm selects the assembly (true) or Go (false) implementation and
+// returns the previous choice; it reports false and changes nothing where
+// there is no assembly. For tests and benchmarks.
+func UseAsm(on bool) (prev bool) {
+	prev = useAsm
+	if on && !hasAsm {
+		return prev
+	}
+	useAsm = on
+	return prev
+}
+
+// HasAsm reports whether this CPU runs the assembly implementation.
+func HasAsm() bool { return hasAsm }

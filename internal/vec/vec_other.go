@@ -1,0 +1,20 @@
+//go:build !amd64 || noasm
+
+package vec
+
+const hasAsm = false
+
+var useAsm = false
+
+func reluAVX512(y, x *float32, n int)          { panic("vec: no assembly") }
+func reluGradAVX512(dx, dy, y *float32, n int) { panic("vec: no assembly") }
+func adamAVX512(w, g, m, v *float32, n int, b1, c1, b2, c2, step, bc2, eps float32) {
+	panic("vec: no assembly")
+}
+func rmspropAVX512(w, g, s *float32, n int, a, c, lr, eps float32) { panic("vec: no assembly") }
+func rmspropCenteredAVX512(w, g, s, gavg *float32, n int, a, c, lr, eps float32) {
+	panic("vec: no assembly")
+}
+func deepmindRMSPropAVX512(w, g, gavg, s *float32, n int, a, c, lr, eps float32) {
+	panic("vec: no assembly")
+}

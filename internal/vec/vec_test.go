@@ -28,7 +28,6 @@ func sameBits(t *testing.T, what string, n int, got, want []float32) {
 	}
 }
 
-
 var sizes = []int{0, 1, 5, 15, 16, 17, 31, 32, 33, 100, 1000, 1027}
 
 // TestAsmMatchesGoBitwise runs every function through both implementations

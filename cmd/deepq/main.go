@@ -5,6 +5,7 @@
 //	deepq envs
 //	deepq plot --run DIR [--out FILE]
 //	deepq play --gif FILE [--env NAME] [--checkpoint FILE] [--episodes N] [--seed S] [--size WxH]
+//	deepq bench [--json] [--run REGEXP] [--long]
 //
 // Run a command with -h for its flags.
 package main
@@ -32,6 +33,7 @@ func init() {
 		{"envs", "list the environments, their spaces and options", runEnvs},
 		{"plot", "draw a run's learning curve (curve.png)", runPlot},
 		{"play", "play episodes (random or a checkpoint's policy) into an animated GIF", runPlay},
+		{"bench", "run the standard benchmarks on this machine (GEMM, train steps, env, replay)", runBench},
 	}
 }
 

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"regexp"
+	"runtime"
+	"time"
+
+	"github.com/deepq/deepq/internal/bench"
+	"github.com/deepq/deepq/internal/gemm"
+)
+
+func runBench(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("deepq bench", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print one JSON object keyed by benchmark name instead of a table")
+	filter := fs.String("run", "", "run only the benchmarks whose name matches this `regexp`")
+	long := fs.Bool("long", false, "also run the long benchmarks (a whole CartPole training with CleanRL's settings, ~10 s)")
+	minTime := fs.Duration("time", 200*time.Millisecond, "minimum `duration` of each of the rounds of a benchmark")
+	rounds := fs.Int("rounds", 5, "rounds per benchmark; the median is reported")
+	kernel := fs.String("kernel", "", "GEMM kernel to use (default: the fastest this CPU has: "+joinNames(gemm.Kernels())+")")
+	list := fs.Bool("list", false, "list the benchmarks and exit")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: deepq bench [--json] [--run REGEXP] [--long] [--time D] [--rounds N] [--kernel NAME]\n\n"+
+			"Runs deepq's standard benchmarks on this machine: GEMM GFLOP/s at the DQN shapes and at\n"+
+			"64³, 256³, 1024³ on 1 and 2 threads, train-step times, environment steps and replay operations.\n"+
+			"Figures are medians of the rounds; other load on the machine lowers them (check uptime).\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	re, err := regexp.Compile(*filter)
+	if err != nil {
+		return usageError{fmt.Errorf("--run: %v", err)}
+	}
+	if *minTime <= 0 || *rounds < 1 {
+		return usageError{fmt.Errorf("--time must be > 0 and --rounds at least 1, got %v and %d", *minTime, *rounds)}
+	}
+	if *kernel != "" {
+		prev, err := gemm.Use(*kernel)
+		if err != nil {
+			return usageError{err}
+		}
+		defer gemm.Use(prev)
+	}
+	var cases []bench.Case
+	for _, c := range bench.Cases() {
+		// Long cases run with --long or when --run names them.
+		if re.MatchString(c.Name) && (!c.Long || *long || *filter != "") {
+			cases = append(cases, c)
+		}
+	}
+	if len(cases) == 0 {
+		return usageError{fmt.Errorf("no benchmark matches --run %q (see --list)", *filter)}
+	}
+	if *list {
+		for _, c := range cases {
+			fmt.Fprintf(stdout, "%-40s %s\n", c.Name, c.Unit)
+		}
+		return nil
+	}
+	results := make(map[string]bench.Result, len(cases))
+	if !*asJSON {
+		fmt.Fprintf(stdout, "deepq bench: %s/%s, %d CPUs, GEMM kernel %s; median of %d rounds of ≥ %v\n",
+			runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), gemm.Kernel(), *rounds, *minTime)
+	}
+	for _, c := range cases {
+		r := c.Run(*minTime, *rounds)
+		results[c.Name] = r
+		if !*asJSON {
+			fmt.Fprintf(stdout, "%-40s %12.4g %s\n", c.Name, r.Value, r.Unit)
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(results)
+	}
+	return nil
+}
+
+func joinNames(names []string) string {
+	s := ""
+	for i, n := range names {
+		if i > 0 {
+			s += ", "
+		}
+		s += n
+	}
+	return s
+}

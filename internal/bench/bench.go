@@ -1,0 +1,293 @@
+// Package bench holds the standard benchmarks of deepq, shared by
+// `deepq bench` and the Go benchmarks: GEMM at the DQN shapes and at cubes,
+// one and two threads; train steps of the CartPole, MinAtar and Nature
+// networks; environment steps; replay adds and samples; and (long) a whole
+// CartPole training with CleanRL's settings.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/deepq/deepq/agent"
+	"github.com/deepq/deepq/env"
+	"github.com/deepq/deepq/internal/gemm"
+	"github.com/deepq/deepq/net"
+	"github.com/deepq/deepq/replay"
+)
+
+// Case is one benchmark.
+type Case struct {
+	// Name identifies it, e.g. "gemm/1T/nature_fc_fwd_b32".
+	Name string
+	// Unit is what Run reports: "GFLOP/s" and "env-steps/s" (higher is
+	// better), "ms/step" and "ns/op" (lower is better).
+	Unit string
+	// Long marks cases that take seconds per call (whole trainings).
+	Long bool
+	// setup prepares the workload: op runs once, work is the FLOPs or steps
+	// of one op (for rates), done releases what setup changed.
+	setup func() (op func(), work float64, done func())
+}
+
+// Result is the median of Run's rounds.
+type Result struct {
+	Value float64 `json:"value"`
+	Unit  string  `json:"unit"`
+}
+
+// Run times c: rounds rounds of at least minTime each (after one warm-up
+// op), and returns the median round's figure in c.Unit.
+func (c Case) Run(minTime time.Duration, rounds int) Result {
+	op, work, done := c.setup()
+	defer done()
+	op()
+	per := make([]float64, 0, rounds) // seconds per op
+	for range max(rounds, 1) {
+		n := 0
+		start := time.Now()
+		for n == 0 || time.Since(start) < minTime {
+			op()
+			n++
+		}
+		per = append(per, time.Since(start).Seconds()/float64(n))
+	}
+	slices.Sort(per)
+	s := per[len(per)/2]
+	r := Result{Unit: c.Unit}
+	switch c.Unit {
+	case "GFLOP/s":
+		r.Value = work / s / 1e9
+	case "env-steps/s":
+		r.Value = work / s
+	case "ms/step":
+		r.Value = s * 1e3
+	case "ns/op":
+		r.Value = s * 1e9
+	default:
+		panic("bench: unknown unit " + c.Unit)
+	}
+	return r
+}
+
+// GEMMShape is a multiply C (M×N) = op(A)·op(B) with op(A) M×K.
+type GEMMShape struct {
+	Name           string
+	TransA, TransB bool
+	M, N, K        int
+}
+
+// GEMMShapes are the cubes and the multiplies of a DQN train step: Dense
+// forward (x·Wᵀ, NT), weight gradient (δᵀ·x, TN) and input gradient (δ·W,
+// NN) of the CartPole MLPs and of the MinAtar and Nature fully connected
+// layers, and the im2col products of their convolutions (W (Cout, K) ·
+// col (K, B·H′·W′), δ·colᵀ and Wᵀ·δ).
+var GEMMShapes = []GEMMShape{
+	{"cube64", false, false, 64, 64, 64},
+	{"cube256", false, false, 256, 256, 256},
+	{"cube1024", false, false, 1024, 1024, 1024},
+	{"mlp256_fwd_b64", false, true, 64, 256, 256},
+	{"mlp256_dW_b64", true, false, 256, 256, 64},
+	{"mlp256_dx_b64", false, false, 64, 256, 256},
+	{"mlp120x84_fwd_b128", false, true, 128, 84, 120},
+	{"mlp120x84_dW_b128", true, false, 84, 120, 128},
+	{"mlp120x84_dx_b128", false, false, 128, 120, 84},
+	{"act_mlp120x84_b1", false, true, 1, 84, 120},
+	{"minatar_conv_fwd_b32", false, false, 16, 32 * 64, 36},
+	{"minatar_conv_dW_b32", false, true, 16, 36, 32 * 64},
+	{"minatar_fc_fwd_b32", false, true, 32, 128, 1024},
+	{"minatar_fc_dW_b32", true, false, 128, 1024, 32},
+	{"minatar_fc_dx_b32", false, false, 32, 1024, 128},
+	{"nature_conv1_fwd_b32", false, false, 32, 32 * 400, 256},
+	{"nature_conv1_dW_b32", false, true, 32, 256, 32 * 400},
+	{"nature_conv2_fwd_b32", false, false, 64, 32 * 81, 512},
+	{"nature_conv2_dW_b32", false, true, 64, 512, 32 * 81},
+	{"nature_conv2_dcol_b32", true, false, 512, 32 * 81, 64},
+	{"nature_conv3_fwd_b32", false, false, 64, 32 * 49, 576},
+	{"nature_fc_fwd_b32", false, true, 32, 512, 3136},
+	{"nature_fc_dW_b32", true, false, 512, 3136, 32},
+	{"nature_fc_dx_b32", false, false, 32, 3136, 512},
+}
+
+// Cases returns every benchmark, in a stable order.
+func Cases() []Case {
+	var cs []Case
+	for _, th := range []int{1, 2} {
+		for _, s := range GEMMShapes {
+			cs = append(cs, gemmCase(s, th))
+		}
+	}
+	for _, ts := range TrainSteps() {
+		cs = append(cs, Case{Name: "train_step/" + ts.Name, Unit: "ms/step", setup: ts.setup})
+	}
+	cs = append(cs,
+		Case{Name: "env/cartpole", Unit: "env-steps/s", setup: envSteps("cartpole")},
+		Case{Name: "replay/add_cartpole", Unit: "ns/op", setup: replayAdd},
+		Case{Name: "replay/sample_b128_cartpole", Unit: "ns/op", setup: replaySample},
+		Case{Name: "train/cartpole_cleanrl_500k", Unit: "env-steps/s", Long: true, setup: trainCleanRL},
+	)
+	return cs
+}
+
+func gemmCase(s GEMMShape, threads int) Case {
+	return Case{
+		Name: fmt.Sprintf("gemm/%dT/%s", threads, s.Name),
+		Unit: "GFLOP/s",
+		setup: func() (func(), float64, func()) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			ar, ac := s.M, s.K
+			if s.TransA {
+				ar, ac = ac, ar
+			}
+			br, bc := s.K, s.N
+			if s.TransB {
+				br, bc = bc, br
+			}
+			a, b, c := randn(rng, ar*ac), randn(rng, br*bc), make([]float32, s.M*s.N)
+			prev := gemm.SetThreads(threads)
+			op := func() { gemm.Sgemm(s.TransA, s.TransB, s.M, s.N, s.K, 1, a, ac, b, bc, 0, c, s.N) }
+			return op, 2 * float64(s.M) * float64(s.N) * float64(s.K), func() { gemm.SetThreads(prev) }
+		},
+	}
+}
+
+func randn(rng *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	return x
+}
+
+// TrainStep is a train step of the issue on fast kernels: the target
+// network's forward pass on s′, the online forward pass on s, Backward from a
+// fixed δ at the output, and an optimizer step.
+type TrainStep struct {
+	Name  string
+	In    []int
+	Specs []net.LayerSpec
+	Batch int
+	// Optimizer is "adam" (lr 1e-3) or "rmsprop" (centered, as the Nature
+	// DQN's: lr 2.5e-4, α 0.95, ε 0.01).
+	Optimizer string
+	setup     func() (func(), float64, func())
+}
+
+// TrainSteps returns the networks whose steps are benchmarked.
+func TrainSteps() []TrainStep {
+	ts := []TrainStep{
+		{Name: "cartpole_mlp256x256_b64_adam", In: []int{4}, Specs: net.MLP([]int{256, 256}, 2), Batch: 64, Optimizer: "adam"},
+		{Name: "cartpole_mlp120x84_b128_adam", In: []int{4}, Specs: net.MLP([]int{120, 84}, 2), Batch: 128, Optimizer: "adam"},
+	}
+	for i := range ts {
+		t := &ts[i]
+		t.setup = func() (func(), float64, func()) {
+			step, err := NewTrainStep(*t)
+			if err != nil {
+				panic(err)
+			}
+			return step, 1, func() {}
+		}
+	}
+	return ts
+}
+
+// NewTrainStep builds the networks and data of t and returns one step.
+func NewTrainStep(t TrainStep) (func(), error) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	online, err := net.Build[float32](t.In, t.Specs, rng)
+	if err != nil {
+		return nil, err
+	}
+	target := online.Clone()
+	var opt net.Optimizer[float32]
+	switch t.Optimizer {
+	case "adam":
+		opt = net.NewAdam(online.Params(), net.DefaultAdam())
+	case "rmsprop":
+		opt = net.NewRMSProp(online.Params(), net.RMSPropConfig{LR: 2.5e-4, Alpha: 0.95, Eps: 0.01, Centered: true})
+	default:
+		return nil, fmt.Errorf("bench: unknown optimizer %q", t.Optimizer)
+	}
+	shape := append([]int{t.Batch}, t.In...)
+	x, next := net.New[float32](shape...), net.New[float32](shape...)
+	copy(x.Data, randn(rng, len(x.Data)))
+	copy(next.Data, randn(rng, len(next.Data)))
+	dy := net.New[float32](append([]int{t.Batch}, online.OutShape()...)...)
+	for i := range dy.Data {
+		dy.Data[i] = float32(rng.NormFloat64()) / float32(t.Batch)
+	}
+	return func() {
+		target.Forward(next)
+		online.Forward(x)
+		opt.ZeroGrad()
+		online.Backward(dy)
+		opt.Step()
+	}, nil
+}
+
+// envSteps steps an env with uniformly random actions, resetting at the end
+// of each episode; work is 1000 steps per op.
+func envSteps(name string) func() (func(), float64, func()) {
+	return func() (func(), float64, func()) {
+		e, err := env.Make(name)
+		if err != nil {
+			panic(err)
+		}
+		e.Seed(1)
+		e.Reset()
+		rng := rand.New(rand.NewPCG(1, 2))
+		n := e.Spec().Actions.N
+		const steps = 1000
+		return func() {
+			for range steps {
+				if _, _, term, trunc := e.Step(rng.IntN(n)); term || trunc {
+					e.Reset()
+				}
+			}
+		}, steps, func() {}
+	}
+}
+
+func replayAdd() (func(), float64, func()) {
+	b, err := replay.New(replay.Config{Capacity: 10_000, ObsSize: 4, Gamma: 0.99})
+	if err != nil {
+		panic(err)
+	}
+	obs, next := []float32{0.1, 0.2, 0.3, 0.4}, []float32{0.2, 0.3, 0.4, 0.5}
+	return func() { b.Add(obs, 1, 1, next, false) }, 1, func() {}
+}
+
+func replaySample() (func(), float64, func()) {
+	b, err := replay.New(replay.Config{Capacity: 10_000, ObsSize: 4, Gamma: 0.99})
+	if err != nil {
+		panic(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 10_000 {
+		o := randn(rng, 4)
+		b.Add(o, rng.IntN(2), 1, o, rng.IntN(20) == 0)
+	}
+	batch := replay.NewBatch(128, 4)
+	return func() { b.Sample(rng, batch) }, 1, func() {}
+}
+
+func trainCleanRL() (func(), float64, func()) {
+	cfg, err := agent.Preset("cartpole-cleanrl")
+	if err != nil {
+		panic(err)
+	}
+	cfg.FinalEvalEpisodes = 0
+	return func() {
+		tr, err := agent.NewTrainer(cfg)
+		if err != nil {
+			panic(err)
+		}
+		if _, err := tr.Run(context.Background()); err != nil {
+			panic(err)
+		}
+	}, float64(cfg.TotalSteps), func() {}
+}

@@ -25,6 +25,12 @@ type kernel struct {
 	// dot products along k, for the region [i0, i1) × [j0, j1) of C. run uses
 	// it where transposing B would cost more (see useNT).
 	nt func(p problem, i0, i1, j0, j1 int)
+
+	// blas, if set, replaces the driver: it computes a whole Sgemm (an
+	// external BLAS, which threads on its own); setThreads passes SetThreads
+	// on to it.
+	blas       func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+	setThreads func(n int)
 }
 
 // useNT reports whether p goes through the kernel's dot-product path: A·Bᵀ

@@ -31,6 +31,11 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		scale(m, n, beta, c, ldc)
 		return
 	}
+	kern := current.Load()
+	if kern.blas != nil {
+		kern.blas(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	p := problem{
 		transA: transA, transB: transB, m: m, n: n, k: k,
 		alpha: alpha, beta: beta,
@@ -38,7 +43,6 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		b: unsafe.Pointer(unsafe.SliceData(b)), ldb: ldb,
 		c: unsafe.Pointer(unsafe.SliceData(c)), ldc: ldc,
 	}
-	kern := current.Load()
 	if t := int(threads.Load()); t > 1 && float64(m)*float64(n)*float64(k) >= parallelMin {
 		parallel(kern, p, t)
 		return
@@ -60,9 +64,14 @@ func init() { threads.Store(int32(min(runtime.NumCPU(), 2))) }
 // 1) and returns the previous setting. SetThreads(1) gives a single-threaded
 // run. The default is min(NumCPU, 2): more threads rarely pay at the sizes of
 // DQN networks.
+//
+// With the openblas build tag, OpenBLAS's own thread count is set too.
 func SetThreads(n int) int {
 	if n < 1 {
 		panic(fmt.Sprintf("gemm: SetThreads(%d): need at least 1", n))
+	}
+	for _, k := range blasKernels {
+		k.setThreads(n)
 	}
 	return int(threads.Swap(int32(n)))
 }

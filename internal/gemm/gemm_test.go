@@ -199,8 +199,12 @@ func TestSgemmBetaZeroIgnoresC(t *testing.T) {
 }
 
 // TestSgemmThreadsBitwise: splitting C between threads must not change a bit.
+//
+// OpenBLAS (openblas build tag) does not promise this: its results can change
+// with its thread count, so it is only checked against the reference here.
 func TestSgemmThreadsBitwise(t *testing.T) {
 	forEachKernel(t, func(t *testing.T) {
+		exact := current.Load().blas == nil
 		rng := rand.New(rand.NewPCG(7, 8))
 		for _, s := range []shape{{false, true, 64, 512, 300}, {true, false, 300, 70, 128}, {false, false, 130, 130, 130}, {true, true, 97, 255, 129}} {
 			a, lda, b, ldb, c, ldc := operands(s, 2, rng)
@@ -212,6 +216,9 @@ func TestSgemmThreadsBitwise(t *testing.T) {
 				SetThreads(prev)
 			}
 			for i := range out[0] {
+				if !exact {
+					break
+				}
 				if math.Float32bits(out[0][i]) != math.Float32bits(out[1][i]) || math.Float32bits(out[0][i]) != math.Float32bits(out[2][i]) {
 					t.Fatalf("%v: element %d differs between 1, 2 and 3 threads: %v %v %v", s, i, out[0][i], out[1][i], out[2][i])
 				}
@@ -255,6 +262,9 @@ func TestSgemmPanics(t *testing.T) {
 // and its ragged edges.
 func TestTranspose(t *testing.T) {
 	for _, k := range kernels {
+		if k.transpose == nil {
+			continue
+		}
 		for _, d := range [][2]int{{1, 1}, {8, 8}, {9, 17}, {16, 5}, {33, 64}, {64, 3}, {24, 40}} {
 			rows, cols := d[0], d[1]
 			lds, ldd := cols+3, rows+5

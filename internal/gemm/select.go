@@ -14,12 +14,13 @@ var kernels []*kernel
 var current atomic.Pointer[kernel]
 
 func init() {
-	kernels = append(asmKernels(), genericKernel)
+	kernels = append(append(blasKernels, asmKernels()...), genericKernel)
 	current.Store(kernels[0])
 }
 
 // Kernels returns the names of the kernels this machine can run, fastest
-// first: some of "avx512", "avx2", then "generic".
+// first: "openblas" (with the openblas build tag), some of "avx512", "avx2",
+// then "generic".
 func Kernels() []string {
 	names := make([]string, len(kernels))
 	for i, k := range kernels {

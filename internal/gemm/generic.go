@@ -48,12 +48,14 @@ func genericTile(mr, cols, kk int, a unsafe.Pointer, rsA, csA int, b unsafe.Poin
 func tile4x4(kk int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int, c unsafe.Pointer, ldc int, alpha, beta float32, loadC bool) {
 	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 float32
 	rs, cs, lb := 4*uintptr(rsA), 4*uintptr(csA), 4*uintptr(ldb)
-	for range kk {
-		a0 := *(*float32)(a)
-		a1 := *(*float32)(unsafe.Add(a, rs))
-		a2 := *(*float32)(unsafe.Add(a, 2*rs))
-		a3 := *(*float32)(unsafe.Add(a, 3*rs))
-		bv := (*[4]float32)(b)
+	for p := range uintptr(kk) {
+		// Pointers are formed only to elements that exist (checkptr).
+		ap := unsafe.Add(a, p*cs)
+		a0 := *(*float32)(ap)
+		a1 := *(*float32)(unsafe.Add(ap, rs))
+		a2 := *(*float32)(unsafe.Add(ap, 2*rs))
+		a3 := *(*float32)(unsafe.Add(ap, 3*rs))
+		bv := (*[4]float32)(unsafe.Add(b, p*lb))
 		b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
 		c00 += a0 * b0
 		c01 += a0 * b1
@@ -71,8 +73,6 @@ func tile4x4(kk int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int, 
 		c31 += a3 * b1
 		c32 += a3 * b2
 		c33 += a3 * b3
-		a = unsafe.Add(a, cs)
-		b = unsafe.Add(b, lb)
 	}
 	acc := [4][4]float32{
 		{c00, c01, c02, c03},

@@ -41,7 +41,7 @@ func (kn *kernel) useNT(p *problem) bool {
 }
 
 const (
-	ntMinK = 64
+	ntMinK = 256
 	ntMaxM = 4
 )
 

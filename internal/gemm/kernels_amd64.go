@@ -72,38 +72,53 @@ type ntFunc = func(k int, a *float32, lda int, b *float32, ldb int, c *float32, 
 // 4×1, 1×4 and 1×1 at the edges. Each element's sum has the same order in
 // every tile shape, so the split does not change the result.
 func ntAVX512(p problem, i0, i1, j0, j1 int) {
-	tail := uint64(1)<<(p.k&15) - 1
-	loadC := p.beta != 0
-	for j := j0; j < j1; {
-		nr := 4
-		if j1-j < 4 {
-			nr = 1
+	// k is cut into blocks of ntKC so that the 4 rows of B of a column tile
+	// stay in L1 while every row tile of A passes over them, and the rows of
+	// A in L2; each block's reduced sums are added into C.
+	for pc := 0; pc < p.k; pc += ntKC {
+		kcur := min(ntKC, p.k-pc)
+		tail := uint64(0)
+		if pc+kcur == p.k {
+			tail = uint64(1)<<(kcur&15) - 1
 		}
-		b := (*float32)(at(p.b, j*p.ldb))
-		for i := i0; i < i1; {
-			mr := 4
-			if i1-i < 4 {
-				mr = 1
-			}
-			a := (*float32)(at(p.a, i*p.lda))
-			c := (*float32)(at(p.c, i*p.ldc+j))
-			var f ntFunc
-			switch {
-			case mr == 4 && nr == 4:
-				f = kernNT512_4x4
-			case mr == 4:
-				f = kernNT512_4x1
-			case nr == 4:
-				f = kernNT512_1x4
-			default:
-				f = kernNT512_1x1
-			}
-			f(p.k, a, p.lda, b, p.ldb, c, p.ldc, p.alpha, p.beta, tail, loadC)
-			i += mr
+		beta, loadC := p.beta, p.beta != 0
+		if pc > 0 {
+			beta, loadC = 1, true
 		}
-		j += nr
+		for j := j0; j < j1; {
+			nr := 4
+			if j1-j < 4 {
+				nr = 1
+			}
+			b := (*float32)(at(p.b, j*p.ldb+pc))
+			for i := i0; i < i1; {
+				mr := 4
+				if i1-i < 4 {
+					mr = 1
+				}
+				a := (*float32)(at(p.a, i*p.lda+pc))
+				c := (*float32)(at(p.c, i*p.ldc+j))
+				var f ntFunc
+				switch {
+				case mr == 4 && nr == 4:
+					f = kernNT512_4x4
+				case mr == 4:
+					f = kernNT512_4x1
+				case nr == 4:
+					f = kernNT512_1x4
+				default:
+					f = kernNT512_1x1
+				}
+				f(kcur, a, p.lda, b, p.ldb, c, p.ldc, p.alpha, beta, tail, loadC)
+				i += mr
+			}
+			j += nr
+		}
 	}
 }
+
+// ntKC is the k block of the dot-product kernel, a multiple of 16.
+var ntKC = 512
 
 // masks256 holds eight −1 then eight 0: &masks256[8−r] is the VMASKMOVPS
 // mask of the first r lanes.

@@ -1,6 +1,10 @@
 package net
 
-import "math"
+import (
+	"math"
+
+	"github.com/deepq/deepq/internal/vec"
+)
 
 // This file holds the elementwise activations. Each works on any shape and
 // returns an output of the input's shape.
@@ -16,6 +20,10 @@ type ReLULayer[T Float] struct {
 func (r *ReLULayer[T]) Forward(x *Tensor[T]) *Tensor[T] {
 	r.y = reuse(r.y, x.Shape...)
 	y := r.y.Data
+	if y32, ok := any(y).([]float32); ok {
+		vec.Relu(y32, any(x.Data).([]float32)) // AVX-512 where the CPU has it
+		return r.y
+	}
 	for i, v := range x.Data {
 		y[i] = max(v, 0)
 	}
@@ -27,6 +35,10 @@ func (r *ReLULayer[T]) Backward(dy *Tensor[T]) *Tensor[T] {
 	r.dx = reuse(r.dx, r.y.Shape...)
 	dx, y := r.dx.Data, r.y.Data
 	mustLen("relu", dy, len(y))
+	if dx32, ok := any(dx).([]float32); ok {
+		vec.ReluGrad(dx32, any(dy.Data).([]float32), any(y).([]float32))
+		return r.dx
+	}
 	for i, g := range dy.Data {
 		if y[i] > 0 {
 			dx[i] = g

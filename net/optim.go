@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/deepq/deepq/internal/vec"
 )
 
 // Optimizer updates parameters from their accumulated gradients. Gradients
@@ -238,6 +240,18 @@ func (o *RMSProp[T]) Step() {
 		if mu > 0 {
 			buf = o.slot(s, i)
 		}
+		if wd == 0 && buf == nil {
+			// The common cases, vectorised (same float32 operations).
+			if w32, ok := any(w).([]float32); ok {
+				g32, sq32 := any(g).([]float32), any(sq).([]float32)
+				if gavg == nil {
+					vec.RMSProp(w32, g32, sq32, float32(lr), float32(alpha), float32(eps))
+				} else {
+					vec.RMSPropCentered(w32, g32, sq32, any(gavg).([]float32), float32(lr), float32(alpha), float32(eps))
+				}
+				continue
+			}
+		}
 		for j := range w {
 			gj := g[j]
 			if wd != 0 {
@@ -317,6 +331,12 @@ func (o *Adam[T]) Step() {
 	for i, p := range o.params {
 		w, g := p.Value.Data, p.Grad.Data
 		m, v := o.slot(0, i), o.slot(1, i)
+		if w32, ok := any(w).([]float32); ok && wd == 0 {
+			// Vectorised, with the same float32 operations as the loop below.
+			vec.Adam(w32, any(g).([]float32), any(m).([]float32), any(v).([]float32), vec.AdamParams{
+				Beta1: float32(b1), Beta2: float32(b2), Eps: float32(eps), Step: float32(stepSize), BC2: float32(bc2Sqrt)})
+			continue
+		}
 		for j := range w {
 			gj := g[j]
 			if wd != 0 {
@@ -395,6 +415,11 @@ func (o *DeepMindRMSProp[T]) Step() {
 	for i, p := range o.params {
 		w, g := p.Value.Data, p.Grad.Data
 		gavg, sq := o.slot(0, i), o.slot(1, i)
+		if w32, ok := any(w).([]float32); ok && wd == 0 {
+			// Vectorised, with the same float32 operations as the loop below.
+			vec.DeepMindRMSProp(w32, any(g).([]float32), any(gavg).([]float32), any(sq).([]float32), float32(lr), float32(alpha), float32(eps))
+			continue
+		}
 		for j := range w {
 			gj := g[j]
 			if wd != 0 {

@@ -22,6 +22,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	rounds := fs.Int("rounds", 5, "rounds per benchmark; the median is reported")
 	kernel := fs.String("kernel", "", "GEMM kernel to use (default: the fastest this CPU has: "+joinNames(gemm.Kernels())+")")
 	list := fs.Bool("list", false, "list the benchmarks and exit")
+	threads := fs.Int("threads", gemm.Threads(), "goroutines per matrix multiply `N` outside the gemm/ benchmarks (which run at 1 and 2)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: deepq bench [--json] [--run REGEXP] [--long] [--time D] [--rounds N] [--kernel NAME]\n\n"+
 			"Runs deepq's standard benchmarks on this machine: GEMM GFLOP/s at the DQN shapes and at\n"+
@@ -39,6 +40,10 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if *minTime <= 0 || *rounds < 1 {
 		return usageError{fmt.Errorf("--time must be > 0 and --rounds at least 1, got %v and %d", *minTime, *rounds)}
 	}
+	if *threads < 1 {
+		return usageError{fmt.Errorf("--threads must be at least 1, got %d", *threads)}
+	}
+	defer gemm.SetThreads(gemm.SetThreads(*threads))
 	if *kernel != "" {
 		prev, err := gemm.Use(*kernel)
 		if err != nil {
@@ -64,8 +69,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	results := make(map[string]bench.Result, len(cases))
 	if !*asJSON {
-		fmt.Fprintf(stdout, "deepq bench: %s/%s, %d CPUs, GEMM kernel %s; median of %d rounds of ≥ %v\n",
-			runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), gemm.Kernel(), *rounds, *minTime)
+		fmt.Fprintf(stdout, "deepq bench: %s/%s, %d CPUs, GEMM kernel %s, %d threads; median of %d rounds of ≥ %v\n",
+			runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), gemm.Kernel(), *threads, *rounds, *minTime)
 	}
 	for _, c := range cases {
 		r := c.Run(*minTime, *rounds)

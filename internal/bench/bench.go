@@ -162,16 +162,17 @@ func randn(rng *rand.Rand, n int) []float32 {
 	return x
 }
 
-// TrainStep is a train step of the issue on fast kernels: the target
-// network's forward pass on s′, the online forward pass on s, Backward from a
-// fixed δ at the output, and an optimizer step.
+// TrainStep is a DQN train step as net's BenchmarkTrainStep measures it: the
+// target network's forward pass on s′, the online forward pass on s, the
+// backward pass from a fixed δ at the output (parameter gradients only), and
+// an optimizer step.
 type TrainStep struct {
 	Name  string
 	In    []int
 	Specs []net.LayerSpec
 	Batch int
-	// Optimizer is "adam" (lr 1e-3) or "rmsprop" (centered, as the Nature
-	// DQN's: lr 2.5e-4, α 0.95, ε 0.01).
+	// Optimizer is "adam" (PyTorch's defaults) or "deepmind_rmsprop" (the
+	// Nature DQN's: lr 2.5e-4, α 0.95, ε 0.01 inside the square root).
 	Optimizer string
 	setup     func() (func(), float64, func())
 }
@@ -181,6 +182,8 @@ func TrainSteps() []TrainStep {
 	ts := []TrainStep{
 		{Name: "cartpole_mlp256x256_b64_adam", In: []int{4}, Specs: net.MLP([]int{256, 256}, 2), Batch: 64, Optimizer: "adam"},
 		{Name: "cartpole_mlp120x84_b128_adam", In: []int{4}, Specs: net.MLP([]int{120, 84}, 2), Batch: 128, Optimizer: "adam"},
+		{Name: "minatar_b32_rmsprop", In: []int{4, 10, 10}, Specs: net.MinAtarDQN(6), Batch: 32, Optimizer: "deepmind_rmsprop"},
+		{Name: "nature_b32_rmsprop", In: []int{4, 84, 84}, Specs: net.NatureDQN(6), Batch: 32, Optimizer: "deepmind_rmsprop"},
 	}
 	for i := range ts {
 		t := &ts[i]
@@ -207,8 +210,8 @@ func NewTrainStep(t TrainStep) (func(), error) {
 	switch t.Optimizer {
 	case "adam":
 		opt = net.NewAdam(online.Params(), net.DefaultAdam())
-	case "rmsprop":
-		opt = net.NewRMSProp(online.Params(), net.RMSPropConfig{LR: 2.5e-4, Alpha: 0.95, Eps: 0.01, Centered: true})
+	case "deepmind_rmsprop":
+		opt = net.NewDeepMindRMSProp(online.Params(), net.DefaultDeepMindRMSProp())
 	default:
 		return nil, fmt.Errorf("bench: unknown optimizer %q", t.Optimizer)
 	}
@@ -224,7 +227,7 @@ func NewTrainStep(t TrainStep) (func(), error) {
 		target.Forward(next)
 		online.Forward(x)
 		opt.ZeroGrad()
-		online.Backward(dy)
+		online.BackwardParams(dy) // no gradient for the input
 		opt.Step()
 	}, nil
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+
+	kernels "github.com/deepq/deepq/internal/gemm"
 )
 
 // ConvLayer is a 2-D or 3-D convolution (cross-correlation, as PyTorch's
@@ -42,7 +44,43 @@ type ConvLayer[T Float] struct {
 	col, yt, dyt []T    // im2col (K, N), Y (Out, N), δ (Out, N)
 	dcol         []T    // ∂col (K, N)
 	y, dx        *Tensor[T]
+
+	// Passes over the batch that gemm.For splits between threads: each
+	// handles a range of rows of col, of input channels or of samples, so
+	// the results do not depend on the split.
+	im2colPass convPass[T]
+	col2imPass convPass[T]
+	outPass    convPass[T] // Y (Out, N) + b -> y (B, Out, P)
+	dyPass     convPass[T] // δ (B, Out, P) -> dyt (Out, N), ∂L/∂b
 }
+
+// convPass is one of the loops of a ConvLayer as a gemm.Body.
+type convPass[T Float] struct {
+	c   *ConvLayer[T]
+	run func(c *ConvLayer[T], lo, hi int)
+	x   []T // the input (im2col) or δ (dy pass)
+}
+
+func (p *convPass[T]) Run(lo, hi int) { p.run(p.c, lo, hi) }
+
+// passes sets up the layer's parallel passes once (again if the layer was
+// copied).
+func (c *ConvLayer[T]) passes() {
+	if c.im2colPass.c == c {
+		return
+	}
+	c.im2colPass = convPass[T]{c: c, run: func(c *ConvLayer[T], lo, hi int) {
+		im2col(c.im2colPass.x, c.col, c.bs, c.InC, c.in, c.k, c.s, c.p, c.out, lo, hi)
+	}}
+	c.col2imPass = convPass[T]{c: c, run: func(c *ConvLayer[T], lo, hi int) {
+		col2im(c.dcol, c.dx.Data, c.bs, c.InC, c.in, c.k, c.s, c.p, c.out, lo, hi)
+	}}
+	c.outPass = convPass[T]{c: c, run: (*ConvLayer[T]).outputRange}
+	c.dyPass = convPass[T]{c: c, run: (*ConvLayer[T]).deltaRange}
+}
+
+// grain is the least work (elements touched) worth a second thread.
+const grain = 1 << 15
 
 // convGeometry returns the kernel, stride and padding of a conv spec per
 // (D, H, W), with the neutral 1, 1, 0 for D in 2-D.
@@ -171,8 +209,11 @@ func (c *ConvLayer[T]) Forward(x *Tensor[T]) *Tensor[T] {
 	N := bs * P
 	c.bs = bs
 	c.xshape = append(c.xshape[:0], x.Shape...)
+	c.passes()
 	c.col = grow(c.col, K*N)
-	im2col(x.Data, c.col, bs, c.InC, c.in, c.k, c.s, c.p, c.out)
+	c.im2colPass.x = x.Data
+	kernels.For(K, max(1, grain/N), &c.im2colPass)
+	c.im2colPass.x = nil
 	c.yt = grow(c.yt, c.OutC*N)
 	gemm(false, false, c.OutC, N, K, 1, c.W.Value.Data, K, c.col, N, 0, c.yt, N)
 	if c.spec.Kind == "conv2d" {
@@ -180,8 +221,17 @@ func (c *ConvLayer[T]) Forward(x *Tensor[T]) *Tensor[T] {
 	} else {
 		c.y = reuse(c.y, bs, c.OutC, c.out[0], c.out[1], c.out[2])
 	}
+	kernels.For(bs, max(1, grain/(c.OutC*P)), &c.outPass)
+	return c.y
+}
+
+// outputRange writes samples [lo, hi) of y (B, Out, P) from Y (Out, N) and
+// the bias.
+func (c *ConvLayer[T]) outputRange(lo, hi int) {
+	P := c.positions()
+	N := c.bs * P
 	y, bias := c.y.Data, c.B.Value.Data
-	for b := range bs {
+	for b := lo; b < hi; b++ {
 		for o := range c.OutC {
 			dst := y[(b*c.OutC+o)*P : (b*c.OutC+o+1)*P]
 			src := c.yt[o*N+b*P : o*N+(b+1)*P]
@@ -191,7 +241,6 @@ func (c *ConvLayer[T]) Forward(x *Tensor[T]) *Tensor[T] {
 			}
 		}
 	}
-	return c.y
 }
 
 // Backward accumulates ∂L/∂W and ∂L/∂b and returns ∂L/∂x.
@@ -202,7 +251,7 @@ func (c *ConvLayer[T]) Backward(dy *Tensor[T]) *Tensor[T] {
 	gemm(true, false, K, N, c.OutC, 1, c.W.Value.Data, K, c.dyt, N, 0, c.dcol, N)
 	c.dx = reuse(c.dx, c.xshape...)
 	clear(c.dx.Data)
-	col2im(c.dcol, c.dx.Data, c.bs, c.InC, c.in, c.k, c.s, c.p, c.out)
+	kernels.For(c.InC, max(1, grain/(K/c.InC*N)), &c.col2imPass)
 	return c.dx
 }
 
@@ -215,10 +264,22 @@ func (c *ConvLayer[T]) backwardParams(dy *Tensor[T]) {
 	N := c.bs * P
 	mustLen(c.spec.Kind, dy, c.bs*c.OutC*P)
 	c.dyt = grow(c.dyt, c.OutC*N)
-	gb := c.B.Grad.Data
-	for b := range c.bs {
-		for o := range c.OutC {
-			src := dy.Data[(b*c.OutC+o)*P : (b*c.OutC+o+1)*P]
+	c.passes()
+	c.dyPass.x = dy.Data
+	kernels.For(c.OutC, max(1, grain/N), &c.dyPass)
+	c.dyPass.x = nil
+	gemm(false, true, c.OutC, K, N, 1, c.dyt, N, c.col, N, 1, c.W.Grad.Data, K)
+}
+
+// deltaRange copies output channels [lo, hi) of δ (B, Out, P) into dyt
+// (Out, N) and adds their sums into ∂L/∂b (over the batch in order).
+func (c *ConvLayer[T]) deltaRange(lo, hi int) {
+	P := c.positions()
+	N := c.bs * P
+	dy, gb := c.dyPass.x, c.B.Grad.Data
+	for o := lo; o < hi; o++ {
+		for b := range c.bs {
+			src := dy[(b*c.OutC+o)*P : (b*c.OutC+o+1)*P]
 			copy(c.dyt[o*N+b*P:], src)
 			var s T
 			for _, v := range src {
@@ -227,7 +288,6 @@ func (c *ConvLayer[T]) backwardParams(dy *Tensor[T]) {
 			gb[o] += s
 		}
 	}
-	gemm(false, true, c.OutC, K, N, 1, c.dyt, N, c.col, N, 1, c.W.Grad.Data, K)
 }
 
 // Params returns W and b.
@@ -258,10 +318,11 @@ func validRange(n, out, k, s, p int) (lo, hi int) {
 	return min(lo, hi), hi
 }
 
-// im2col unfolds x (B, C, D, H, W) into col (K, N): row (c, i, j, l) of col
-// holds, for every output position (b, z, u, v), the input element the kernel
-// tap (i, j, l) of channel c meets there, or 0 in the padding.
-func im2col[T Float](x, col []T, bs, C int, in, k, s, p, out [3]int) {
+// im2col unfolds x (B, C, D, H, W) into rows [r0, r1) of col (K, N): row
+// (c, i, j, l) of col holds, for every output position (b, z, u, v), the input
+// element the kernel tap (i, j, l) of channel c meets there, or 0 in the
+// padding.
+func im2col[T Float](x, col []T, bs, C int, in, k, s, p, out [3]int, r0, r1 int) {
 	P := out[0] * out[1] * out[2]
 	N := bs * P
 	row := 0
@@ -269,6 +330,10 @@ func im2col[T Float](x, col []T, bs, C int, in, k, s, p, out [3]int) {
 		for i := range k[0] {
 			for j := range k[1] {
 				for l := range k[2] {
+					if row < r0 || row >= r1 {
+						row++
+						continue
+					}
 					dst := col[row*N : (row+1)*N]
 					row++
 					lo, hi := validRange(in[2], out[2], l, s[2], p[2])
@@ -302,14 +367,14 @@ func im2col[T Float](x, col []T, bs, C int, in, k, s, p, out [3]int) {
 	}
 }
 
-// col2im is the adjoint of im2col: it adds every entry of col (K, N) into the
-// element of dx (B, C, D, H, W) that im2col read it from. dx must be zeroed
-// by the caller.
-func col2im[T Float](col, dx []T, bs, C int, in, k, s, p, out [3]int) {
+// col2im is the adjoint of im2col: it adds every entry of the rows of col
+// (K, N) that belong to input channels [c0, c1) into the element of dx (B, C,
+// D, H, W) that im2col read it from. dx must be zeroed by the caller.
+func col2im[T Float](col, dx []T, bs, C int, in, k, s, p, out [3]int, c0, c1 int) {
 	P := out[0] * out[1] * out[2]
 	N := bs * P
-	row := 0
-	for c := range C {
+	row := c0 * k[0] * k[1] * k[2]
+	for c := c0; c < c1; c++ {
 		for i := range k[0] {
 			for j := range k[1] {
 				for l := range k[2] {

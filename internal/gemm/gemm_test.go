@@ -302,3 +302,37 @@ func TestSgemmAllocs(t *testing.T) {
 }
 
 func ptr(x []float32) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(x)) }
+
+type sumBody struct{ x, out []float64 }
+
+func (s *sumBody) Run(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		s.out[i] = s.x[i] * 2
+	}
+}
+
+// TestFor: every index is visited exactly once whatever the thread count,
+// and a steady For allocates nothing.
+func TestFor(t *testing.T) {
+	for _, th := range []int{1, 2, 3} {
+		prev := SetThreads(th)
+		for _, n := range []int{0, 1, 7, 100, 1001} {
+			b := &sumBody{x: make([]float64, n), out: make([]float64, n)}
+			for i := range b.x {
+				b.x[i] = float64(i)
+			}
+			For(n, 10, b)
+			for i, v := range b.out {
+				if v != float64(2*i) {
+					t.Fatalf("threads %d n %d: out[%d] = %v", th, n, i, v)
+				}
+			}
+		}
+		b := &sumBody{x: make([]float64, 1000), out: make([]float64, 1000)}
+		For(1000, 10, b)
+		if a := testing.AllocsPerRun(50, func() { For(1000, 10, b) }); a > 0 {
+			t.Errorf("threads %d: %v allocations per For", th, a)
+		}
+		SetThreads(prev)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	kernels "github.com/deepq/deepq/internal/gemm"
+	"github.com/deepq/deepq/internal/vec"
 )
 
 // ConvLayer is a 2-D or 3-D convolution (cross-correlation, as PyTorch's
@@ -70,6 +71,10 @@ func (c *ConvLayer[T]) passes() {
 		return
 	}
 	c.im2colPass = convPass[T]{c: c, run: func(c *ConvLayer[T], lo, hi int) {
+		if x32, ok := any(c.im2colPass.x).([]float32); ok && c.p == [3]int{} {
+			im2colNoPad32(x32, any(c.col).([]float32), c.bs, c.InC, c.in, c.k, c.s, c.out, lo, hi)
+			return
+		}
 		im2col(c.im2colPass.x, c.col, c.bs, c.InC, c.in, c.k, c.s, c.p, c.out, lo, hi)
 	}}
 	c.col2imPass = convPass[T]{c: c, run: func(c *ConvLayer[T], lo, hi int) {
@@ -362,6 +367,29 @@ func im2col[T Float](x, col []T, bs, C int, in, k, s, p, out [3]int, r0, r1 int)
 						}
 					}
 				}
+			}
+		}
+	}
+}
+
+// im2colNoPad32 is im2col for float32 without padding (the DQN nets): rows
+// [r0, r1) of col, each output row of a sample copied by vec.Segments
+// (AVX-512 moves or gathers).
+func im2colNoPad32(x, col []float32, bs, C int, in, k, s, out [3]int, r0, r1 int) {
+	P := out[0] * out[1] * out[2]
+	N := bs * P
+	kvol, khw := k[0]*k[1]*k[2], k[1]*k[2]
+	w, s2 := out[2], s[2]
+	span := (out[1]-1)*s[1]*in[2] + (w-1)*s2 + 1 // input elements one (z) plane reads
+	for row := r0; row < r1; row++ {
+		c, r := row/kvol, row%kvol
+		i, j, l := r/khw, r/k[2]%k[1], r%k[2]
+		d := row * N
+		for b := range bs {
+			for z := range out[0] {
+				src := x[(((b*C+c)*in[0]+z*s[0]+i)*in[1]+j)*in[2]+l:][:span]
+				vec.Segments(col[d:d+out[1]*w], src, out[1], w, s[1]*in[2], s2)
+				d += out[1] * w
 			}
 		}
 	}

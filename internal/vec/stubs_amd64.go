@@ -21,3 +21,6 @@ func rmspropCenteredAVX512(w *float32, grad *float32, s *float32, gavg *float32,
 
 // deepmindRMSPropAVX512 is one update of the Nature DQN's RMSProp; see deepmindRMSPropGo.
 func deepmindRMSPropAVX512(w *float32, grad *float32, gavg *float32, s *float32, n int, a float32, c float32, lr float32, eps float32)
+
+// segmentsAVX512 copies nseg strided segments of w elements into consecutive ones; idx holds step·(0…15).
+func segmentsAVX512(dst *float32, src *float32, nseg int, w int, sstride int, step int, avail int, idx *int32)

@@ -157,3 +157,44 @@ func UseAsm(on bool) (prev bool) {
 
 // HasAsm reports whether this CPU runs the assembly implementation.
 func HasAsm() bool { return hasAsm }
+
+// Segments copies nseg segments of w elements, each read with a stride of
+// step elements, into consecutive elements of dst:
+//
+//	dst[s·w + v] = src[s·sstride + v·step]   s < nseg, v < w
+//
+// It is the inner loop of im2col. step must be in [1, 8]. The slices must
+// hold every element addressed.
+func Segments(dst, src []float32, nseg, w, sstride, step int) {
+	if nseg <= 0 || w <= 0 {
+		return
+	}
+	if step < 1 || step > 8 || len(dst) < nseg*w || len(src) < (nseg-1)*sstride+(w-1)*step+1 {
+		panic(fmt.Sprintf("vec: Segments: %d segments of %d (stride %d, step %d) from %d into %d elements", nseg, w, sstride, step, len(src), len(dst)))
+	}
+	if useAsm {
+		segmentsAVX512(&dst[0], &src[0], nseg, w, sstride, step, len(src), &gatherIdx[step][0])
+		return
+	}
+	for s := range nseg {
+		d, o := dst[s*w:s*w+w], s*sstride
+		if step == 1 {
+			copy(d, src[o:o+w])
+			continue
+		}
+		for v := range d {
+			d[v] = src[o+v*step]
+		}
+	}
+}
+
+// gatherIdx[step] holds step·(0, 1, …, 15), the gather offsets of Segments
+// and, for steps 2 and 4, the lane picks of its permutes.
+var gatherIdx = func() (t [9][16]int32) {
+	for s := range t {
+		for i := range t[s] {
+			t[s][i] = int32(s * i)
+		}
+	}
+	return
+}()

@@ -368,3 +368,125 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+// func segmentsAVX512(dst *float32, src *float32, nseg int, w int, sstride int, step int, avail int, idx *int32)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·segmentsAVX512(SB), NOSPLIT, $0-64
+	MOVQ      dst+0(FP), AX
+	MOVQ      src+8(FP), CX
+	MOVQ      nseg+16(FP), DX
+	MOVQ      w+24(FP), BX
+	MOVQ      sstride+32(FP), SI
+	MOVQ      step+40(FP), DI
+	MOVQ      avail+48(FP), R8
+	MOVQ      idx+56(FP), R9
+	SHLQ      $0x02, SI
+	LEAQ      (CX)(R8*4), R8
+	VMOVDQU32 (R9), Z0
+	MOVQ      BX, R9
+	ANDQ      $0x0000000f, R9
+	MOVQ      $0x00000001, R10
+	SHLXQ     R9, R10, R10
+	DECQ      R10
+	KMOVW     R10, K1
+	SHRQ      $0x04, BX
+	MOVQ      DI, R10
+	SHLQ      $0x06, R10
+	TESTQ     DX, DX
+	JE        done
+	CMPQ      DI, $0x01
+	JE        cseg
+
+gseg:
+	MOVQ CX, R11
+	MOVQ BX, R12
+
+gblk:
+	TESTQ R12, R12
+	JNE   gfull
+	TESTQ R9, R9
+	JE    gnext
+
+gfull:
+	LEAQ (R11)(R10*1), R13
+	CMPQ R13, R8
+	JA   gather
+	CMPQ DI, $0x02
+	JE   perm2
+	CMPQ DI, $0x04
+	JE   perm4
+
+gather:
+	KXNORW K2, K2, K2
+	TESTQ  R12, R12
+	JNE    gmask
+	KMOVW  K1, K2
+
+gmask:
+	VXORPS     Z1, Z1, Z1
+	VGATHERDPS (R11)(Z0*4), K2, Z1
+	JMP        gstore
+
+perm2:
+	VMOVUPS   (R11), Z1
+	VMOVUPS   64(R11), Z2
+	VPERMT2PS Z2, Z0, Z1
+	JMP       gstore
+
+perm4:
+	VMOVUPS    (R11), Z1
+	VMOVUPS    64(R11), Z2
+	VMOVUPS    128(R11), Z3
+	VMOVUPS    192(R11), Z4
+	VPERMT2PS  Z2, Z0, Z1
+	VPERMT2PS  Z4, Z0, Z3
+	VSHUFF64X2 $0x44, Z3, Z1, Z1
+
+gstore:
+	TESTQ   R12, R12
+	JE      gtailst
+	VMOVUPS Z1, (AX)
+	ADDQ    R10, R11
+	ADDQ    $0x00000040, AX
+	DECQ    R12
+	JMP     gblk
+
+gtailst:
+	VMOVUPS Z1, K1, (AX)
+	LEAQ    (AX)(R9*4), AX
+
+gnext:
+	ADDQ SI, CX
+	DECQ DX
+	JNE  gseg
+	JMP  done
+
+cseg:
+	MOVQ  CX, DI
+	MOVQ  BX, R8
+	TESTQ R8, R8
+	JE    ctail
+
+cblk:
+	VMOVUPS (DI), Z0
+	VMOVUPS Z0, (AX)
+	ADDQ    $0x00000040, DI
+	ADDQ    $0x00000040, AX
+	DECQ    R8
+	JNE     cblk
+
+ctail:
+	TESTQ     R9, R9
+	JE        cnext
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS   Z0, K1, (AX)
+	LEAQ      (AX)(R9*4), AX
+
+cnext:
+	ADDQ SI, CX
+	DECQ DX
+	JNE  cseg
+
+done:
+	VZEROUPPER
+	RET

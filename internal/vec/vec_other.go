@@ -18,3 +18,7 @@ func rmspropCenteredAVX512(w, g, s, gavg *float32, n int, a, c, lr, eps float32)
 func deepmindRMSPropAVX512(w, g, gavg, s *float32, n int, a, c, lr, eps float32) {
 	panic("vec: no assembly")
 }
+
+func segmentsAVX512(dst, src *float32, nseg, w, sstride, step, avail int, idx *int32) {
+	panic("vec: no assembly")
+}

@@ -150,3 +150,32 @@ func BenchmarkAdam(b *testing.B) {
 		})
 	}
 }
+
+func TestSegments(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 300 {
+		nseg, w, step := 1+rng.IntN(25), 1+rng.IntN(40), 1+rng.IntN(8)
+		sstride := (w-1)*step + 1 + rng.IntN(30)
+		src := randSlice(rng, (nseg-1)*sstride+(w-1)*step+1, false)
+		want := make([]float32, nseg*w+5)
+		for s := range nseg {
+			for v := range w {
+				want[s*w+v] = src[s*sstride+v*step]
+			}
+		}
+		for _, asm := range []bool{false, true} {
+			if asm && !HasAsm() {
+				continue
+			}
+			prev := UseAsm(asm)
+			got := make([]float32, nseg*w+5)
+			Segments(got, src, nseg, w, sstride, step)
+			UseAsm(prev)
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("asm=%v nseg %d w %d step %d stride %d: dst[%d] = %v, want %v", asm, nseg, w, step, sstride, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}

@@ -21,6 +21,7 @@ func main() {
 	rmsprop()
 	rmspropCentered()
 	deepmindRMSProp()
+	segments()
 	Generate()
 }
 
@@ -221,6 +222,140 @@ func deepmindRMSProp() {
 		VSUBPS(u, wv, wv)
 		store(wv, w)
 	})
+}
+
+// segments: for each of nseg segments, dst[0:w] = src[0], src[step], …,
+// src[(w−1)·step]; then dst += w, src += sstride (elements). Strides 2 and 4
+// take whole vectors and pick their lanes with VPERMT2PS where the vectors
+// lie within the avail elements readable from src; the rest is gathered.
+func segments() {
+	TEXT("segmentsAVX512", NOSPLIT, "func(dst, src *float32, nseg, w, sstride, step, avail int, idx *int32)")
+	Doc("segmentsAVX512 copies nseg strided segments of w elements into consecutive ones; idx holds step·(0…15).")
+	dst, src, nseg, w := param("dst"), param("src"), param("nseg"), param("w")
+	sstride, step, avail, idxp := param("sstride"), param("step"), param("avail"), param("idx")
+	SHLQ(U8(2), sstride)
+	// lim: the end of the readable source, as a pointer.
+	lim := GP64()
+	LEAQ(Mem{Base: src, Index: avail, Scale: 4}, lim)
+	idx := ZMM()
+	VMOVDQU32(Mem{Base: idxp}, idx)
+	rem := GP64()
+	MOVQ(w, rem)
+	ANDQ(U32(15), rem)
+	m := GP64()
+	MOVQ(U32(1), m)
+	SHLXQ(rem, m, m)
+	DECQ(m)
+	KMOVW(m.As32(), K1)
+	full := GP64()
+	MOVQ(w, full)
+	SHRQ(U8(4), full)
+	// bstep: bytes of source per 16-element block.
+	bstep := GP64()
+	MOVQ(step, bstep)
+	SHLQ(U8(6), bstep)
+	TESTQ(nseg, nseg)
+	JE(LabelRef("done"))
+	CMPQ(step, U8(1))
+	JE(LabelRef("cseg"))
+
+	// Strided segments.
+	Label("gseg")
+	s, j := GP64(), GP64()
+	MOVQ(src, s)
+	MOVQ(full, j)
+	Label("gblk")
+	// One block: 16 lanes, or the tail (K1) when j = 0.
+	TESTQ(j, j)
+	JNE(LabelRef("gfull"))
+	TESTQ(rem, rem)
+	JE(LabelRef("gnext"))
+	Label("gfull")
+	v := ZMM()
+	end := GP64()
+	LEAQ(Mem{Base: s, Index: bstep, Scale: 1}, end)
+	CMPQ(end, lim)
+	JA(LabelRef("gather"))
+	CMPQ(step, U8(2))
+	JE(LabelRef("perm2"))
+	CMPQ(step, U8(4))
+	JE(LabelRef("perm4"))
+	Label("gather")
+	KXNORW(K2, K2, K2)
+	TESTQ(j, j)
+	JNE(LabelRef("gmask"))
+	KMOVW(K1, K2)
+	Label("gmask")
+	VXORPS(v, v, v)
+	VGATHERDPS(Mem{Base: s, Index: idx, Scale: 4}, K2, v)
+	JMP(LabelRef("gstore"))
+	Label("perm2")
+	{
+		v1 := ZMM()
+		VMOVUPS(Mem{Base: s}, v)
+		VMOVUPS(Mem{Base: s, Disp: 64}, v1)
+		VPERMT2PS(v1, idx, v)
+		JMP(LabelRef("gstore"))
+	}
+	Label("perm4")
+	{
+		v1, v2, v3 := ZMM(), ZMM(), ZMM()
+		VMOVUPS(Mem{Base: s}, v)
+		VMOVUPS(Mem{Base: s, Disp: 64}, v1)
+		VMOVUPS(Mem{Base: s, Disp: 128}, v2)
+		VMOVUPS(Mem{Base: s, Disp: 192}, v3)
+		VPERMT2PS(v1, idx, v)  // lanes 0–7: elements 0, 4, …, 28
+		VPERMT2PS(v3, idx, v2) // lanes 0–7: elements 32, …, 60
+		VSHUFF64X2(U8(0x44), v2, v, v)
+	}
+	Label("gstore")
+	TESTQ(j, j)
+	JE(LabelRef("gtailst"))
+	VMOVUPS(v, Mem{Base: dst})
+	ADDQ(bstep, s)
+	ADDQ(U32(64), dst)
+	DECQ(j)
+	JMP(LabelRef("gblk"))
+	Label("gtailst")
+	VMOVUPS(v, K1, Mem{Base: dst})
+	LEAQ(Mem{Base: dst, Index: rem, Scale: 4}, dst)
+	Label("gnext")
+	ADDQ(sstride, src)
+	DECQ(nseg)
+	JNE(LabelRef("gseg"))
+	JMP(LabelRef("done"))
+
+	// Contiguous segments: plain (masked) moves.
+	Label("cseg")
+	{
+		s, j := GP64(), GP64()
+		MOVQ(src, s)
+		MOVQ(full, j)
+		TESTQ(j, j)
+		JE(LabelRef("ctail"))
+		Label("cblk")
+		v := ZMM()
+		VMOVUPS(Mem{Base: s}, v)
+		VMOVUPS(v, Mem{Base: dst})
+		ADDQ(U32(64), s)
+		ADDQ(U32(64), dst)
+		DECQ(j)
+		JNE(LabelRef("cblk"))
+		Label("ctail")
+		TESTQ(rem, rem)
+		JE(LabelRef("cnext"))
+		t := ZMM()
+		VMOVUPS_Z(Mem{Base: s}, K1, t)
+		VMOVUPS(t, K1, Mem{Base: dst})
+		LEAQ(Mem{Base: dst, Index: rem, Scale: 4}, dst)
+		Label("cnext")
+		ADDQ(sstride, src)
+		DECQ(nseg)
+		JNE(LabelRef("cseg"))
+	}
+	Label("done")
+	VZEROUPPER()
+	RET()
 }
 
 var _ = fmt.Sprint

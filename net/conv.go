@@ -47,11 +47,11 @@ type ConvLayer[T Float] struct {
 	y, dx        *Tensor[T]
 
 	// Passes over the batch that gemm.For splits between threads: each
-	// handles a range of rows of col, of input channels or of samples, so
-	// the results do not depend on the split.
-	im2colPass convPass[T]
+	// handles a range of sample chunks, input channels or output channels,
+	// so the results do not depend on the split.
+	fwdPass    convPass[T] // im2col, Y = W·col and y for chunks of samples
+	chunk      int         // samples per chunk of fwdPass
 	col2imPass convPass[T]
-	outPass    convPass[T] // Y (Out, N) + b -> y (B, Out, P)
 	dyPass     convPass[T] // δ (B, Out, P) -> dyt (Out, N), ∂L/∂b
 }
 
@@ -67,20 +67,13 @@ func (p *convPass[T]) Run(lo, hi int) { p.run(p.c, lo, hi) }
 // passes sets up the layer's parallel passes once (again if the layer was
 // copied).
 func (c *ConvLayer[T]) passes() {
-	if c.im2colPass.c == c {
+	if c.fwdPass.c == c {
 		return
 	}
-	c.im2colPass = convPass[T]{c: c, run: func(c *ConvLayer[T], lo, hi int) {
-		if x32, ok := any(c.im2colPass.x).([]float32); ok && c.p == [3]int{} {
-			im2colNoPad32(x32, any(c.col).([]float32), c.bs, c.InC, c.in, c.k, c.s, c.out, lo, hi)
-			return
-		}
-		im2col(c.im2colPass.x, c.col, c.bs, c.InC, c.in, c.k, c.s, c.p, c.out, lo, hi)
-	}}
+	c.fwdPass = convPass[T]{c: c, run: (*ConvLayer[T]).forwardRange}
 	c.col2imPass = convPass[T]{c: c, run: func(c *ConvLayer[T], lo, hi int) {
 		col2im(c.dcol, c.dx.Data, c.bs, c.InC, c.in, c.k, c.s, c.p, c.out, lo, hi)
 	}}
-	c.outPass = convPass[T]{c: c, run: (*ConvLayer[T]).outputRange}
 	c.dyPass = convPass[T]{c: c, run: (*ConvLayer[T]).deltaRange}
 }
 
@@ -216,18 +209,44 @@ func (c *ConvLayer[T]) Forward(x *Tensor[T]) *Tensor[T] {
 	c.xshape = append(c.xshape[:0], x.Shape...)
 	c.passes()
 	c.col = grow(c.col, K*N)
-	c.im2colPass.x = x.Data
-	kernels.For(K, max(1, grain/N), &c.im2colPass)
-	c.im2colPass.x = nil
 	c.yt = grow(c.yt, c.OutC*N)
-	gemm(false, false, c.OutC, N, K, 1, c.W.Value.Data, K, c.col, N, 0, c.yt, N)
 	if c.spec.Kind == "conv2d" {
 		c.y = reuse(c.y, bs, c.OutC, c.out[1], c.out[2])
 	} else {
 		c.y = reuse(c.y, bs, c.OutC, c.out[0], c.out[1], c.out[2])
 	}
-	kernels.For(bs, max(1, grain/(c.OutC*P)), &c.outPass)
+	// The batch goes in chunks whose columns of col (K × chunk·P) stay in
+	// L2 between im2col and the multiply that reads them; threads take whole
+	// chunks (convolution over the batch).
+	c.chunk = max(1, min(bs, chunkElems/(K*P)))
+	c.fwdPass.x = x.Data
+	kernels.For((bs+c.chunk-1)/c.chunk, 1, &c.fwdPass)
+	c.fwdPass.x = nil
 	return c.y
+}
+
+// chunkElems bounds the elements of col one forward chunk writes (384 KiB
+// of float32, half of the L2 of the CPUs this was tuned on).
+const chunkElems = 96 << 10
+
+// forwardRange runs the forward pass for the sample chunks [lo, hi):
+// im2col of their columns, Y[:, cols] = W·col[:, cols], then y and the bias.
+// Every element is computed as by one whole-batch multiply, so the split
+// does not change the result.
+func (c *ConvLayer[T]) forwardRange(lo, hi int) {
+	K, P := c.kernelSize(), c.positions()
+	N := c.bs * P
+	for ch := lo; ch < hi; ch++ {
+		b0 := ch * c.chunk
+		b1 := min(c.bs, b0+c.chunk)
+		if x32, ok := any(c.fwdPass.x).([]float32); ok && c.p == [3]int{} {
+			im2colNoPad32(x32, any(c.col).([]float32), c.bs, c.InC, c.in, c.k, c.s, c.out, 0, K, b0, b1)
+		} else {
+			im2col(c.fwdPass.x, c.col, c.bs, c.InC, c.in, c.k, c.s, c.p, c.out, 0, K, b0, b1)
+		}
+		gemmSerial(false, false, c.OutC, (b1-b0)*P, K, 1, c.W.Value.Data, K, c.col[b0*P:], N, 0, c.yt[b0*P:], N)
+		c.outputRange(b0, b1)
+	}
 }
 
 // outputRange writes samples [lo, hi) of y (B, Out, P) from Y (Out, N) and
@@ -323,11 +342,12 @@ func validRange(n, out, k, s, p int) (lo, hi int) {
 	return min(lo, hi), hi
 }
 
-// im2col unfolds x (B, C, D, H, W) into rows [r0, r1) of col (K, N): row
+// im2col unfolds samples [b0, b1) of x (B, C, D, H, W) into rows [r0, r1) of
+// col (K, N): row
 // (c, i, j, l) of col holds, for every output position (b, z, u, v), the input
 // element the kernel tap (i, j, l) of channel c meets there, or 0 in the
 // padding.
-func im2col[T Float](x, col []T, bs, C int, in, k, s, p, out [3]int, r0, r1 int) {
+func im2col[T Float](x, col []T, bs, C int, in, k, s, p, out [3]int, r0, r1, b0, b1 int) {
 	P := out[0] * out[1] * out[2]
 	N := bs * P
 	row := 0
@@ -342,7 +362,7 @@ func im2col[T Float](x, col []T, bs, C int, in, k, s, p, out [3]int, r0, r1 int)
 					dst := col[row*N : (row+1)*N]
 					row++
 					lo, hi := validRange(in[2], out[2], l, s[2], p[2])
-					for b := range bs {
+					for b := b0; b < b1; b++ {
 						for z := range out[0] {
 							id := z*s[0] - p[0] + i
 							for u := range out[1] {
@@ -373,9 +393,9 @@ func im2col[T Float](x, col []T, bs, C int, in, k, s, p, out [3]int, r0, r1 int)
 }
 
 // im2colNoPad32 is im2col for float32 without padding (the DQN nets): rows
-// [r0, r1) of col, each output row of a sample copied by vec.Segments
-// (AVX-512 moves or gathers).
-func im2colNoPad32(x, col []float32, bs, C int, in, k, s, out [3]int, r0, r1 int) {
+// [r0, r1) of col for samples [b0, b1), each output row of a sample copied by
+// vec.Segments (AVX-512 moves, lane permutes or gathers).
+func im2colNoPad32(x, col []float32, bs, C int, in, k, s, out [3]int, r0, r1, b0, b1 int) {
 	P := out[0] * out[1] * out[2]
 	N := bs * P
 	kvol, khw := k[0]*k[1]*k[2], k[1]*k[2]
@@ -384,8 +404,8 @@ func im2colNoPad32(x, col []float32, bs, C int, in, k, s, out [3]int, r0, r1 int
 	for row := r0; row < r1; row++ {
 		c, r := row/kvol, row%kvol
 		i, j, l := r/khw, r/k[2]%k[1], r%k[2]
-		d := row * N
-		for b := range bs {
+		d := row*N + b0*P
+		for b := b0; b < b1; b++ {
 			for z := range out[0] {
 				src := x[(((b*C+c)*in[0]+z*s[0]+i)*in[1]+j)*in[2]+l:][:span]
 				vec.Segments(col[d:d+out[1]*w], src, out[1], w, s[1]*in[2], s2)

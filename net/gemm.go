@@ -37,6 +37,19 @@ func gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b 
 	}
 }
 
+// gemmSerial is gemm on the calling goroutine only, for the bodies of a
+// kernels.For (which already run in parallel).
+func gemmSerial[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if a32, ok := any(a).([]float32); ok {
+		kernels.SgemmSerial(transA, transB, m, n, k, float32(alpha), a32, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+		return
+	}
+	gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
 // SetThreads sets how many goroutines one float32 matrix multiply may use
 // and returns the previous setting (at least 1; the default is up to 2).
 // Small multiplies always run on the calling goroutine. Results do not

@@ -23,6 +23,18 @@ import (
 // Sgemm panics, with a message starting "gemm:", if a dimension is negative,
 // a leading dimension is too small or a slice is too short.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemm(true, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmSerial is Sgemm on the calling goroutine only, whatever Threads says,
+// for callers that are themselves one of the ranges of a For (a nested split
+// would wait on workers that are busy with the outer one). It gives the same
+// bits as Sgemm.
+func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemm(false, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func sgemm(par, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	check(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
 	if m == 0 || n == 0 {
 		return
@@ -43,7 +55,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		b: unsafe.Pointer(unsafe.SliceData(b)), ldb: ldb,
 		c: unsafe.Pointer(unsafe.SliceData(c)), ldc: ldc,
 	}
-	if t := int(threads.Load()); t > 1 && float64(m)*float64(n)*float64(k) >= parallelMin {
+	if t := int(threads.Load()); par && t > 1 && float64(m)*float64(n)*float64(k) >= parallelMin {
 		parallel(kern, p, t)
 		return
 	}

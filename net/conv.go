@@ -255,11 +255,16 @@ func (c *ConvLayer[T]) outputRange(lo, hi int) {
 	P := c.positions()
 	N := c.bs * P
 	y, bias := c.y.Data, c.B.Value.Data
+	y32, _ := any(y).([]float32)
 	for b := lo; b < hi; b++ {
 		for o := range c.OutC {
 			dst := y[(b*c.OutC+o)*P : (b*c.OutC+o+1)*P]
 			src := c.yt[o*N+b*P : o*N+(b+1)*P]
 			bo := bias[o]
+			if y32 != nil {
+				vec.AddScalar(any(dst).([]float32), any(src).([]float32), float32(bo))
+				continue
+			}
 			for q, v := range src {
 				dst[q] = v + bo
 			}
@@ -445,6 +450,10 @@ func col2im[T Float](col, dx []T, bs, C int, in, k, s, p, out [3]int, c0, c1 int
 								dst := dx[(((b*C+c)*in[0]+id)*in[1]+ih)*in[2]:]
 								if s[2] == 1 {
 									d := dst[lo+off : hi+off]
+									if d32, ok := any(d).([]float32); ok {
+										vec.AddTo(d32, any(seg[lo:hi]).([]float32))
+										continue
+									}
 									for v, g := range seg[lo:hi] {
 										d[v] += g
 									}

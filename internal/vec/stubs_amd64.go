@@ -24,3 +24,9 @@ func deepmindRMSPropAVX512(w *float32, grad *float32, gavg *float32, s *float32,
 
 // segmentsAVX512 copies nseg strided segments of w elements into consecutive ones; idx holds step·(0…15).
 func segmentsAVX512(dst *float32, src *float32, nseg int, w int, sstride int, step int, avail int, idx *int32)
+
+// addScalarAVX512 sets dst[i] = src[i] + s.
+func addScalarAVX512(dst *float32, src *float32, n int, s float32)
+
+// addToAVX512 sets dst[i] += src[i].
+func addToAVX512(dst *float32, src *float32, n int)

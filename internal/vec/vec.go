@@ -198,3 +198,27 @@ var gatherIdx = func() (t [9][16]int32) {
 	}
 	return
 }()
+
+// AddScalar sets dst[i] = src[i] + s for i < len(src).
+func AddScalar(dst, src []float32, s float32) {
+	dst = dst[:len(src)]
+	if useAsm && len(src) > 0 {
+		addScalarAVX512(&dst[0], &src[0], len(src), s)
+		return
+	}
+	for i, v := range src {
+		dst[i] = v + s
+	}
+}
+
+// AddTo sets dst[i] += src[i] for i < len(src).
+func AddTo(dst, src []float32) {
+	dst = dst[:len(src)]
+	if useAsm && len(src) > 0 {
+		addToAVX512(&dst[0], &src[0], len(src))
+		return
+	}
+	for i, v := range src {
+		dst[i] += v
+	}
+}

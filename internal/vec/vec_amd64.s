@@ -490,3 +490,74 @@ cnext:
 done:
 	VZEROUPPER
 	RET
+
+// func addScalarAVX512(dst *float32, src *float32, n int, s float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·addScalarAVX512(SB), NOSPLIT, $0-28
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         n+16(FP), DX
+	VBROADCASTSS s+24(FP), Z0
+	XORQ         BX, BX
+	MOVQ         DX, SI
+	SHRQ         $0x04, SI
+	JE           tail
+
+loop:
+	VMOVUPS (CX)(BX*1), Z1
+	VADDPS  Z0, Z1, Z1
+	VMOVUPS Z1, (AX)(BX*1)
+	ADDQ    $0x00000040, BX
+	DECQ    SI
+	JNE     loop
+
+tail:
+	ANDQ      $0x0000000f, DX
+	JE        done
+	MOVQ      $0x00000001, SI
+	SHLXQ     DX, SI, SI
+	DECQ      SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (CX)(BX*1), K1, Z1
+	VADDPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, (AX)(BX*1)
+
+done:
+	VZEROUPPER
+	RET
+
+// func addToAVX512(dst *float32, src *float32, n int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·addToAVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ n+16(FP), DX
+	XORQ BX, BX
+	MOVQ DX, SI
+	SHRQ $0x04, SI
+	JE   tail
+
+loop:
+	VMOVUPS (CX)(BX*1), Z0
+	VMOVUPS (AX)(BX*1), Z1
+	VADDPS  Z0, Z1, Z1
+	VMOVUPS Z1, (AX)(BX*1)
+	ADDQ    $0x00000040, BX
+	DECQ    SI
+	JNE     loop
+
+tail:
+	ANDQ      $0x0000000f, DX
+	JE        done
+	MOVQ      $0x00000001, SI
+	SHLXQ     DX, SI, SI
+	DECQ      SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (CX)(BX*1), K1, Z0
+	VMOVUPS.Z (AX)(BX*1), K1, Z1
+	VADDPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, (AX)(BX*1)
+
+done:
+	VZEROUPPER
+	RET

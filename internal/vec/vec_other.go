@@ -22,3 +22,6 @@ func deepmindRMSPropAVX512(w, g, gavg, s *float32, n int, a, c, lr, eps float32)
 func segmentsAVX512(dst, src *float32, nseg, w, sstride, step, avail int, idx *int32) {
 	panic("vec: no assembly")
 }
+
+func addScalarAVX512(dst, src *float32, n int, s float32) { panic("vec: no assembly") }
+func addToAVX512(dst, src *float32, n int)                { panic("vec: no assembly") }

@@ -62,11 +62,14 @@ func TestAsmMatchesGoBitwise(t *testing.T) {
 			RMSPropCentered(wc[:n], g, sc, gc, 1e-3, 0.95, 0.01)
 			wd, gd, sd := clone(w), clone(ga), clone(s)
 			DeepMindRMSProp(wd[:n], g, gd, sd, 2.5e-4, 0.95, 0.01)
-			return outs{y, dx, wa, ma, va, wr, sr, wc, sc, gc, wd, gd, sd}
+			as, at := make([]float32, n+pad), clone(w)
+			AddScalar(as, x[:n], 0.3)
+			AddTo(at, g[:n])
+			return outs{y, dx, wa, ma, va, wr, sr, wc, sc, gc, wd, gd, sd, as, at}
 		}
 		a, gol := runs(true), runs(false)
 		names := []string{"Relu", "ReluGrad", "Adam w", "Adam m", "Adam v", "RMSProp w", "RMSProp s",
-			"centered w", "centered s", "centered ḡ", "DeepMind w", "DeepMind ḡ", "DeepMind s"}
+			"centered w", "centered s", "centered ḡ", "DeepMind w", "DeepMind ḡ", "DeepMind s", "AddScalar", "AddTo"}
 		for i := range a {
 			sameBits(t, names[i], n, a[i], gol[i])
 		}

@@ -22,6 +22,8 @@ func main() {
 	rmspropCentered()
 	deepmindRMSProp()
 	segments()
+	addScalar()
+	addTo()
 	Generate()
 }
 
@@ -221,6 +223,32 @@ func deepmindRMSProp() {
 		VDIVPS(t, u, u)
 		VSUBPS(u, wv, wv)
 		store(wv, w)
+	})
+}
+
+func addScalar() {
+	TEXT("addScalarAVX512", NOSPLIT, "func(dst, src *float32, n int, s float32)")
+	Doc("addScalarAVX512 sets dst[i] = src[i] + s.")
+	dst, src, n := param("dst"), param("src"), param("n")
+	sv := bcast("s")
+	loop(n, func(load func(Register, VecVirtual), store func(VecVirtual, Register), _ Register) {
+		v := ZMM()
+		load(src, v)
+		VADDPS(sv, v, v)
+		store(v, dst)
+	})
+}
+
+func addTo() {
+	TEXT("addToAVX512", NOSPLIT, "func(dst, src *float32, n int)")
+	Doc("addToAVX512 sets dst[i] += src[i].")
+	dst, src, n := param("dst"), param("src"), param("n")
+	loop(n, func(load func(Register, VecVirtual), store func(VecVirtual, Register), _ Register) {
+		v, d := ZMM(), ZMM()
+		load(src, v)
+		load(dst, d)
+		VADDPS(v, d, d)
+		store(d, dst)
 	})
 }
 

@@ -3,6 +3,8 @@ package net
 import (
 	"fmt"
 	"math/rand/v2"
+
+	"github.com/deepq/deepq/internal/vec"
 )
 
 // DenseLayer is a fully connected layer, PyTorch's Linear:
@@ -86,8 +88,14 @@ func (d *DenseLayer[T]) backwardParams(dy *Tensor[T]) {
 	}
 	gemm(true, false, d.Out, d.In, bs, 1, dy.Data, d.Out, d.x.Data, d.In, 1, d.W.Grad.Data, d.In)
 	gb := d.B.Grad.Data
+	gb32, _ := any(gb).([]float32)
 	for r := 0; r < bs; r++ {
-		for o, g := range dy.Data[r*d.Out : (r+1)*d.Out] {
+		row := dy.Data[r*d.Out : (r+1)*d.Out]
+		if gb32 != nil {
+			vec.AddTo(gb32, any(row).([]float32)) // same sums, in the same order
+			continue
+		}
+		for o, g := range row {
 			gb[o] += g
 		}
 	}

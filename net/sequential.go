@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+
+	"github.com/deepq/deepq/internal/vec"
 )
 
 // Sequential is a model that applies its layers in order.
@@ -273,6 +275,10 @@ func (m *Sequential[T]) DeadReLUFraction() float64 {
 func GradNorm[T Float](params []*Param[T]) float64 {
 	s := 0.0
 	for _, p := range params {
+		if g32, ok := any(p.Grad.Data).([]float32); ok {
+			s += vec.SumSquares(g32) // AVX-512, in a fixed order
+			continue
+		}
 		for _, g := range p.Grad.Data {
 			s += float64(g) * float64(g)
 		}

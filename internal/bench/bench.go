@@ -40,11 +40,14 @@ type Result struct {
 }
 
 // Run times c: rounds rounds of at least minTime each (after one warm-up
-// op), and returns the median round's figure in c.Unit.
+// op, except for long cases), and returns the median round's figure in
+// c.Unit.
 func (c Case) Run(minTime time.Duration, rounds int) Result {
 	op, work, done := c.setup()
 	defer done()
-	op()
+	if !c.Long {
+		op()
+	}
 	per := make([]float64, 0, rounds) // seconds per op
 	for range max(rounds, 1) {
 		n := 0

@@ -30,3 +30,6 @@ func addScalarAVX512(dst *float32, src *float32, n int, s float32)
 
 // addToAVX512 sets dst[i] += src[i].
 func addToAVX512(dst *float32, src *float32, n int)
+
+// sumSquaresAVX512 returns Σ x[i]² accumulated in float64; see sumSquaresGo for the order.
+func sumSquaresAVX512(x *float32, n int) float64

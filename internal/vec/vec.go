@@ -222,3 +222,23 @@ func AddTo(dst, src []float32) {
 		dst[i] += v
 	}
 }
+
+// SumSquares returns Σ x[i]², accumulated in float64 (each x² is exact) in a
+// fixed order: 16 partial sums p_l = Σ_j x[16j+l]², then combined as
+// p_l + p_{l+8}, then l + 4, l + 2, l + 1. The order does not depend on
+// anything but len(x).
+func SumSquares(x []float32) float64 {
+	if useAsm && len(x) > 0 {
+		return sumSquaresAVX512(&x[0], len(x))
+	}
+	var p [16]float64
+	for i, v := range x {
+		p[i&15] += float64(v) * float64(v)
+	}
+	for w := 8; w >= 1; w /= 2 {
+		for l := range w {
+			p[l] += p[l+w]
+		}
+	}
+	return p[0]
+}

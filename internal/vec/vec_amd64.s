@@ -561,3 +561,52 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+// func sumSquaresAVX512(x *float32, n int) float64
+// Requires: AVX, AVX512DQ, AVX512F, BMI2, SSE2
+TEXT ·sumSquaresAVX512(SB), NOSPLIT, $0-24
+	MOVQ   x+0(FP), AX
+	MOVQ   n+8(FP), CX
+	VXORPD Z0, Z0, Z0
+	VXORPD Z1, Z1, Z1
+	XORQ   DX, DX
+	MOVQ   CX, BX
+	SHRQ   $0x04, BX
+	JE     tail
+
+loop:
+	VMOVUPS       (AX)(DX*1), Z2
+	VCVTPS2PD     Y2, Z3
+	VEXTRACTF32X8 $0x01, Z2, Y2
+	VCVTPS2PD     Y2, Z2
+	VFMADD231PD   Z3, Z3, Z0
+	VFMADD231PD   Z2, Z2, Z1
+	ADDQ          $0x00000040, DX
+	DECQ          BX
+	JNE           loop
+
+tail:
+	ANDQ          $0x0000000f, CX
+	JE            done
+	MOVQ          $0x00000001, BX
+	SHLXQ         CX, BX, BX
+	DECQ          BX
+	KMOVW         BX, K1
+	VMOVUPS.Z     (AX)(DX*1), K1, Z2
+	VCVTPS2PD     Y2, Z3
+	VEXTRACTF32X8 $0x01, Z2, Y2
+	VCVTPS2PD     Y2, Z2
+	VFMADD231PD   Z3, Z3, Z0
+	VFMADD231PD   Z2, Z2, Z1
+
+done:
+	VADDPD        Z1, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPD        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	MOVSD         X0, ret+16(FP)
+	VZEROUPPER
+	RET

@@ -25,3 +25,5 @@ func segmentsAVX512(dst, src *float32, nseg, w, sstride, step, avail int, idx *i
 
 func addScalarAVX512(dst, src *float32, n int, s float32) { panic("vec: no assembly") }
 func addToAVX512(dst, src *float32, n int)                { panic("vec: no assembly") }
+
+func sumSquaresAVX512(x *float32, n int) float64 { panic("vec: no assembly") }

@@ -182,3 +182,30 @@ func TestSegments(t *testing.T) {
 		}
 	}
 }
+
+func TestSumSquares(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range append(sizes, 4099) {
+		x := randSlice(rng, n, false)
+		var want float64
+		for _, v := range x {
+			want += float64(v) * float64(v)
+		}
+		var got [2]float64
+		for i, asm := range []bool{false, true} {
+			if asm && !HasAsm() {
+				got[i] = got[0]
+				continue
+			}
+			prev := UseAsm(asm)
+			got[i] = SumSquares(x)
+			UseAsm(prev)
+		}
+		if got[0] != got[1] {
+			t.Fatalf("n=%d: Go %v, asm %v", n, got[0], got[1])
+		}
+		if math.Abs(got[0]-want) > 1e-12*want {
+			t.Fatalf("n=%d: %v, want %v", n, got[0], want)
+		}
+	}
+}

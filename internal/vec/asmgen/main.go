@@ -24,6 +24,7 @@ func main() {
 	segments()
 	addScalar()
 	addTo()
+	sumSquares()
 	Generate()
 }
 
@@ -250,6 +251,67 @@ func addTo() {
 		VADDPS(v, d, d)
 		store(d, dst)
 	})
+}
+
+// sumSquares: Σ x² in float64, lane l of 16 collecting x[16j+l]² in order,
+// then the 16 partial sums added as ((p_l + p_{l+8}) for l < 8, then l+4,
+// then l+2, then l+1).
+func sumSquares() {
+	TEXT("sumSquaresAVX512", NOSPLIT, "func(x *float32, n int) float64")
+	Doc("sumSquaresAVX512 returns Σ x[i]² accumulated in float64; see sumSquaresGo for the order.")
+	x, n := param("x"), param("n")
+	lo, hi := ZMM(), ZMM()
+	VXORPD(lo, lo, lo)
+	VXORPD(hi, hi, hi)
+	loopSum(n, func(load func(Register, VecVirtual)) {
+		v, a, b := ZMM(), ZMM(), ZMM()
+		load(x, v)
+		VCVTPS2PD(v.AsY(), a)
+		VEXTRACTF32X8(U8(1), v, b.AsY())
+		VCVTPS2PD(b.AsY(), b)
+		VFMADD231PD(a, a, lo)
+		VFMADD231PD(b, b, hi)
+	})
+	VADDPD(hi, lo, lo) // l + (l+8)
+	t := ZMM()
+	VEXTRACTF64X4(U8(1), lo, t.AsY())
+	VADDPD(t.AsY(), lo.AsY(), lo.AsY()) // l + (l+4)
+	u := XMM()
+	VEXTRACTF128(U8(1), lo.AsY(), u)
+	VADDPD(u, lo.AsX(), lo.AsX()) // l + (l+2)
+	w := XMM()
+	VUNPCKHPD(lo.AsX(), lo.AsX(), w)
+	VADDSD(w, lo.AsX(), lo.AsX()) // 0 + 1
+	Store(lo.AsX(), ReturnIndex(0))
+	VZEROUPPER()
+	RET()
+}
+
+// loopSum is loop without stores, for reductions; it ends without RET.
+func loopSum(n Register, body func(load func(base Register, dst VecVirtual))) {
+	off := GP64()
+	XORQ(off, off)
+	full := GP64()
+	MOVQ(n, full)
+	SHRQ(U8(4), full)
+	JE(LabelRef("tail"))
+	Label("loop")
+	body(func(base Register, dst VecVirtual) { VMOVUPS(Mem{Base: base, Index: off, Scale: 1}, dst) })
+	ADDQ(U32(64), off)
+	DECQ(full)
+	JNE(LabelRef("loop"))
+	Label("tail")
+	rem := GP64()
+	MOVQ(n, rem)
+	ANDQ(U32(15), rem)
+	JE(LabelRef("done"))
+	m := GP64()
+	MOVQ(U32(1), m)
+	SHLXQ(rem, m, m)
+	DECQ(m)
+	KMOVW(m.As32(), K1)
+	body(func(base Register, dst VecVirtual) { VMOVUPS_Z(Mem{Base: base, Index: off, Scale: 1}, K1, dst) })
+	Label("done")
 }
 
 // segments: for each of nseg segments, dst[0:w] = src[0], src[step], …,

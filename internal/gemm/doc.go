@@ -31,7 +31,7 @@
 //
 // # Threads and determinism
 //
-// Multiplies of at least 2²¹ multiply-adds are split between up to Threads
+// Multiplies of at least 2²³ multiply-adds are split between up to Threads
 // goroutines (SetThreads; default min(NumCPU, 2)) along the longer side of C,
 // on tile boundaries; smaller ones run on the caller, where a second
 // goroutine costs more than it saves. The summed dimension is never split and

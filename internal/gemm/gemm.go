@@ -63,9 +63,11 @@ func sgemm(par, transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 }
 
 // parallelMin is the number of multiply-adds m·n·k from which Sgemm splits
-// the work between threads. Below it, waking a second goroutine costs more
-// than it saves (measured by BenchmarkSgemm at the DQN shapes).
-const parallelMin = 1 << 21
+// the work between threads (8M: about 40 µs on one core here). Below it the
+// hand-off to a parked worker costs about as much as it saves, and the
+// CartPole MLPs' multiplies (≤ 4M) stay on one thread.
+// A variable so that tests can force the split on small shapes.
+var parallelMin float64 = 1 << 23
 
 // threads is the number of goroutines a large Sgemm may use.
 var threads atomic.Int32

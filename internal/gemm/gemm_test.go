@@ -203,10 +203,13 @@ func TestSgemmBetaZeroIgnoresC(t *testing.T) {
 // OpenBLAS (openblas build tag) does not promise this: its results can change
 // with its thread count, so it is only checked against the reference here.
 func TestSgemmThreadsBitwise(t *testing.T) {
+	defer func(m float64) { parallelMin = m }(parallelMin)
+	parallelMin = 0 // split every shape, ragged ones included
 	forEachKernel(t, func(t *testing.T) {
 		exact := current.Load().blas == nil
 		rng := rand.New(rand.NewPCG(7, 8))
-		for _, s := range []shape{{false, true, 64, 512, 300}, {true, false, 300, 70, 128}, {false, false, 130, 130, 130}, {true, true, 97, 255, 129}} {
+		for _, s := range []shape{{false, true, 64, 512, 300}, {true, false, 300, 70, 128}, {false, false, 130, 130, 130}, {true, true, 97, 255, 129},
+			{false, true, 7, 9, 3}, {false, false, 13, 1, 5}, {true, false, 1, 130, 2}} {
 			a, lda, b, ldb, c, ldc := operands(s, 2, rng)
 			var out [3][]float32
 			for i, th := range []int{1, 2, 3} {

@@ -122,7 +122,7 @@ var presets = []PresetInfo{
 		config: func() Config {
 			return Config{
 				Env: "cartpole", Seed: 1, TotalSteps: 500_000,
-				Hidden: []int{120, 84}, Init: "torch",
+				Network: "mlp", Hidden: []int{120, 84}, Init: "torch",
 				Optimizer: "adam", LearningRate: 2.5e-4, LRSchedule: "constant", OptimizerEps: 1e-8,
 				BufferSize: 10_000, BatchSize: 128, Gamma: 0.99,
 				LearningStarts: 10_000, TrainFreq: 10, GradientSteps: 1,

@@ -126,8 +126,10 @@ func Cases() []Case {
 	for _, ts := range TrainSteps() {
 		cs = append(cs, Case{Name: "train_step/" + ts.Name, Unit: "ms/step", setup: ts.setup})
 	}
+	for _, r := range env.Registered() {
+		cs = append(cs, Case{Name: "env/" + r.Name, Unit: "env-steps/s", setup: envSteps(r.Name)})
+	}
 	cs = append(cs,
-		Case{Name: "env/cartpole", Unit: "env-steps/s", setup: envSteps("cartpole")},
 		Case{Name: "replay/add_cartpole", Unit: "ns/op", setup: replayAdd},
 		Case{Name: "replay/sample_b128_cartpole", Unit: "ns/op", setup: replaySample},
 		Case{Name: "train/cartpole_cleanrl_500k", Unit: "env-steps/s", Long: true, setup: trainCleanRL},

@@ -26,8 +26,13 @@ import (
 //	∂L/∂W += δ (Out, N) · colᵀ   ∂L/∂b += Σ_{b,z,u,v} δ
 //	∂col   = Wᵀ (K, Out) · δ     then col2im adds each entry back to ∂L/∂x.
 //
-// Forward keeps col (the unfolded input) for Backward; workspaces are reused,
-// so a steady batch size allocates nothing.
+// Forward fills col and Y in chunks of samples small enough that a chunk's
+// columns of col are still in L2 when the multiply reads them, and the
+// threads of SetThreads take whole chunks (convolution over the batch);
+// Backward's multiplies span the batch and split by blocks of their output,
+// and col2im splits by input channel. No split changes a result. Forward
+// keeps col (the unfolded input) for Backward; workspaces are reused, so a
+// steady batch size allocates nothing.
 type ConvLayer[T Float] struct {
 	// InC and OutC are the input and output channels.
 	InC, OutC int

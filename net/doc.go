@@ -1,6 +1,5 @@
 // Package net is deepq's neural-network core: tensors, layers, losses,
-// initialisers, optimizers, learning-rate schedules and checkpoints, on
-// gonum's BLAS. It computes what PyTorch computes, with PyTorch's layouts,
+// initialisers, optimizers, learning-rate schedules and checkpoints. It computes what PyTorch computes, with PyTorch's layouts,
 // parameter names and defaults, so that numbers, hyperparameters and weights
 // carry over.
 //
@@ -59,7 +58,12 @@
 //
 // Outputs live in buffers owned by each layer and are reused, so a step at a
 // steady batch size allocates nothing; copy an output to keep it past the next
-// Forward. Every matrix product goes through one function, gemm.
+// Forward. Every matrix product goes through one function, gemm: for float32
+// deepq's AVX-512/AVX2 assembly kernels (portable Go elsewhere, OpenBLAS with
+// the openblas build tag), for float64 gonum's Dgemm. The elementwise loops of
+// a float32 step (ReLU, Adam, RMSProp, the conv unfolding) have AVX-512
+// versions too. SetThreads caps the goroutines of one multiply or conv pass
+// (default 2); results are the same bits for any setting.
 //
 // # Models
 //

@@ -77,6 +77,11 @@ func (c *ConvLayer[T]) passes() {
 	}
 	c.fwdPass = convPass[T]{c: c, run: (*ConvLayer[T]).forwardRange}
 	c.col2imPass = convPass[T]{c: c, run: func(c *ConvLayer[T], lo, hi int) {
+		// Zero this range's channels of ∂L/∂x, then add col back into them.
+		plane := c.in[0] * c.in[1] * c.in[2]
+		for b := range c.bs {
+			clear(c.dx.Data[(b*c.InC+lo)*plane : (b*c.InC+hi)*plane])
+		}
 		col2im(c.dcol, c.dx.Data, c.bs, c.InC, c.in, c.k, c.s, c.p, c.out, lo, hi)
 	}}
 	c.dyPass = convPass[T]{c: c, run: (*ConvLayer[T]).deltaRange}
@@ -284,7 +289,6 @@ func (c *ConvLayer[T]) Backward(dy *Tensor[T]) *Tensor[T] {
 	c.dcol = grow(c.dcol, K*N)
 	gemm(true, false, K, N, c.OutC, 1, c.W.Value.Data, K, c.dyt, N, 0, c.dcol, N)
 	c.dx = reuse(c.dx, c.xshape...)
-	clear(c.dx.Data)
 	kernels.For(c.InC, max(1, grain/(K/c.InC*N)), &c.col2imPass)
 	return c.dx
 }
@@ -427,7 +431,8 @@ func im2colNoPad32(x, col []float32, bs, C int, in, k, s, out [3]int, r0, r1, b0
 
 // col2im is the adjoint of im2col: it adds every entry of the rows of col
 // (K, N) that belong to input channels [c0, c1) into the element of dx (B, C,
-// D, H, W) that im2col read it from. dx must be zeroed by the caller.
+// D, H, W) that im2col read it from. Those channels of dx must be zeroed by
+// the caller.
 func col2im[T Float](col, dx []T, bs, C int, in, k, s, p, out [3]int, c0, c1 int) {
 	P := out[0] * out[1] * out[2]
 	N := bs * P

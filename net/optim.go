@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	kernels "github.com/deepq/deepq/internal/gemm"
 	"github.com/deepq/deepq/internal/vec"
 )
 
@@ -36,6 +37,44 @@ type optBase[T Float] struct {
 	lr     float64
 	steps  int64
 	bufs   []*Tensor[T] // slot-major: slot s of parameter i is bufs[s*len(params)+i]
+	pass   vecPass      // the vectorised float32 update of one parameter
+}
+
+// vecPass is a vectorised float32 optimizer update of one parameter, run over
+// ranges of its elements by kernels.For (elementwise, so any split gives the
+// same bits). run picks the update; w, g, a, b are the parameter, its
+// gradient and two state slots.
+type vecPass struct {
+	run        func(p *vecPass, lo, hi int)
+	w, g, a, b []float32
+	lr, alpha  float32
+	eps        float32
+	adam       vec.AdamParams
+}
+
+func (p *vecPass) Run(lo, hi int) { p.run(p, lo, hi) }
+
+// do runs the pass over all of w, in parallel for large parameters.
+func (p *vecPass) do(run func(p *vecPass, lo, hi int), w, g, a, b []float32) {
+	p.run, p.w, p.g, p.a, p.b = run, w, g, a, b
+	kernels.For(len(w), 1<<15, p)
+	p.w, p.g, p.a, p.b = nil, nil, nil, nil
+}
+
+func rmspropRange(p *vecPass, lo, hi int) {
+	vec.RMSProp(p.w[lo:hi], p.g[lo:hi], p.a[lo:hi], p.lr, p.alpha, p.eps)
+}
+
+func rmspropCenteredRange(p *vecPass, lo, hi int) {
+	vec.RMSPropCentered(p.w[lo:hi], p.g[lo:hi], p.a[lo:hi], p.b[lo:hi], p.lr, p.alpha, p.eps)
+}
+
+func adamRange(p *vecPass, lo, hi int) {
+	vec.Adam(p.w[lo:hi], p.g[lo:hi], p.a[lo:hi], p.b[lo:hi], p.adam)
+}
+
+func deepmindRange(p *vecPass, lo, hi int) {
+	vec.DeepMindRMSProp(p.w[lo:hi], p.g[lo:hi], p.a[lo:hi], p.b[lo:hi], p.lr, p.alpha, p.eps)
 }
 
 func newOptBase[T Float](params []*Param[T], lr float64, slots int) optBase[T] {
@@ -244,10 +283,11 @@ func (o *RMSProp[T]) Step() {
 			// The common cases, vectorised (same float32 operations).
 			if w32, ok := any(w).([]float32); ok {
 				g32, sq32 := any(g).([]float32), any(sq).([]float32)
+				o.pass.lr, o.pass.alpha, o.pass.eps = float32(lr), float32(alpha), float32(eps)
 				if gavg == nil {
-					vec.RMSProp(w32, g32, sq32, float32(lr), float32(alpha), float32(eps))
+					o.pass.do(rmspropRange, w32, g32, sq32, nil)
 				} else {
-					vec.RMSPropCentered(w32, g32, sq32, any(gavg).([]float32), float32(lr), float32(alpha), float32(eps))
+					o.pass.do(rmspropCenteredRange, w32, g32, sq32, any(gavg).([]float32))
 				}
 				continue
 			}
@@ -333,8 +373,8 @@ func (o *Adam[T]) Step() {
 		m, v := o.slot(0, i), o.slot(1, i)
 		if w32, ok := any(w).([]float32); ok && wd == 0 {
 			// Vectorised, with the same float32 operations as the loop below.
-			vec.Adam(w32, any(g).([]float32), any(m).([]float32), any(v).([]float32), vec.AdamParams{
-				Beta1: float32(b1), Beta2: float32(b2), Eps: float32(eps), Step: float32(stepSize), BC2: float32(bc2Sqrt)})
+			o.pass.adam = vec.AdamParams{Beta1: float32(b1), Beta2: float32(b2), Eps: float32(eps), Step: float32(stepSize), BC2: float32(bc2Sqrt)}
+			o.pass.do(adamRange, w32, any(g).([]float32), any(m).([]float32), any(v).([]float32))
 			continue
 		}
 		for j := range w {
@@ -417,7 +457,8 @@ func (o *DeepMindRMSProp[T]) Step() {
 		gavg, sq := o.slot(0, i), o.slot(1, i)
 		if w32, ok := any(w).([]float32); ok && wd == 0 {
 			// Vectorised, with the same float32 operations as the loop below.
-			vec.DeepMindRMSProp(w32, any(g).([]float32), any(gavg).([]float32), any(sq).([]float32), float32(lr), float32(alpha), float32(eps))
+			o.pass.lr, o.pass.alpha, o.pass.eps = float32(lr), float32(alpha), float32(eps)
+			o.pass.do(deepmindRange, w32, any(g).([]float32), any(gavg).([]float32), any(sq).([]float32))
 			continue
 		}
 		for j := range w {

@@ -43,18 +43,23 @@ func genericTile(mr, cols, kk int, a unsafe.Pointer, rsA, csA int, b unsafe.Poin
 	}
 }
 
-// tile4x4 is genericTile for a full tile, with the 16 accumulators in
-// registers.
+// tile4x4 is genericTile for a full tile: two passes of 2×4, whose 8
+// accumulators and 6 operands fit in the 15 vector registers Go uses on
+// amd64 (a 4×4 pass would spill).
 func tile4x4(kk int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int, c unsafe.Pointer, ldc int, alpha, beta float32, loadC bool) {
-	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 float32
+	tile2x4(kk, a, rsA, csA, b, ldb, c, ldc, alpha, beta, loadC)
+	tile2x4(kk, unsafe.Add(a, 8*rsA), rsA, csA, b, ldb, unsafe.Add(c, 8*ldc), ldc, alpha, beta, loadC)
+}
+
+// tile2x4 computes a 2×4 tile with its accumulators in registers.
+func tile2x4(kk int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int, c unsafe.Pointer, ldc int, alpha, beta float32, loadC bool) {
+	var c00, c01, c02, c03, c10, c11, c12, c13 float32
 	rs, cs, lb := 4*uintptr(rsA), 4*uintptr(csA), 4*uintptr(ldb)
 	for p := range uintptr(kk) {
 		// Pointers are formed only to elements that exist (checkptr).
 		ap := unsafe.Add(a, p*cs)
 		a0 := *(*float32)(ap)
 		a1 := *(*float32)(unsafe.Add(ap, rs))
-		a2 := *(*float32)(unsafe.Add(ap, 2*rs))
-		a3 := *(*float32)(unsafe.Add(ap, 3*rs))
 		bv := (*[4]float32)(unsafe.Add(b, p*lb))
 		b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
 		c00 += a0 * b0
@@ -65,22 +70,9 @@ func tile4x4(kk int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int, 
 		c11 += a1 * b1
 		c12 += a1 * b2
 		c13 += a1 * b3
-		c20 += a2 * b0
-		c21 += a2 * b1
-		c22 += a2 * b2
-		c23 += a2 * b3
-		c30 += a3 * b0
-		c31 += a3 * b1
-		c32 += a3 * b2
-		c33 += a3 * b3
 	}
-	acc := [4][4]float32{
-		{c00, c01, c02, c03},
-		{c10, c11, c12, c13},
-		{c20, c21, c22, c23},
-		{c30, c31, c32, c33},
-	}
-	for r := range 4 {
+	acc := [2][4]float32{{c00, c01, c02, c03}, {c10, c11, c12, c13}}
+	for r := range 2 {
 		cr := (*[4]float32)(unsafe.Add(c, 4*r*ldc))
 		for j := range 4 {
 			if loadC {

@@ -32,6 +32,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"train", "--steps", "lots"}, "invalid value"},
 		{[]string{"train", "--env", "cartpole:max-steps=0"}, "max-steps"},
 		{[]string{"train", "--progress", "fancy"}, "--progress"},
+		{[]string{"train", "--threads", "0", "--out", filepath.Join(dir, "t")}, "--threads must be at least 1"},
 		{[]string{"train", "--metrics-linger", "-1s"}, "--metrics-linger must be ≥ 0"},
 		{[]string{"train", "--metrics-linger", "5s", "--metrics-addr", ""}, "--metrics-linger needs --metrics-addr"},
 		{[]string{"train", "--metrics-addr", "no-port", "--out", filepath.Join(dir, "c")}, `--metrics-addr "no-port"`},

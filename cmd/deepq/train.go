@@ -17,6 +17,7 @@ import (
 	"github.com/deepq/deepq/agent"
 	"github.com/deepq/deepq/env"
 	"github.com/deepq/deepq/internal/runlog"
+	"github.com/deepq/deepq/net"
 )
 
 func runTrain(args []string, stdout, stderr io.Writer) error {
@@ -28,6 +29,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "run directory `DIR` (default: runs/<env>-s<seed>-<time>)")
 	progress := fs.String("progress", "auto", "progress display: auto (a bar on a terminal, lines otherwise), bar, lines or none")
 	metricsAddr := fs.String("metrics-addr", DefaultMetricsAddr, "serve Prometheus metrics on http://`host:port`/metrics ('' for none)")
+	threads := fs.Int("threads", net.Threads(), "goroutines `N` per matrix multiply or conv pass (1: single-threaded); results are the same bits for any N")
 	metricsLinger := fs.Duration("metrics-linger", 0, "after training, keep serving metrics for `duration` (e.g. 30s) so that a last scrape sees the final values")
 	resume := fs.String("resume", "", "continue the run of checkpoint `FILE` (final.ckpt or latest.ckpt) in its directory; --steps sets a new total")
 	every := fs.Int64("checkpoint-every", 0, "save latest.ckpt every `N` steps, to resume a cut-off run (0: never)")
@@ -95,6 +97,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
+	if *threads < 1 {
+		return usageError{fmt.Errorf("--threads must be at least 1, got %d", *threads)}
+	}
+	defer net.SetThreads(net.SetThreads(*threads))
 	switch *progress {
 	case "auto", "bar", "lines", "none":
 	default:

@@ -260,27 +260,49 @@ func envSteps(name string) func() (func(), float64, func()) {
 	}
 }
 
-func replayAdd() (func(), float64, func()) {
-	b, err := replay.New(replay.Config{Capacity: 10_000, ObsSize: 4, Gamma: 0.99})
+// replayBuffer is a CartPole-sized buffer of 10k transitions, CleanRL's.
+func replayBuffer() *replay.Buffer {
+	cfg := replay.DefaultConfig(4)
+	cfg.Capacity = 10_000
+	b, err := replay.New(cfg)
 	if err != nil {
 		panic(err)
 	}
-	obs, next := []float32{0.1, 0.2, 0.3, 0.4}, []float32{0.2, 0.3, 0.4, 0.5}
-	return func() { b.Add(obs, 1, 1, next, false) }, 1, func() {}
+	return b
+}
+
+// chain adds n transitions of episodes of 200 steps: each obs is the
+// previous next, as the buffer requires.
+type chain struct {
+	b         *replay.Buffer
+	obs, next []float32
+	t         int
+}
+
+func (c *chain) add(rng *rand.Rand) {
+	for i := range c.next {
+		c.next[i] = c.obs[i] + 0.01
+	}
+	c.t++
+	term := c.t%200 == 0
+	c.b.Add(c.obs, rng.IntN(2), 1, c.next, term, false)
+	c.obs, c.next = c.next, c.obs
+}
+
+func replayAdd() (func(), float64, func()) {
+	c := &chain{b: replayBuffer(), obs: make([]float32, 4), next: make([]float32, 4)}
+	rng := rand.New(rand.NewPCG(1, 2))
+	return func() { c.add(rng) }, 1, func() {}
 }
 
 func replaySample() (func(), float64, func()) {
-	b, err := replay.New(replay.Config{Capacity: 10_000, ObsSize: 4, Gamma: 0.99})
-	if err != nil {
-		panic(err)
-	}
+	c := &chain{b: replayBuffer(), obs: make([]float32, 4), next: make([]float32, 4)}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 10_000 {
-		o := randn(rng, 4)
-		b.Add(o, rng.IntN(2), 1, o, rng.IntN(20) == 0)
+		c.add(rng)
 	}
 	batch := replay.NewBatch(128, 4)
-	return func() { b.Sample(rng, batch) }, 1, func() {}
+	return func() { c.b.Sample(rng, batch) }, 1, func() {}
 }
 
 func trainCleanRL() (func(), float64, func()) {

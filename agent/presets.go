@@ -128,9 +128,9 @@ var presets = []PresetInfo{
 				LearningStarts: 10_000, TrainFreq: 10, GradientSteps: 1,
 				// CleanRL copies the target every 500 environment steps; at one
 				// gradient step per 10 environment steps that is every 50 updates.
-				TargetUpdateInterval: 50, Tau: 1,
+				TargetUpdateInterval: 50, Tau: 1, NStep: 1, ReplayStorage: "float32", ClipReward: "none",
 				Loss: "mse", MaxGradNorm: 0,
-				ExplorationStart: 1, ExplorationEnd: 0.05, ExplorationSteps: 250_000,
+				ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.05, ExplorationSteps: 250_000,
 				EvalEvery: 0, EvalEpisodes: 10, FinalEvalEpisodes: 10,
 			}
 		},

@@ -390,3 +390,22 @@ func TestEventsReportReplayAndTimings(t *testing.T) {
 		t.Fatalf("%d timed steps, want %d; %d updates without a duration", c.timed, 1500/StepTimingInterval, c.zeroUpdate)
 	}
 }
+
+func TestConfigOverrides(t *testing.T) {
+	c := cartpole(t)
+	if err := SetFields("n_step=3,hidden=[32,16],optimizer=rmsprop,double_dqn=false", &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.NStep != 3 || !slices.Equal(c.Hidden, []int{32, 16}) || c.Optimizer != "rmsprop" || c.DoubleDQN {
+		t.Fatalf("overrides not applied: %+v", c)
+	}
+	for _, bad := range []string{"nstep=3", "n_step=three", "gamma", "hidden=[1,"} {
+		c := cartpole(t)
+		if err := SetFields(bad, &c); err == nil {
+			t.Errorf("SetFields(%q): want an error", bad)
+		}
+	}
+	if err := DecodeConfig([]byte(`{"gamma": 0.9} {}`), &c); err == nil {
+		t.Error("two JSON values accepted")
+	}
+}

@@ -130,3 +130,27 @@ func TestTrainResume(t *testing.T) {
 		t.Fatalf("replay files %v", replays)
 	}
 }
+
+func TestTrainConfigAndSet(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "c.json")
+	os.WriteFile(cfgPath, []byte(`{"n_step": 2, "hidden": [16], "total_steps": 900}`), 0o644)
+	run := filepath.Join(dir, "run")
+	code, _, e := runCLI("train", "--config", cfgPath, "--set", "batch_size=16,double_dqn=false", "--out", run, "--progress", "none", "--metrics-addr", "")
+	if code != 0 {
+		t.Fatalf("train: %s", e)
+	}
+	b, _ := os.ReadFile(filepath.Join(run, "config.json"))
+	for _, want := range []string{`"n_step": 2`, `"batch_size": 16`, `"double_dqn": false`, `"total_steps": 900`, `"hidden": [`, `"env": "cartpole"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("config.json lacks %s:\n%s", want, b)
+		}
+	}
+	os.WriteFile(cfgPath, []byte(`{"n_stepz": 2}`), 0o644)
+	if code, _, e := runCLI("train", "--config", cfgPath, "--metrics-addr", ""); code == 0 || !strings.Contains(e, "n_stepz") {
+		t.Errorf("unknown config field: exit %d %q", code, e)
+	}
+	if code, _, e := runCLI("train", "--set", "gamma=2", "--metrics-addr", ""); code == 0 || !strings.Contains(e, "gamma") {
+		t.Errorf("bad gamma: exit %d %q", code, e)
+	}
+}

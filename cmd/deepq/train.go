@@ -34,6 +34,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	resume := fs.String("resume", "", "continue the run of checkpoint `FILE` (final.ckpt or latest.ckpt) in its directory; --steps sets a new total")
 	every := fs.Int64("checkpoint-every", 0, "save latest.ckpt every `N` steps, to resume a cut-off run (0: never)")
 	saveReplay := fs.Bool("save-replay", false, "save the replay buffer with final.ckpt and latest.ckpt, for an exact resume")
+	configFile := fs.String("config", "", "JSON `FILE` of hyperparameters (as a run's config.json) applied over the preset")
+	setFields := fs.String("set", "", "hyperparameter overrides `key=value,...` by their config.json names, e.g. n_step=3,hidden=[64,64]")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: deepq train [--env NAME] [--steps N] [--seed S] [--out DIR] [--metrics-addr HOST:PORT]\n       deepq train --resume DIR/final.ckpt [--steps N]\n\nTrains a DQN agent and writes a run directory with config.json, log.jsonl,\nbest.ckpt, final.ckpt and curve.png. Ctrl-C stops early and still saves\nfinal.ckpt. Serves Prometheus metrics on /metrics (and /healthz) while it trains.\n\nFlags:")
 		fs.PrintDefaults()
@@ -53,7 +55,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	var cfg agent.Config
 	var resumed *agent.Checkpoint
 	if *resume != "" {
-		for _, f := range []string{"env", "preset", "seed", "out"} {
+		for _, f := range []string{"env", "preset", "seed", "out", "config", "set"} {
 			if set[f] {
 				return usageError{fmt.Errorf("--%s cannot be changed when resuming: the run keeps its own", f)}
 			}
@@ -85,7 +87,22 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if cfg, err = agent.Preset(*preset); err != nil {
 			return usageError{err}
 		}
-		cfg.Env, cfg.Seed = *envName, *seed
+		if *configFile != "" {
+			if err := agent.LoadConfigFile(*configFile, &cfg); err != nil {
+				return usageError{err}
+			}
+		}
+		if *setFields != "" {
+			if err := agent.SetFields(*setFields, &cfg); err != nil {
+				return usageError{fmt.Errorf("--set: %w", err)}
+			}
+		}
+		if set["env"] || cfg.Env == "" {
+			cfg.Env = *envName
+		}
+		if set["seed"] || *configFile == "" {
+			cfg.Seed = *seed
+		}
 		if set["steps"] {
 			cfg.TotalSteps = *steps
 		}

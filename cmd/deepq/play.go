@@ -1,29 +1,21 @@
 package main
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
 	"image"
-	"image/color"
-	"image/gif"
 	"io"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/deepq/deepq/agent"
 	"github.com/deepq/deepq/env"
+	"github.com/deepq/deepq/internal/gifrec"
 	"github.com/deepq/deepq/net"
 	"github.com/deepq/deepq/policy"
 )
-
-// maxGIFPixels bounds the frames a GIF may hold in memory (one byte a pixel):
-// 1 GiB, about 4,400 frames of 600×400.
-const maxGIFPixels = 1 << 30
 
 func runPlay(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("deepq play", flag.ContinueOnError)
@@ -83,7 +75,7 @@ func runPlay(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	rec := newGIFRecorder(w, h, sp.FPS)
+	rec := gifrec.New(w, h, sp.FPS)
 	rng := rand.New(rand.NewPCG(*seed, 0x706c6179)) // "play"
 	x := &net.Tensor[float32]{Shape: append([]int{1}, sp.Observation.Shape...)}
 	var returns []float64
@@ -92,8 +84,8 @@ func runPlay(args []string, stdout, stderr io.Writer) error {
 		e.Seed(*seed + uint64(ep))
 		obs := e.Reset()
 		r.Render(frame)
-		if err := rec.add(frame); err != nil {
-			return err
+		if err := rec.Add(frame); err != nil {
+			return fmt.Errorf("%w (play fewer episodes or use a smaller --size)", err)
 		}
 		ret := 0.0
 		for {
@@ -109,17 +101,17 @@ func runPlay(args []string, stdout, stderr io.Writer) error {
 			obs, rew, term, trunc = e.Step(a)
 			ret += rew
 			r.Render(frame)
-			if err := rec.add(frame); err != nil {
-				return err
+			if err := rec.Add(frame); err != nil {
+				return fmt.Errorf("%w (play fewer episodes or use a smaller --size)", err)
 			}
 			if term || trunc {
 				break
 			}
 		}
-		rec.hold(50) // half a second on the last frame of each episode
+		rec.Hold(50) // half a second on the last frame of each episode
 		returns = append(returns, ret)
 	}
-	if err := rec.write(*out); err != nil {
+	if err := rec.Write(*out); err != nil {
 		return err
 	}
 	rs := make([]string, len(returns))
@@ -131,7 +123,7 @@ func runPlay(args []string, stdout, stderr io.Writer) error {
 		who = "greedy policy of " + *ckptPath
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d episode(s) of %s with %s, returns %s; %d frames of %dx%d, %d colours\n",
-		*out, len(returns), name, who, strings.Join(rs, ", "), rec.frames, w, h, len(rec.palette))
+		*out, len(returns), name, who, strings.Join(rs, ", "), rec.Frames(), w, h, rec.Colors())
 	return nil
 }
 
@@ -144,106 +136,4 @@ func parseSize(s string) (int, int, error) {
 		return 0, 0, fmt.Errorf("--size %q: want WxH with both from 1 to 4096, e.g. 600x400", s)
 	}
 	return w, h, nil
-}
-
-// gifRecorder turns RGBA frames into paletted GIF frames sharing one palette
-// that grows with the colours the frames use: each new colour gets an entry
-// while there are fewer than 256, later ones map to the nearest entry. A frame
-// identical to the one before lengthens that one's delay instead.
-type gifRecorder struct {
-	g       gif.GIF
-	w, h    int
-	delay   int // per frame, in 1/100 s
-	palette color.Palette
-	index   map[color.RGBA]uint8
-	frames  int
-	pixels  int
-}
-
-func newGIFRecorder(w, h, fps int) *gifRecorder {
-	if fps <= 0 {
-		fps = 30
-	}
-	return &gifRecorder{w: w, h: h, delay: max(2, (100+fps/2)/fps), index: map[color.RGBA]uint8{}}
-}
-
-func (g *gifRecorder) lookup(c color.RGBA) uint8 {
-	if i, ok := g.index[c]; ok {
-		return i
-	}
-	var i uint8
-	if len(g.palette) < 256 {
-		i = uint8(len(g.palette))
-		g.palette = append(g.palette, c)
-	} else {
-		i = uint8(g.palette.Index(c))
-	}
-	g.index[c] = i
-	return i
-}
-
-func (g *gifRecorder) add(img *image.RGBA) error {
-	g.frames++
-	p := image.NewPaletted(image.Rect(0, 0, g.w, g.h), nil)
-	prev, pi := color.RGBA{}, uint8(0) // alpha 0: never a frame's colour
-	for y := range g.h {
-		row := img.Pix[y*img.Stride : y*img.Stride+4*g.w]
-		for x := range g.w {
-			// Runs of one colour are common: look up only where it changes.
-			if c := (color.RGBA{row[4*x], row[4*x+1], row[4*x+2], 255}); c != prev {
-				prev, pi = c, g.lookup(c)
-			}
-			p.Pix[y*p.Stride+x] = pi
-		}
-	}
-	if n := len(g.g.Image); n > 0 && slices.Equal(g.g.Image[n-1].Pix, p.Pix) {
-		g.g.Delay[n-1] += g.delay
-		return nil
-	}
-	if g.pixels += g.w * g.h; g.pixels > maxGIFPixels {
-		return fmt.Errorf("the GIF would exceed %d MiB of frames; play fewer episodes or use a smaller --size", maxGIFPixels>>20)
-	}
-	g.g.Image = append(g.g.Image, p)
-	g.g.Delay = append(g.g.Delay, g.delay)
-	return nil
-}
-
-// hold lengthens the last frame by cs hundredths of a second.
-func (g *gifRecorder) hold(cs int) {
-	if n := len(g.g.Delay); n > 0 {
-		g.g.Delay[n-1] += cs
-	}
-}
-
-// write encodes the GIF to path through a temporary file, so that a failure
-// leaves any existing file untouched.
-func (g *gifRecorder) write(path string) (err error) {
-	for _, p := range g.g.Image {
-		p.Palette = g.palette
-	}
-	g.g.Config = image.Config{ColorModel: g.palette, Width: g.w, Height: g.h}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	bw := bufio.NewWriter(f)
-	if err = gif.EncodeAll(bw, &g.g); err != nil {
-		return err
-	}
-	if err = bw.Flush(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

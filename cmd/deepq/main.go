@@ -4,8 +4,11 @@
 //	deepq eval --checkpoint FILE [--episodes N] [--seed S] [--json]
 //	deepq envs
 //	deepq plot --run DIR [--out FILE]
-//	deepq play --gif FILE [--env NAME] [--checkpoint FILE] [--episodes N] [--seed S] [--size WxH]
+//	deepq play (--gif FILE | --render) [--env NAME] [--checkpoint FILE] [--episodes N] [--seed S] [--size WxH]
 //	deepq bench [--json] [--run REGEXP] [--long]
+//
+// train --render and play --render open a live window; they need a build with
+// the pixel tag (go build -tags pixel ./cmd/deepq), cgo and OpenGL.
 //
 // Run a command with -h for its flags.
 package main
@@ -16,6 +19,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/deepq/deepq/viz"
 )
 
 // command is a subcommand: run parses args and does the work.
@@ -32,7 +37,7 @@ func init() {
 		{"eval", "evaluate a checkpoint greedily", runEval},
 		{"envs", "list the environments, their spaces and options", runEnvs},
 		{"plot", "draw a run's learning curve (curve.png)", runPlot},
-		{"play", "play episodes (random or a checkpoint's policy) into an animated GIF", runPlay},
+		{"play", "play episodes (random or a checkpoint's policy) into an animated GIF or a live window", runPlay},
 		{"bench", "run the standard benchmarks on this machine (GEMM, train steps, env, replay)", runBench},
 	}
 }
@@ -46,7 +51,11 @@ type exitCode int
 func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	code := 0
+	// The live window must run on the main thread: viz.Main keeps it free
+	// for the window and runs the command in another goroutine.
+	viz.Main(func() { code = run(os.Args[1:], os.Stdout, os.Stderr) })
+	os.Exit(code)
 }
 
 func run(args []string, stdout, stderr io.Writer) int {

@@ -18,6 +18,7 @@ import (
 	"github.com/deepq/deepq/env"
 	"github.com/deepq/deepq/internal/runlog"
 	"github.com/deepq/deepq/net"
+	"github.com/deepq/deepq/viz"
 )
 
 func runTrain(args []string, stdout, stderr io.Writer) error {
@@ -36,8 +37,14 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	saveReplay := fs.Bool("save-replay", false, "save the replay buffer with final.ckpt and latest.ckpt, for an exact resume")
 	configFile := fs.String("config", "", "JSON `FILE` of hyperparameters (as a run's config.json) applied over the preset")
 	setFields := fs.String("set", "", "hyperparameter overrides `key=value,...` by their config.json names, e.g. n_step=3,hidden=[64,64]")
+	render := fs.Bool("render", false, "watch the agent in a live window (needs a build with -tags pixel)")
+	renderEvery := fs.Int("render-every", 0, "with --render: watch one episode in `K`, step by step at --render-speed (default: sample training --render-fps times a second)")
+	renderFPS := fs.Float64("render-fps", 30, "with --render: frames a second `F`, 1 to 60, sampled from training, which never slows")
+	renderSpeed := fs.Float64("render-speed", 1, "with --render-every: speed `S` of watched episodes, a multiple of the env's frame rate (0: full speed)")
+	renderSize := fs.String("render-size", "", "with --render: frame size `WxH` in the window (default: the env's, scaled to 320..960 pixels)")
+	renderClose := fs.String("render-close", "continue", "with --render: what closing the window (Esc) does: continue training headless, or stop")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: deepq train [--env NAME] [--steps N] [--seed S] [--out DIR] [--metrics-addr HOST:PORT]\n       deepq train --resume DIR/final.ckpt [--steps N]\n\nTrains a DQN agent and writes a run directory with config.json, log.jsonl,\nbest.ckpt, final.ckpt and curve.png. Ctrl-C stops early and still saves\nfinal.ckpt. Serves Prometheus metrics on /metrics (and /healthz) while it trains.\n\nFlags:")
+		fmt.Fprintln(fs.Output(), "Usage: deepq train [--env NAME] [--steps N] [--seed S] [--out DIR] [--metrics-addr HOST:PORT] [--render]\n       deepq train --resume DIR/final.ckpt [--steps N]\n\nTrains a DQN agent and writes a run directory with config.json, log.jsonl,\nbest.ckpt, final.ckpt and curve.png. Ctrl-C stops early and still saves\nfinal.ckpt. Serves Prometheus metrics on /metrics (and /healthz) while it trains.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -123,6 +130,17 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	default:
 		return usageError{fmt.Errorf("--progress must be auto, bar, lines or none, got %q", *progress)}
 	}
+	vo, err := renderOptions(set, *render, *renderEvery, *renderFPS, *renderSpeed, *renderSize, *renderClose)
+	if err != nil {
+		return usageError{err}
+	}
+	if *render {
+		// Before the run directory exists: no display, no OpenGL or no
+		// pixel tag is a clear error that leaves nothing behind.
+		if err := viz.Check(); err != nil {
+			return err
+		}
+	}
 
 	switch {
 	case *metricsLinger < 0:
@@ -173,6 +191,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		observers = append(observers, obs)
 	}
+	window := &lateObserver{} // the viewer, once the trainer's env exists
+	if *render {
+		observers = append(observers, window)
+	}
 	var tr *agent.Trainer
 	if resumed != nil {
 		tr, err = agent.Resume(*resume, cfg.TotalSteps, observers...)
@@ -183,6 +205,17 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	tr.CheckpointDir, tr.CheckpointEvery, tr.SaveReplay = dir, *every, *saveReplay
+	var view *viz.Viewer
+	if *render {
+		vo.Caption = fmt.Sprintf("%s · preset %s · seed %d", cfg.Env, *preset, cfg.Seed)
+		vo.TotalSteps, vo.RecordDir, vo.Log = cfg.TotalSteps, dir, stderr
+		vo.QValues = tr.Agent.QValues
+		if view, err = viz.NewViewer(tr.Env, vo); err != nil {
+			return err
+		}
+		window.Observer = view
+		tr.Greedy = view.Greedy
+	}
 	prog.startAt(tr.Step())
 	if resumed != nil {
 		fmt.Fprintf(stderr, "deepq: resuming %s (seed %d) at step %d of %d; run directory %s\n",
@@ -197,7 +230,16 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	res, err := tr.Run(ctx)
+	var res agent.Result
+	train := func(ctx context.Context) (err error) {
+		res, err = tr.Run(ctx)
+		return err
+	}
+	if view != nil {
+		err = viz.Run(ctx, view, train)
+	} else {
+		err = train(ctx)
+	}
 	prog.finish()
 	if err != nil {
 		return err
@@ -248,4 +290,82 @@ func writeJSON(path string, v any) error {
 		return err
 	}
 	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// renderOptions checks the --render flags and returns the window's options.
+func renderOptions(set map[string]bool, render bool, every int, fps, speed float64, size, onClose string) (viz.Options, error) {
+	o := viz.DefaultOptions()
+	if !render {
+		for _, f := range []string{"render-every", "render-fps", "render-speed", "render-size", "render-close"} {
+			if set[f] {
+				return o, fmt.Errorf("--%s needs --render", f)
+			}
+		}
+		return o, nil
+	}
+	o.Title = "deepq train"
+	switch {
+	case set["render-every"] && set["render-fps"]:
+		return o, errors.New("--render-every and --render-fps exclude each other: watch one episode in K, or sample F frames a second")
+	case set["render-every"] && every < 1:
+		return o, fmt.Errorf("--render-every must be at least 1, got %d", every)
+	case set["render-speed"] && !set["render-every"]:
+		return o, errors.New("--render-speed sets the speed of watched episodes: it needs --render-every")
+	case !(fps >= 1 && fps <= 60):
+		return o, fmt.Errorf("--render-fps must be from 1 to 60, got %g", fps)
+	case speed != 0 && !(speed >= 1.0/16 && speed <= 64):
+		return o, fmt.Errorf("--render-speed must be 0 (full speed) or from 1/16 to 64, got %g", speed)
+	}
+	o.Every, o.FPS, o.Speed = every, fps, speed
+	if size != "" {
+		w, h, err := parseSize(size)
+		if err != nil {
+			return o, fmt.Errorf("--render-size: %w", err)
+		}
+		o.Width, o.Height = w, h
+	}
+	switch onClose {
+	case "continue":
+	case "stop":
+		o.CloseStops = true
+	default:
+		return o, fmt.Errorf("--render-close must be continue or stop, got %q", onClose)
+	}
+	return o, o.Validate()
+}
+
+// lateObserver forwards to an observer set after the trainer is built (the
+// window's viewer needs the trainer's env); until then it does nothing.
+type lateObserver struct {
+	agent.Observer
+}
+
+func (l *lateObserver) OnStep(e *agent.StepEvent) {
+	if l.Observer != nil {
+		l.Observer.OnStep(e)
+	}
+}
+
+func (l *lateObserver) OnEpisode(e *agent.EpisodeEvent) {
+	if l.Observer != nil {
+		l.Observer.OnEpisode(e)
+	}
+}
+
+func (l *lateObserver) OnUpdate(e *agent.UpdateEvent) {
+	if l.Observer != nil {
+		l.Observer.OnUpdate(e)
+	}
+}
+
+func (l *lateObserver) OnTargetUpdate(step, updates int64) {
+	if l.Observer != nil {
+		l.Observer.OnTargetUpdate(step, updates)
+	}
+}
+
+func (l *lateObserver) OnEval(e *agent.EvalEvent) {
+	if l.Observer != nil {
+		l.Observer.OnEval(e)
+	}
 }

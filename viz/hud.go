@@ -89,9 +89,9 @@ type liveStats struct {
 type recState uint8
 
 const (
-	recOff      recState = iota
-	recArmed             // asked for, waiting for a watched episode
-	recRecording         // recording the running episode
+	recOff       recState = iota
+	recArmed              // asked for, waiting for a watched episode
+	recRecording          // recording the running episode
 )
 
 // viewStats describe the step whose frame is shown.

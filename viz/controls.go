@@ -119,7 +119,7 @@ func (c *Controls) FPS() float64 { return math.Float64frombits(c.fps.Load()) }
 // Faster doubles the speed (up to maxSpeed, then unthrottled) and the
 // sampling rate (up to maxFPS).
 func (c *Controls) Faster() {
-	update(&c.speed, func(s float64) float64 {
+	updateFloat(&c.speed, func(s float64) float64 {
 		switch {
 		case s == 0:
 			return 0
@@ -128,22 +128,22 @@ func (c *Controls) Faster() {
 		}
 		return s * 2
 	})
-	update(&c.fps, func(f float64) float64 { return min(f*2, maxFPS) })
+	updateFloat(&c.fps, func(f float64) float64 { return min(f*2, maxFPS) })
 }
 
 // Slower halves the speed (from unthrottled to maxSpeed, down to minSpeed)
 // and the sampling rate (down to minFPS).
 func (c *Controls) Slower() {
-	update(&c.speed, func(s float64) float64 {
+	updateFloat(&c.speed, func(s float64) float64 {
 		if s == 0 {
 			return maxSpeed
 		}
 		return max(s/2, minSpeed)
 	})
-	update(&c.fps, func(f float64) float64 { return max(f/2, minFPS) })
+	updateFloat(&c.fps, func(f float64) float64 { return max(f/2, minFPS) })
 }
 
-func update(a *atomic.Uint64, f func(float64) float64) {
+func updateFloat(a *atomic.Uint64, f func(float64) float64) {
 	for {
 		old := a.Load()
 		if a.CompareAndSwap(old, math.Float64bits(f(math.Float64frombits(old)))) {

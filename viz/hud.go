@@ -112,6 +112,7 @@ type hudState struct {
 	q       []float32 // Q(s, ·) of the shown step, empty if unknown
 	paused  bool
 	greedy  bool
+	record  bool // key R asked for a recording
 	speed   float64
 	fps     float64
 	sps     float64 // training steps a second
@@ -267,11 +268,11 @@ func (h *hud) draw(dst *image.RGBA, r image.Rectangle, s *hudState) {
 	if s.paused {
 		x = h.text(dst, h.bold, pauseColor, x, y, "PAUSED") + 12
 	}
-	switch l.Recorder {
-	case recRecording:
+	switch {
+	case l.Recorder == recRecording:
 		x = h.text(dst, h.bold, recColor, x, y, "● REC") + 12
-	case recArmed:
-		x = h.text(dst, h.bold, recColor, x, y, "REC next") + 12
+	case l.Recorder == recArmed || s.record:
+		x = h.text(dst, h.bold, recColor, x, y, "REC armed") + 12
 	}
 	if s.greedy {
 		x = h.text(dst, h.bold, greedyColor, x, y, "GREEDY") + 12

@@ -119,6 +119,7 @@ func (s *screen) measure(now time.Time) {
 func (s *screen) drawHUD(now time.Time) {
 	c := s.v.ctl
 	s.st.paused, s.st.greedy, s.st.speed, s.st.fps = c.Paused(), c.Greedy(), c.Speed(), c.FPS()
+	s.st.record = c.Recording()
 	s.hud.draw(s.img, s.panel, &s.st)
 	s.hudAt, s.dirty = now, false
 }

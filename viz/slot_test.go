@@ -2,6 +2,7 @@ package viz
 
 import (
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -53,12 +54,14 @@ func TestLatestSequential(t *testing.T) {
 // torn value nor an older one than before, and the producer never waits.
 func TestLatestConcurrent(t *testing.T) {
 	l := newLatest(func() *pair { return &pair{} })
-	const n = 200000
+	const enough = 200 // takes before the producer stops
+	var stop atomic.Bool
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		for i := 1; i <= n; i++ {
+		i := 1
+		for ; !stop.Load() && i < 2e6; i++ {
 			if i%3 == 0 && !l.wanted() {
 				continue // only when wanted, as the viewer does
 			}
@@ -68,17 +71,22 @@ func TestLatestConcurrent(t *testing.T) {
 			l.publish()
 		}
 		p := l.buffer()
-		p.a, p.b = n+1, -(n + 1)
+		p.a, p.b = -1, 1 // the end
 		l.publish()
 	}()
 	last, takes := 0, 0
-	for last <= n {
+	for {
 		l.request()
 		p, ok := l.take()
 		if !ok {
 			continue
 		}
-		takes++
+		if p.a == -1 {
+			break
+		}
+		if takes++; takes == enough {
+			stop.Store(true)
+		}
 		if p.b != -p.a {
 			t.Fatalf("torn value %v", *p)
 		}
@@ -88,7 +96,5 @@ func TestLatestConcurrent(t *testing.T) {
 		last = p.a
 	}
 	wg.Wait()
-	if takes < 2 {
-		t.Fatalf("only %d takes", takes)
-	}
+	t.Logf("%d takes", takes)
 }

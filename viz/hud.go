@@ -339,7 +339,7 @@ func (h *hud) bars(dst *image.RGBA, x0, y, width int, q []float32, chosen int) {
 			}
 			fill(dst, image.Rect(l, top+3, r, top+barHeight-3), c)
 		}
-		h.text(dst, h.reg, textColor, bx+bw+6, top+1, strconv.FormatFloat(v, 'f', 2, 64))
+		h.text(dst, h.reg, textColor, bx+bw+6, top+1, fixed2(v))
 	}
 	if lo < 0 && hi > lo {
 		fill(dst, image.Rect(axis, y, axis+1, y+len(h.names)*barHeight), dimColor)
@@ -380,6 +380,15 @@ func trim(v float64) string {
 	}
 	if s == "-0" {
 		s = "0"
+	}
+	return s
+}
+
+// fixed2 formats v with 2 decimals, without a minus sign on zero.
+func fixed2(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 2, 64)
+	if s == "-0.00" {
+		s = "0.00"
 	}
 	return s
 }

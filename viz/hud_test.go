@@ -136,6 +136,9 @@ func TestFormat(t *testing.T) {
 			t.Errorf("trim(%g) = %q, want %q", c.v, got, c.want)
 		}
 	}
+	if got := fixed2(-0.001); got != "0.00" {
+		t.Errorf("fixed2(-0.001) = %q", got)
+	}
 	if got := clip("abcdef", 4); got != "abc…" {
 		t.Errorf("clip = %q", got)
 	}

@@ -146,6 +146,7 @@ func Run(ctx context.Context, v *Viewer, work func(context.Context) error) error
 	go func() { done <- work(wctx) }()
 
 	up := make([]byte, len(s.img.Pix))
+	pending := false // img changed but is not on screen yet
 	open := true
 	next := time.Now()
 	for open {
@@ -194,11 +195,20 @@ func Run(ctx context.Context, v *Viewer, work func(context.Context) error) error
 		if next.Before(now) {
 			next = now.Add(s.interval())
 		}
-		if !s.update(now) {
+		if s.update(now) {
+			pending = true
+		}
+		if !pending {
 			continue
 		}
-		if win.Bounds().Size() != bounds.Size() { // a window manager resized it
-			win.SetBounds(bounds)
+		if win.Canvas().Bounds().Size() != bounds.Size() {
+			// The window was resized (by SetBounds when reused, or by a
+			// window manager): SwapBuffers brings the canvas to the
+			// window's size once the window system has applied it.
+			if win.Bounds().Size() != bounds.Size() {
+				win.SetBounds(bounds)
+			}
+			win.SwapBuffers()
 			continue
 		}
 		stride, h := s.img.Stride, size.Y
@@ -207,6 +217,7 @@ func Run(ctx context.Context, v *Viewer, work func(context.Context) error) error
 		}
 		win.Canvas().SetPixels(up)
 		win.SwapBuffers()
+		pending = false
 		if afterDraw != nil {
 			p := win.GetPos()
 			afterDraw(s, image.Pt(int(p.X), int(p.Y)))

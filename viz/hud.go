@@ -136,7 +136,8 @@ type hud struct {
 func newHUD(title, caption string, names []string, every, envFPS int, totalSteps int64) *hud {
 	h := &hud{title: title, caption: caption, names: names, every: every, envFPS: envFPS,
 		totalSteps: totalSteps, uniform: map[color.RGBA]*image.Uniform{}}
-	h.reg, h.bold = newFaces()
+	reg, bold := newFaces()
+	h.reg, h.bold = newGlyphCache(reg), newGlyphCache(bold)
 	h.ascent = h.reg.Metrics().Ascent.Ceil()
 	h.nameColumns = 1
 	for _, n := range names {

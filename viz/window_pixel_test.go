@@ -372,3 +372,26 @@ func TestNoOpenGL(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkWindowSPS compares training headless with training in the real
+// window (sampling 30 frames a second, the default of deepq train --render;
+// and one episode in 10 at full speed), under the same X server:
+//
+//	xvfb-run -a go test -tags pixel ./viz -run '^$' -bench WindowSPS -benchtime 1x -count 6
+func BenchmarkWindowSPS(b *testing.B) {
+	needDisplay(b)
+	cfg := benchConfig(b)
+	drive := func(v *Viewer, work func(context.Context) error) error {
+		return Run(context.Background(), v, work)
+	}
+	b.Run("headless", func(b *testing.B) { benchTrain(b, cfg, nil, nil) })
+	b.Run("window-30fps", func(b *testing.B) {
+		o := DefaultOptions()
+		benchTrain(b, cfg, &o, drive)
+	})
+	b.Run("window-every10", func(b *testing.B) {
+		o := DefaultOptions()
+		o.Every, o.Speed = 10, 0
+		benchTrain(b, cfg, &o, drive)
+	})
+}

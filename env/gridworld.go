@@ -2,6 +2,7 @@ package env
 
 import (
 	"fmt"
+	"image"
 	"math"
 	"math/rand/v2"
 )
@@ -101,6 +102,8 @@ type GridWorld struct {
 	pos  int // the agent's cell index
 	done bool
 	obs  []float32
+
+	background *image.RGBA // Render's cells and lines, drawn once per image size
 }
 
 var _ Env = (*GridWorld)(nil)

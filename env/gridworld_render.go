@@ -30,7 +30,26 @@ func (g *GridWorld) RenderSize() (int, int) {
 
 // Render draws the cells (free light grey, start light blue, walls dark grey,
 // goals green, lava orange) with thin grid lines, and the agent as a blue disc.
+// The map does not change, so the cells and lines are drawn once per image
+// size and copied after (the live window renders many frames a second).
 func (g *GridWorld) Render(img *image.RGBA) {
+	b := img.Bounds()
+	if g.background == nil || g.background.Rect != b {
+		g.background = image.NewRGBA(b)
+		g.renderMap(g.background)
+	}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		i, j := img.PixOffset(b.Min.X, y), g.background.PixOffset(b.Min.X, y)
+		copy(img.Pix[i:i+4*b.Dx()], g.background.Pix[j:j+4*b.Dx()])
+	}
+	m := g.cfg.Map
+	cv := fitCanvas(img, float64(m.Cols), float64(m.Rows))
+	r, k := g.Pos()
+	cv.circle(gridAgentColor, float64(k)+0.5, float64(r)+0.5, 0.35)
+}
+
+// renderMap draws the cells and grid lines.
+func (g *GridWorld) renderMap(img *image.RGBA) {
 	m := g.cfg.Map
 	cv := newCanvas(img, float64(m.Cols), float64(m.Rows), white)
 	for i, c := range m.Cells {
@@ -55,6 +74,4 @@ func (g *GridWorld) Render(img *image.RGBA) {
 	for k := 0; k <= m.Cols; k++ {
 		cv.segment(gridLineColor, line, float64(k), 0, float64(k), float64(m.Rows))
 	}
-	r, k := g.Pos()
-	cv.circle(gridAgentColor, float64(k)+0.5, float64(r)+0.5, 0.35)
 }

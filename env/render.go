@@ -35,8 +35,13 @@ type canvas struct {
 
 // newCanvas fills img with bg and maps a w×h world onto it.
 func newCanvas(img *image.RGBA, w, h float64, bg color.RGBA) *canvas {
+	draw.Draw(img, img.Bounds(), image.NewUniform(bg), image.Point{}, draw.Src)
+	return fitCanvas(img, w, h)
+}
+
+// fitCanvas maps a w×h world onto img, as newCanvas, without drawing.
+func fitCanvas(img *image.RGBA, w, h float64) *canvas {
 	b := img.Bounds()
-	draw.Draw(img, b, image.NewUniform(bg), image.Point{}, draw.Src)
 	s := math.Min(float64(b.Dx())/w, float64(b.Dy())/h)
 	return &canvas{
 		img:   img,

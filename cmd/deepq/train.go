@@ -44,7 +44,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	renderSize := fs.String("render-size", "", "with --render: frame size `WxH` in the window (default: the env's, scaled to 320..960 pixels)")
 	renderClose := fs.String("render-close", "continue", "with --render: what closing the window (Esc) does: continue training headless, or stop")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: deepq train [--env NAME] [--steps N] [--seed S] [--out DIR] [--metrics-addr HOST:PORT] [--render]\n       deepq train --resume DIR/final.ckpt [--steps N]\n\nTrains a DQN agent and writes a run directory with config.json, log.jsonl,\nbest.ckpt, final.ckpt and curve.png. Ctrl-C stops early and still saves\nfinal.ckpt. Serves Prometheus metrics on /metrics (and /healthz) while it trains.\n\nFlags:")
+		fmt.Fprintln(fs.Output(), "Usage: deepq train [--env NAME] [--steps N] [--seed S] [--out DIR] [--metrics-addr HOST:PORT] [--render]\n       deepq train --resume DIR/final.ckpt [--steps N]\n\nTrains a DQN agent and writes a run directory with config.json, log.jsonl,\nbest.ckpt, final.ckpt and curve.png. Ctrl-C stops early and still saves\nfinal.ckpt. Serves Prometheus metrics on /metrics (and /healthz) while it trains.\n--render shows the agent in a live window (keys: space pause, N step,\nG greedy, +/- speed, R record a GIF, Esc close).\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, stderr); err != nil {

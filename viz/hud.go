@@ -128,6 +128,7 @@ type hud struct {
 	every       int
 	envFPS      int
 	totalSteps  int64
+	playing     bool // playing episodes, not training
 	uniform     map[color.RGBA]*image.Uniform
 	ascent      int
 	nameColumns int
@@ -200,7 +201,11 @@ func (h *hud) draw(dst *image.RGBA, r image.Rectangle, s *hudState) {
 	y += lineHeight
 
 	l := &s.live
-	section("TRAINING")
+	if h.playing {
+		section("PLAYING")
+	} else {
+		section("TRAINING")
+	}
 	steps := thousands(l.Step)
 	if h.totalSteps > 0 {
 		steps += " / " + thousands(h.totalSteps)
@@ -213,20 +218,24 @@ func (h *hud) draw(dst *image.RGBA, r image.Rectangle, s *hudState) {
 	} else {
 		row("mean(100)", "–", dimColor)
 	}
-	eps := strconv.FormatFloat(l.Epsilon, 'f', 3, 64)
-	if s.greedy {
-		eps += "  (greedy on)"
-	}
-	row("ε", eps, textColor)
-	if l.Updates > 0 {
-		row("loss", strconv.FormatFloat(l.Loss, 'g', 4, 64), textColor)
+	if h.playing {
+		y += 3 * lineHeight
 	} else {
-		row("loss", "–", dimColor)
-	}
-	if l.EvalStep > 0 {
-		row("eval", fmt.Sprintf("%s  @ %s", trim(l.EvalMean), thousands(l.EvalStep)), textColor)
-	} else {
-		row("eval", "–", dimColor)
+		eps := strconv.FormatFloat(l.Epsilon, 'f', 3, 64)
+		if s.greedy {
+			eps += "  (greedy on)"
+		}
+		row("ε", eps, textColor)
+		if l.Updates > 0 {
+			row("loss", strconv.FormatFloat(l.Loss, 'g', 4, 64), textColor)
+		} else {
+			row("loss", "–", dimColor)
+		}
+		if l.EvalStep > 0 {
+			row("eval", fmt.Sprintf("%s  @ %s", trim(l.EvalMean), thousands(l.EvalStep)), textColor)
+		} else {
+			row("eval", "–", dimColor)
+		}
 	}
 	row("steps/s", thousands(int64(math.Round(s.sps))), textColor)
 	switch {

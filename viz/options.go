@@ -32,6 +32,9 @@ type Options struct {
 	// CloseStops makes closing the window (Esc) stop the work, as Ctrl-C
 	// does; otherwise training goes on without the window.
 	CloseStops bool
+	// Playing marks work that plays episodes rather than training (deepq
+	// play): the display leaves out ε, the loss and evaluations.
+	Playing bool
 	// TotalSteps, if positive, is shown as the run's length.
 	TotalSteps int64
 	// RecordDir is where key R writes its GIFs ("" for the current

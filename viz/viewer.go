@@ -102,6 +102,7 @@ func NewViewer(e env.Env, opts Options) (*Viewer, error) {
 		hud:      newHUD(title+"  ·  "+spec.ID, opts.Caption, names, opts.Every, spec.FPS, opts.TotalSteps),
 		watching: true, // episode 0 is watched in both modes
 	}
+	v.hud.playing = opts.Playing
 	v.slot = newLatest(func() *frame {
 		return &frame{img: image.NewRGBA(image.Rect(0, 0, w, h)), q: make([]float32, 0, spec.Actions.N)}
 	})

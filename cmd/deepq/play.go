@@ -111,7 +111,7 @@ func runPlay(args []string, stdout, stderr io.Writer) error {
 	if *render {
 		o := viz.DefaultOptions()
 		o.Title, o.Caption = "deepq play", who
-		o.Every, o.Speed, o.CloseStops = 1, *speed, true
+		o.Every, o.Speed, o.CloseStops, o.Playing = 1, *speed, true, true
 		if *size != "" {
 			o.Width, o.Height = w, h
 		}

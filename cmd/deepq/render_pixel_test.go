@@ -31,7 +31,7 @@ func TestTrainAndPlayRender(t *testing.T) {
 		t.Skip("no DISPLAY: run under xvfb-run")
 	}
 	dir := filepath.Join(t.TempDir(), "run")
-	code, _, stderr := runCLI("train", "--render", "--render-fps", "60", "--steps", "3000", "--out", dir, "--progress", "none")
+	code, _, stderr := runCLI("train", "--render", "--render-fps", "60", "--steps", "3000", "--out", dir, "--progress", "none", "--metrics-addr", "")
 	if code != 0 {
 		t.Fatalf("train --render: exit %d: %s", code, stderr)
 	}

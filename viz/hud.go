@@ -134,9 +134,9 @@ type hud struct {
 	nameColumns int
 }
 
-func newHUD(title, caption string, names []string, every, envFPS int, totalSteps int64) *hud {
+func newHUD(title, caption string, names []string, every, envFPS int, totalSteps int64, playing bool) *hud {
 	h := &hud{title: title, caption: caption, names: names, every: every, envFPS: envFPS,
-		totalSteps: totalSteps, uniform: map[color.RGBA]*image.Uniform{}}
+		totalSteps: totalSteps, playing: playing, uniform: map[color.RGBA]*image.Uniform{}}
 	reg, bold := newFaces()
 	h.reg, h.bold = newGlyphCache(reg), newGlyphCache(bold)
 	h.ascent = h.reg.Metrics().Ascent.Ceil()
@@ -150,8 +150,12 @@ func newHUD(title, caption string, names []string, every, envFPS int, totalSteps
 
 // height is the panel's height in pixels for its number of actions.
 func (h *hud) height() int {
+	rows := 9 // TRAINING's
+	if h.playing {
+		rows = 5 // PLAYING's: no ε, loss, evaluation or watching
+	}
 	return 2*hudPad + 2*lineHeight + // title, caption
-		6 + lineHeight + 9*lineHeight + // TRAINING and its rows
+		6 + lineHeight + rows*lineHeight + // TRAINING and its rows
 		6 + lineHeight + 2*lineHeight + // VIEW, return, action
 		len(h.names)*barHeight + // Q bars
 		6 + lineHeight + // status
@@ -218,9 +222,7 @@ func (h *hud) draw(dst *image.RGBA, r image.Rectangle, s *hudState) {
 	} else {
 		row("mean(100)", "–", dimColor)
 	}
-	if h.playing {
-		y += 3 * lineHeight
-	} else {
+	if !h.playing {
 		eps := strconv.FormatFloat(l.Epsilon, 'f', 3, 64)
 		if s.greedy {
 			eps += "  (greedy on)"
@@ -239,6 +241,7 @@ func (h *hud) draw(dst *image.RGBA, r image.Rectangle, s *hudState) {
 	}
 	row("steps/s", thousands(int64(math.Round(s.sps))), textColor)
 	switch {
+	case h.playing:
 	case h.every > 0 && l.Watching:
 		row("watching", "this episode", greedyColor)
 	case h.every > 0:
@@ -299,7 +302,12 @@ func (h *hud) draw(dst *image.RGBA, r image.Rectangle, s *hudState) {
 	h.text(dst, h.reg, dimColor, x0, y, "+/- speed  R record  Esc close")
 	y += lineHeight
 	var mode string
-	if h.every > 0 {
+	if h.playing {
+		mode = "full speed"
+		if s.speed > 0 {
+			mode = fmt.Sprintf("speed %s× (%s fps)", trim(s.speed), trim(s.speed*float64(h.envFPS)))
+		}
+	} else if h.every > 0 {
 		if s.speed == 0 {
 			mode = fmt.Sprintf("1 episode in %d, full speed", h.every)
 		} else {

@@ -12,7 +12,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden images in testdata")
 
 func testHUD(names []string) (*hud, *image.RGBA, image.Rectangle) {
-	h := newHUD("deepq train  ·  CartPole-v1", "cartpole · preset cartpole · seed 1", names, 0, 50, 50000)
+	h := newHUD("deepq train  ·  CartPole-v1", "cartpole · preset cartpole · seed 1", names, 0, 50, 50000, false)
 	img := image.NewRGBA(image.Rect(0, 0, hudWidth, h.height()))
 	return h, img, img.Bounds()
 }

@@ -99,10 +99,9 @@ func NewViewer(e env.Env, opts Options) (*Viewer, error) {
 	v := &Viewer{
 		opts: opts, env: e, r: r, spec: spec, w: w, h: h,
 		ctl:      newControls(opts.Speed, opts.FPS),
-		hud:      newHUD(title+"  ·  "+spec.ID, opts.Caption, names, opts.Every, spec.FPS, opts.TotalSteps),
+		hud:      newHUD(title+"  ·  "+spec.ID, opts.Caption, names, opts.Every, spec.FPS, opts.TotalSteps, opts.Playing),
 		watching: true, // episode 0 is watched in both modes
 	}
-	v.hud.playing = opts.Playing
 	v.slot = newLatest(func() *frame {
 		return &frame{img: image.NewRGBA(image.Rect(0, 0, w, h)), q: make([]float32, 0, spec.Actions.N)}
 	})

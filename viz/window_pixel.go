@@ -62,20 +62,28 @@ func Check() error {
 	}
 	err := mainthread.CallErr(func() (err error) {
 		var logged bytes.Buffer // GLFW's platform errors go to the log
-		prev := log.Writer()
+		prev, flags := log.Writer(), log.Flags()
 		log.SetOutput(&logged)
-		defer log.SetOutput(prev)
+		log.SetFlags(0)
+		defer func() { log.SetOutput(prev); log.SetFlags(flags) }()
 		defer func() {
 			if r := recover(); r != nil {
 				err = fmt.Errorf("%v", r)
 			}
-			if err != nil {
-				if m := strings.TrimSpace(logged.String()); m != "" {
-					err = fmt.Errorf("%s (%v)", m, err)
-				}
-				err = fmt.Errorf("viz: no OpenGL 3.3 window on DISPLAY=%s: %v; the window needs OpenGL 3.3 "+
-					"(a GPU driver, or Mesa's llvmpipe: apt-get install libgl1-mesa-dri) and an X server with GLX", os.Getenv("DISPLAY"), err)
+			if err == nil {
+				return
 			}
+			display := os.Getenv("DISPLAY")
+			m := strings.TrimSpace(logged.String())
+			if strings.Contains(m, "Failed to open display") {
+				err = fmt.Errorf("viz: cannot open the X display DISPLAY=%s: %s; is XAUTHORITY right for this server?", display, m)
+				return
+			}
+			if m != "" {
+				err = fmt.Errorf("%s (%v)", m, err)
+			}
+			err = fmt.Errorf("viz: no OpenGL 3.3 window on DISPLAY=%s: %v; the window needs OpenGL 3.3 "+
+				"(a GPU driver, or Mesa's llvmpipe: apt-get install libgl1-mesa-dri) and an X server with GLX", display, err)
 		}()
 		if err := glfw.Init(); err != nil {
 			return err

@@ -2,6 +2,7 @@ package viz
 
 import (
 	"context"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -16,7 +17,7 @@ func benchConfig(b *testing.B) agent.Config {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg.TotalSteps, cfg.EvalEvery, cfg.FinalEvalEpisodes = 10_000, 0, 0
+	cfg.TotalSteps, cfg.EvalEvery, cfg.FinalEvalEpisodes = 6_000, 0, 0
 	return cfg
 }
 
@@ -29,86 +30,104 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// benchTrain runs the training of cfg once per iteration, through drive
-// (nil: headless), and reports env-steps/s (wall time of the training run)
-// and the process's CPU time per step, window included, which a busy
-// machine disturbs less.
-func benchTrain(b *testing.B, cfg agent.Config, o *Options, drive func(v *Viewer, work func(context.Context) error) error) {
-	b.ReportAllocs()
-	var steps int64
-	var busy time.Duration
-	cpu0 := cpuTime()
-	for b.Loop() {
-		late := &lateView{}
-		obs := []agent.Observer{}
-		if o != nil {
-			obs = append(obs, late)
-		}
-		tr, err := agent.NewTrainer(cfg, obs...)
-		if err != nil {
-			b.Fatal(err)
-		}
-		work := func(ctx context.Context) error {
-			start := time.Now()
-			res, err := tr.Run(ctx)
-			busy += time.Since(start)
-			steps += res.Steps
-			return err
-		}
-		if o == nil {
-			err = work(context.Background())
-		} else {
-			oo := *o
-			oo.QValues = tr.Agent.QValues
-			v, err := NewViewer(tr.Env, oo)
-			if err != nil {
-				b.Fatal(err)
-			}
-			late.v, tr.Greedy = v, v.Greedy
-			err = drive(v, work)
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
+// trainOnce runs the training of cfg once, through drive (nil: headless),
+// and returns its env-steps per second of wall time and the process's CPU
+// time per step (window included).
+func trainOnce(b *testing.B, cfg agent.Config, o *Options, drive func(v *Viewer, work func(context.Context) error) error) (sps, cpuPerStep float64) {
+	late := &lateView{}
+	obs := []agent.Observer{}
+	if o != nil {
+		obs = append(obs, late)
 	}
-	b.ReportMetric(float64(steps)/busy.Seconds(), "env-steps/s")
-	b.ReportMetric(float64(cpuTime()-cpu0)/float64(time.Microsecond)/float64(steps), "cpu-µs/step")
+	tr, err := agent.NewTrainer(cfg, obs...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var res agent.Result
+	var wall, cpu time.Duration
+	work := func(ctx context.Context) (err error) {
+		start, cpu0 := time.Now(), cpuTime()
+		res, err = tr.Run(ctx)
+		wall, cpu = time.Since(start), cpuTime()-cpu0
+		return err
+	}
+	if o == nil {
+		err = work(context.Background())
+	} else {
+		oo := *o
+		oo.QValues = tr.Agent.QValues
+		v, err2 := NewViewer(tr.Env, oo)
+		if err2 != nil {
+			b.Fatal(err2)
+		}
+		late.v, tr.Greedy = v, v.Greedy
+		err = drive(v, work)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	return float64(res.Steps) / wall.Seconds(), float64(cpu) / float64(time.Microsecond) / float64(res.Steps)
+}
+
+// benchPaired runs b.N rounds of two trainings of cfg, headless and watched
+// through drive, back to back so that both meet the same load on a busy
+// machine, and reports the medians: env-steps/s of each, their ratio
+// (watched/headless, per round) and the CPU time per step of each.
+func benchPaired(b *testing.B, cfg agent.Config, o Options, drive func(v *Viewer, work func(context.Context) error) error) {
+	var sps0, sps1, ratio, cpu0, cpu1 []float64
+	for b.Loop() {
+		s0, c0 := trainOnce(b, cfg, nil, nil)
+		s1, c1 := trainOnce(b, cfg, &o, drive)
+		sps0, sps1, ratio = append(sps0, s0), append(sps1, s1), append(ratio, s1/s0)
+		cpu0, cpu1 = append(cpu0, c0), append(cpu1, c1)
+	}
+	b.ReportMetric(median(sps0), "headless-steps/s")
+	b.ReportMetric(median(sps1), "watched-steps/s")
+	b.ReportMetric(median(ratio), "watched/headless")
+	b.ReportMetric(median(cpu0), "headless-cpu-µs/step")
+	b.ReportMetric(median(cpu1), "watched-cpu-µs/step")
+}
+
+func median(v []float64) float64 {
+	v = slices.Clone(v)
+	slices.Sort(v)
+	n := len(v)
+	if n%2 == 1 {
+		return v[n/2]
+	}
+	return (v[n/2-1] + v[n/2]) / 2
 }
 
 // BenchmarkTrainSPS compares training headless with training watched by a
 // window without OpenGL: a goroutine that takes frames 30 times a second
 // and composes the window's image with its HUD, as the real window does
 // before handing it to OpenGL. BenchmarkWindowSPS (pixel tag) opens the
-// real window.
+// real window. Each iteration is a pair of runs:
 //
-//	go test ./viz -run '^$' -bench TrainSPS -benchtime 1x -count 6
+//	go test ./viz -run '^$' -bench TrainSPS -benchtime 7x
 func BenchmarkTrainSPS(b *testing.B) {
 	cfg := benchConfig(b)
-	b.Run("headless", func(b *testing.B) { benchTrain(b, cfg, nil, nil) })
-	b.Run("viewer-30fps", func(b *testing.B) {
-		o := DefaultOptions()
-		benchTrain(b, cfg, &o, func(v *Viewer, work func(context.Context) error) error {
-			s := newScreen(v)
-			stop := make(chan struct{})
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				t := time.NewTicker(s.interval())
-				defer t.Stop()
-				for {
-					select {
-					case <-stop:
-						return
-					case now := <-t.C:
-						s.update(now)
-					}
+	benchPaired(b, cfg, DefaultOptions(), func(v *Viewer, work func(context.Context) error) error {
+		s := newScreen(v)
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			t := time.NewTicker(s.interval())
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case now := <-t.C:
+					s.update(now)
 				}
-			}()
-			err := work(context.Background())
-			close(stop)
-			<-done
-			v.Finish()
-			return err
-		})
+			}
+		}()
+		err := work(context.Background())
+		close(stop)
+		<-done
+		v.Finish()
+		return err
 	})
 }

@@ -374,24 +374,57 @@ func TestNoOpenGL(t *testing.T) {
 }
 
 // BenchmarkWindowSPS compares training headless with training in the real
-// window (sampling 30 frames a second, the default of deepq train --render;
-// and one episode in 10 at full speed), under the same X server:
+// window, sampled 30 times a second (the default of deepq train --render)
+// or one episode in 10 at full speed, in pairs of runs back to back (see
+// benchPaired), under the same X server:
 //
-//	xvfb-run -a go test -tags pixel ./viz -run '^$' -bench WindowSPS -benchtime 1x -count 6
+//	xvfb-run -a go test -tags pixel ./viz -run '^$' -bench WindowSPS -benchtime 7x
 func BenchmarkWindowSPS(b *testing.B) {
 	needDisplay(b)
 	cfg := benchConfig(b)
 	drive := func(v *Viewer, work func(context.Context) error) error {
 		return Run(context.Background(), v, work)
 	}
-	b.Run("headless", func(b *testing.B) { benchTrain(b, cfg, nil, nil) })
-	b.Run("window-30fps", func(b *testing.B) {
-		o := DefaultOptions()
-		benchTrain(b, cfg, &o, drive)
-	})
-	b.Run("window-every10", func(b *testing.B) {
+	b.Run("30fps", func(b *testing.B) { benchPaired(b, cfg, DefaultOptions(), drive) })
+	b.Run("every10", func(b *testing.B) {
 		o := DefaultOptions()
 		o.Every, o.Speed = 10, 0
-		benchTrain(b, cfg, &o, drive)
+		benchPaired(b, cfg, o, drive)
 	})
+}
+
+// BenchmarkWindowFrame measures the window's side of one frame: take it
+// from the slot, compose the image with the HUD, upload it and swap, in
+// this process's CPU time (the X server's share is not counted).
+func BenchmarkWindowFrame(b *testing.B) {
+	needDisplay(b)
+	e, err := env.Make("cartpole")
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.Reset()
+	v, err := NewViewer(e, Options{FPS: 60})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, _ := env.Find[env.Renderer](e)
+	cpu0 := cpuTime()
+	err = Run(context.Background(), v, func(ctx context.Context) error {
+		n := 0
+		for b.Loop() {
+			// A new frame at every iteration; the window loop shows what it can.
+			f := v.slot.buffer()
+			r.Render(f.img)
+			f.hasImage = true
+			f.live.Step = int64(n)
+			n++
+			v.slot.publish()
+			time.Sleep(time.Second / 60)
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(time.Microsecond)/float64(b.N), "cpu-µs/frame")
 }

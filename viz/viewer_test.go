@@ -2,6 +2,7 @@ package viz
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/gif"
@@ -143,29 +144,49 @@ func TestWatchingChangesNothing(t *testing.T) {
 		{Every: 3, Speed: 0},  // watching, unthrottled
 		{Every: 1, FPS: 1e-9}, // watching every episode (FPS unused)
 	} {
+		// Training pauses at three steps until the window has shown them,
+		// so that the window surely gets frames however fast training is;
+		// in between, it takes what it can.
 		got := &runLog{}
-		w := newWatched(t, cfg, o, []agent.Observer{got}, nil)
-		run(t, w.tr)
+		var w *watched
+		p := &pauser{at: -1, ats: []int64{500, 1500, 2500}, ctl: func() *Controls { return w.v.Controls() }}
+		w = newWatched(t, cfg, o, []agent.Observer{got, p}, nil)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			run(t, w.tr)
+		}()
+		for _, at := range p.ats {
+			eventually(t, fmt.Sprintf("step %d on screen", at), func() bool {
+				w.mu.Lock()
+				defer w.mu.Unlock()
+				return w.s.shown == at
+			})
+			w.v.Controls().SetPaused(false)
+		}
+		<-done
 		w.close()
 		w.v.Finish()
 		if !got.equal(base) {
 			t.Fatalf("options %+v: the watched run differs from the run without a window", o)
 		}
-		if w.frames.Load() < 2 {
+		if w.frames.Load() < 3 {
 			t.Fatalf("options %+v: the window got %d frames", o, w.frames.Load())
 		}
 	}
 }
 
-// pauser pauses training at a given step, before the viewer sees it.
+// pauser pauses training at a given step (or steps), before the viewer
+// sees it.
 type pauser struct {
 	agent.NopObserver
 	at  int64
+	ats []int64
 	ctl func() *Controls
 }
 
 func (p *pauser) OnStep(e *agent.StepEvent) {
-	if e.Step == p.at {
+	if e.Step == p.at || slices.Contains(p.ats, e.Step) {
 		p.ctl().SetPaused(true)
 	}
 }

@@ -5,6 +5,7 @@ package viz
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"log"
@@ -60,7 +61,28 @@ func Check() error {
 	if gl33.ok {
 		return nil
 	}
-	err := mainthread.CallErr(func() (err error) {
+	// A display that refuses us may be an X server still starting: try a
+	// few times before giving up.
+	var err error
+	for try := 0; try < 5; try++ {
+		if try > 0 {
+			time.Sleep(200 * time.Millisecond)
+		}
+		if err = probeGL(); err == nil || !errors.Is(err, errOpenDisplay) {
+			break
+		}
+	}
+	gl33.ok = err == nil
+	return err
+}
+
+// errOpenDisplay marks a display that GLFW could not open.
+var errOpenDisplay = errors.New("cannot open the X display")
+
+// probeGL initialises GLFW and opens an invisible OpenGL 3.3 core window
+// on the main thread, turning GLFW's logged errors and panics into an error.
+func probeGL() error {
+	return mainthread.CallErr(func() (err error) {
 		var logged bytes.Buffer // GLFW's platform errors go to the log
 		prev, flags := log.Writer(), log.Flags()
 		log.SetOutput(&logged)
@@ -76,7 +98,7 @@ func Check() error {
 			display := os.Getenv("DISPLAY")
 			m := strings.TrimSpace(logged.String())
 			if strings.Contains(m, "Failed to open display") {
-				err = fmt.Errorf("viz: cannot open the X display DISPLAY=%s: %s; is XAUTHORITY right for this server?", display, m)
+				err = fmt.Errorf("viz: %w DISPLAY=%s: %s; is XAUTHORITY right for this server?", errOpenDisplay, display, m)
 				return
 			}
 			if m != "" {
@@ -108,8 +130,6 @@ func Check() error {
 		glfw.DefaultWindowHints()
 		return nil
 	})
-	gl33.ok = err == nil
-	return err
 }
 
 // The window is made once and reused (hidden between runs): pixel shares

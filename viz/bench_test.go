@@ -17,7 +17,7 @@ func benchConfig(b *testing.B) agent.Config {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg.TotalSteps, cfg.EvalEvery, cfg.FinalEvalEpisodes = 6_000, 0, 0
+	cfg.TotalSteps, cfg.EvalEvery, cfg.FinalEvalEpisodes = 20_000, 0, 0
 	return cfg
 }
 

@@ -8,11 +8,15 @@ import (
 	"testing"
 )
 
-// longTests gates the runs that take minutes: set DEEPQ_LONG=1 to run them.
-func longTests(t *testing.T) {
+// longTests gates the runs that take minutes: set DEEPQ_LONG=1 to run them,
+// and DEEPQ_LONG_PRESETS=cartpole,acrobot to run only some presets.
+func longTests(t *testing.T, preset string) {
 	t.Helper()
 	if os.Getenv("DEEPQ_LONG") == "" {
 		t.Skip("a long run; set DEEPQ_LONG=1 to run it")
+	}
+	if only := os.Getenv("DEEPQ_LONG_PRESETS"); only != "" && !strings.Contains(","+only+",", ","+preset+",") {
+		t.Skipf("%s is not in DEEPQ_LONG_PRESETS", preset)
 	}
 }
 
@@ -29,38 +33,47 @@ func (f *firstAbove) OnEval(e *EvalEvent) {
 	}
 }
 
-// TestCartPoleSeeds trains the CartPole preset on seeds 1–5 (50k steps each)
-// and prints the table of the acceptance: steps to the first evaluation ≥ 475,
-// the final greedy mean over 100 episodes, and the wall time. Every seed must
-// end ≥ 475.
-func TestCartPoleSeeds(t *testing.T) {
-	longTests(t)
-	var table strings.Builder
-	fmt.Fprintf(&table, "\n| seed | first eval ≥ 475 at step | final mean ± std (100 ep.) | wall time |\n|---|---|---|---|\n")
-	solved := 0
-	for seed := uint64(1); seed <= 5; seed++ {
-		cfg := cartpole(t)
-		cfg.Seed = seed
-		fa := &firstAbove{level: 475}
-		tr, err := NewTrainer(cfg, fa)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := tr.Run(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		first := "never"
-		if fa.step > 0 {
-			first = fmt.Sprint(fa.step)
-		}
-		fmt.Fprintf(&table, "| %d | %s | %.2f ± %.2f | %.1f s |\n", seed, first, res.Final.Mean, res.Final.Std, res.Elapsed.Seconds())
-		if res.Final.Mean >= 475 {
-			solved++
-		}
-	}
-	t.Log(table.String())
-	if solved < 5 {
-		t.Errorf("%d of 5 seeds end with a greedy mean ≥ 475", solved)
+// TestPresetsLearn trains each preset on its seeds for its full length and
+// prints the acceptance table: the step of the first evaluation at the
+// target, the final greedy mean over 100 episodes, and the wall time. Every
+// seed must end at or above the target: CartPole ≥ 475 at 50k steps (5 of 5),
+// Acrobot ≥ −80 at 100k and MountainCar ≥ −110 at 120k (3 of 3 each).
+func TestPresetsLearn(t *testing.T) {
+	for _, c := range []struct {
+		preset string
+		seeds  int
+		target float64
+	}{
+		{"cartpole", 5, 475},
+		{"acrobot", 3, -80},
+		{"mountaincar", 3, -110},
+	} {
+		t.Run(c.preset, func(t *testing.T) {
+			longTests(t, c.preset)
+			var table strings.Builder
+			fmt.Fprintf(&table, "\n| %s seed | first eval ≥ %g at step | final mean ± std (100 ep.) | wall time |\n|---|---|---|---|\n", c.preset, c.target)
+			for seed := uint64(1); seed <= uint64(c.seeds); seed++ {
+				cfg, _ := Preset(c.preset)
+				cfg.Seed = seed
+				fa := &firstAbove{level: c.target}
+				tr, err := NewTrainer(cfg, fa)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res, err := tr.Run(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				first := "never"
+				if fa.step > 0 {
+					first = fmt.Sprint(fa.step)
+				}
+				fmt.Fprintf(&table, "| %d | %s | %.2f ± %.2f | %.1f s |\n", seed, first, res.Final.Mean, res.Final.Std, res.Elapsed.Seconds())
+				if res.Final.Mean < c.target {
+					t.Errorf("seed %d ends at %.2f, below %g", seed, res.Final.Mean, c.target)
+				}
+			}
+			t.Log(table.String())
+		})
 	}
 }

@@ -98,15 +98,16 @@ var presets = []PresetInfo{
 		Name: "mountaincar",
 		Doc: "MountainCar-v0. rl-baselines3-zoo's tuned DQN (MLP 256-256, Adam 4e-3, batch 128, " +
 			"buffer 10k, train every 16 steps with 8 gradient steps, target copy every 600 steps, " +
-			"ε 1→0.07 over 24k steps, γ 0.98) with Double DQN and a decaying learning rate.",
+			"ε 1→0.07 over 24k steps, γ 0.98) with Double DQN, a dueling head, 3-step returns " +
+			"(which carry the goal's reward back along the swing) and a decaying learning rate.",
 		config: func() Config {
 			return Config{
 				Env: "mountaincar", Seed: 1, TotalSteps: 120_000,
-				Network: "mlp", Hidden: []int{256, 256}, Init: "torch",
+				Network: "mlp", Dueling: true, Hidden: []int{256, 256}, Init: "torch",
 				Optimizer: "adam", LearningRate: 4e-3, LRSchedule: "linear", LearningRateEnd: 0, OptimizerEps: 1e-8,
 				BufferSize: 10_000, BatchSize: 128, Gamma: 0.98,
 				LearningStarts: 1000, TrainFreq: 16, GradientSteps: 8,
-				TargetUpdateInterval: 300, Tau: 1, DoubleDQN: true, NStep: 1, ReplayStorage: "float32", ClipReward: "none",
+				TargetUpdateInterval: 300, Tau: 1, DoubleDQN: true, NStep: 3, ReplayStorage: "float32", ClipReward: "none",
 				Loss: "smooth_l1", HuberDelta: 1, MaxGradNorm: 10,
 				ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.07, ExplorationSteps: 24_000,
 				EvalEvery: 5000, EvalEpisodes: 20, FinalEvalEpisodes: 100,

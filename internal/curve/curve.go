@@ -26,7 +26,7 @@ func Plot(lg *runlog.Log, title string) (*plot.Plot, error) {
 	p.Title.Text = title
 	p.X.Label.Text = "environment steps"
 	p.Y.Label.Text = "return"
-	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.Top, p.Legend.Left = false, false // bottom right: learning curves rise away from it
 	p.Add(plotter.NewGrid())
 
 	if n := len(lg.Episodes); n > 0 {

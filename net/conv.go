@@ -26,13 +26,17 @@ import (
 //	∂L/∂W += δ (Out, N) · colᵀ   ∂L/∂b += Σ_{b,z,u,v} δ
 //	∂col   = Wᵀ (K, Out) · δ     then col2im adds each entry back to ∂L/∂x.
 //
-// Forward fills col and Y in chunks of samples small enough that a chunk's
-// columns of col are still in L2 when the multiply reads them, and the
-// threads of SetThreads take whole chunks (convolution over the batch);
-// Backward's multiplies span the batch and split by blocks of their output,
-// and col2im splits by input channel. No split changes a result. Forward
-// keeps col (the unfolded input) for Backward; workspaces are reused, so a
-// steady batch size allocates nothing.
+// float32 2-D convolutions without padding whose kernel is a multiple of the
+// stride (the DQN nets' layers) take a faster route to the same sums, with no
+// im2col: space to depth, then one multiply per kernel tap that reads the
+// input in place (conv_wide.go). The others run as above: Forward fills col
+// and Y in chunks of samples small enough that a chunk's columns of col are
+// still in L2 when the multiply reads them, and the threads of SetThreads
+// take whole chunks (convolution over the batch); Backward's multiplies span
+// the batch and split by blocks of their output, and col2im splits by input
+// channel. No split changes a result. Forward keeps col (the unfolded input;
+// on the fast path the space-to-depth input) for Backward; workspaces are
+// reused, so a steady batch size allocates nothing.
 type ConvLayer[T Float] struct {
 	// InC and OutC are the input and output channels.
 	InC, OutC int
@@ -58,6 +62,10 @@ type ConvLayer[T Float] struct {
 	chunk      int         // samples per chunk of fwdPass
 	col2imPass convPass[T]
 	dyPass     convPass[T] // δ (B, Out, P) -> dyt (Out, N), ∂L/∂b
+	bwdPass    convPass[T] // groups of sample chunks (fast path)
+
+	// wide is the fast path (conv_wide.go), nil where it does not apply.
+	wide *wideConv
 }
 
 // convPass is one of the loops of a ConvLayer as a gemm.Body.
@@ -76,6 +84,10 @@ func (c *ConvLayer[T]) passes() {
 		return
 	}
 	c.fwdPass = convPass[T]{c: c, run: (*ConvLayer[T]).forwardRange}
+	if c.wide != nil {
+		c.fwdPass.run = (*ConvLayer[T]).forwardWideRange
+		c.bwdPass = convPass[T]{c: c, run: (*ConvLayer[T]).backwardWideRange}
+	}
 	c.col2imPass = convPass[T]{c: c, run: func(c *ConvLayer[T], lo, hi int) {
 		// Zero this range's channels of ∂L/∂x, then add col back into them.
 		plane := c.in[0] * c.in[1] * c.in[2]
@@ -160,6 +172,9 @@ func newConv[T Float](prefix string, s LayerSpec, in []int) *ConvLayer[T] {
 	}
 	c.W = newParam[T](prefix+"weight", wshape...)
 	c.B = newParam[T](prefix+"bias", c.OutC)
+	if wideFits(c) {
+		c.wide = newWide(c)
+	}
 	return c
 }
 
@@ -218,13 +233,17 @@ func (c *ConvLayer[T]) Forward(x *Tensor[T]) *Tensor[T] {
 	c.bs = bs
 	c.xshape = append(c.xshape[:0], x.Shape...)
 	c.passes()
-	c.col = grow(c.col, K*N)
-	c.yt = grow(c.yt, c.OutC*N)
 	if c.spec.Kind == "conv2d" {
 		c.y = reuse(c.y, bs, c.OutC, c.out[1], c.out[2])
 	} else {
 		c.y = reuse(c.y, bs, c.OutC, c.out[0], c.out[1], c.out[2])
 	}
+	if c.wide != nil {
+		c.forwardWide(any(x.Data).([]float32))
+		return c.y
+	}
+	c.col = grow(c.col, K*N)
+	c.yt = grow(c.yt, c.OutC*N)
 	// The batch goes in chunks whose columns of col (K × chunk·P) stay in
 	// L2 between im2col and the multiply that reads them; threads take whole
 	// chunks (convolution over the batch).
@@ -284,6 +303,12 @@ func (c *ConvLayer[T]) outputRange(lo, hi int) {
 
 // Backward accumulates ∂L/∂W and ∂L/∂b and returns ∂L/∂x.
 func (c *ConvLayer[T]) Backward(dy *Tensor[T]) *Tensor[T] {
+	if c.wide != nil {
+		c.checkBackward(dy)
+		c.dx = reuse(c.dx, c.xshape...)
+		c.backwardWide(any(dy.Data).([]float32), any(c.dx.Data).([]float32))
+		return c.dx
+	}
 	c.backwardParams(dy)
 	K, N := c.kernelSize(), c.bs*c.positions()
 	c.dcol = grow(c.dcol, K*N)
@@ -295,18 +320,28 @@ func (c *ConvLayer[T]) Backward(dy *Tensor[T]) *Tensor[T] {
 
 // backwardParams accumulates ∂L/∂W and ∂L/∂b, leaving δ as (Out, N) in dyt.
 func (c *ConvLayer[T]) backwardParams(dy *Tensor[T]) {
-	if c.col == nil {
-		panic("net: conv layer " + c.W.Name + ": Backward before Forward")
+	c.checkBackward(dy)
+	if c.wide != nil {
+		c.backwardWide(any(dy.Data).([]float32), nil)
+		return
 	}
 	K, P := c.kernelSize(), c.positions()
 	N := c.bs * P
-	mustLen(c.spec.Kind, dy, c.bs*c.OutC*P)
 	c.dyt = grow(c.dyt, c.OutC*N)
 	c.passes()
 	c.dyPass.x = dy.Data
 	kernels.For(c.OutC, max(1, grain/N), &c.dyPass)
 	c.dyPass.x = nil
 	gemm(false, true, c.OutC, K, N, 1, c.dyt, N, c.col, N, 1, c.W.Grad.Data, K)
+}
+
+// checkBackward panics if Backward comes before Forward or dy does not
+// match the output of the last Forward.
+func (c *ConvLayer[T]) checkBackward(dy *Tensor[T]) {
+	if c.col == nil && (c.wide == nil || c.wide.xs == nil) {
+		panic("net: conv layer " + c.W.Name + ": Backward before Forward")
+	}
+	mustLen(c.spec.Kind, dy, c.bs*c.OutC*c.positions())
 }
 
 // deltaRange copies output channels [lo, hi) of δ (B, Out, P) into dyt

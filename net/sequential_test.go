@@ -260,7 +260,12 @@ func TestStepAllocatesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range []*Sequential[float32]{m2d, m3d} {
+	// Convolutions without padding take the fast path of conv_wide.go.
+	mWide, err := Build[float32]([]int{2, 10, 10}, []LayerSpec{Conv2D(4, 4, 2, 0), ReLU(), Conv2D(3, 3, 1, 0), Flatten(), Dense(2)}, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*Sequential[float32]{m2d, m3d, mWide} {
 		target := m.Clone()
 		target.SetTraining(false)
 		opt := NewAdam(m.Params(), DefaultAdam())

@@ -252,3 +252,31 @@ func For(n, grain int, body Body) {
 	wg.Wait()
 	wgs.Put(wg)
 }
+
+// Transpose writes dst(j, i) = src(i, j) for i < rows, j < cols, on
+// row-major matrices: src is rows×cols with leading dimension lds, dst is
+// cols×rows with leading dimension ldd. It moves values without arithmetic,
+// so every kernel gives the same result; the fastest the CPU has is used
+// (8×8 AVX blocks on amd64). It panics, with a message starting "gemm:", if
+// a leading dimension is too small or a slice too short.
+func Transpose(rows, cols int, src []float32, lds int, dst []float32, ldd int) {
+	if rows < 0 || cols < 0 {
+		panic(fmt.Sprintf("gemm: Transpose of a %d×%d matrix", rows, cols))
+	}
+	checkMat("source", rows, cols, len(src), lds)
+	checkMat("destination", cols, rows, len(dst), ldd)
+	if rows == 0 || cols == 0 {
+		return
+	}
+	transposer(rows, cols, unsafe.Pointer(unsafe.SliceData(src)), lds, unsafe.Pointer(unsafe.SliceData(dst)), ldd)
+}
+
+// transposer is the transpose of the fastest kernel that has one.
+var transposer = func() func(rows, cols int, src unsafe.Pointer, lds int, dst unsafe.Pointer, ldd int) {
+	for _, k := range append(asmKernels(), genericKernel) {
+		if k.transpose != nil {
+			return k.transpose
+		}
+	}
+	return genericTranspose
+}()

@@ -248,6 +248,8 @@ func TestSgemmPanics(t *testing.T) {
 			Sgemm(false, false, 2, 2, 3, 1, make([]float32, 6), 3, make([]float32, 6), 2, 0, make([]float32, 3), 2)
 		}, "C (2×2, ld 2) needs 4"},
 		{"threads", func() { SetThreads(0) }, "at least 1"},
+		{"transpose ld", func() { Transpose(2, 3, make([]float32, 6), 2, make([]float32, 6), 2) }, "leading dimension of source"},
+		{"transpose short", func() { Transpose(2, 3, make([]float32, 6), 3, make([]float32, 5), 2) }, "destination (3×2, ld 2) needs 6"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer func() {
@@ -258,6 +260,36 @@ func TestSgemmPanics(t *testing.T) {
 			}()
 			tc.f()
 		})
+	}
+}
+
+// TestTransposeExported checks Transpose (the fastest kernel's transpose,
+// with argument checks) against the definition, leaving the rest of dst
+// alone.
+func TestTransposeExported(t *testing.T) {
+	for _, d := range [][2]int{{0, 3}, {1, 1}, {7, 9}, {16, 64}, {63, 90}, {64, 420}} {
+		rows, cols := d[0], d[1]
+		lds, ldd := cols+1, rows+2
+		src := make([]float32, max(0, rows*lds-1))
+		for i := range src {
+			src[i] = float32(i)
+		}
+		dst := make([]float32, max(0, cols*ldd-2))
+		for i := range dst {
+			dst[i] = -1
+		}
+		Transpose(rows, cols, src, lds, dst, ldd)
+		for j := range cols {
+			for i := range ldd {
+				want := float32(-1)
+				if i < rows {
+					want = src[i*lds+j]
+				}
+				if j*ldd+i < len(dst) && dst[j*ldd+i] != want {
+					t.Fatalf("%dx%d: dst[%d][%d] = %v, want %v", rows, cols, j, i, dst[j*ldd+i], want)
+				}
+			}
+		}
 	}
 }
 

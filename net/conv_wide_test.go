@@ -8,24 +8,56 @@ import (
 )
 
 // wideGeoms are float32 convolutions that take the fast path (no padding,
-// kernel a multiple of the stride): the Nature DQN's three layers, MinAtar's,
-// rectangular kernels and strides, inputs with rows and columns that no tap
-// meets, 1×1 kernels, and batches that make one chunk or many (more than
-// wideGroups).
+// kernel a multiple of the stride, C′ ≥ wideMinDepth): the Nature DQN's three
+// layers, rectangular kernels and strides, inputs with rows and columns that
+// no tap meets, 1×1 kernels, and batches of one sample to more than
+// wideGroups.
 var wideGeoms = []struct {
 	B, C, O int
 	in, k   [2]int // (H, W)
 	s       [2]int
 }{
 	{3, 4, 5, [2]int{84, 84}, [2]int{8, 8}, [2]int{4, 4}},
-	{2, 3, 4, [2]int{20, 20}, [2]int{4, 4}, [2]int{2, 2}},
-	{5, 6, 7, [2]int{9, 9}, [2]int{3, 3}, [2]int{1, 1}},
-	{7, 4, 16, [2]int{10, 10}, [2]int{3, 3}, [2]int{1, 1}},
-	{2, 2, 3, [2]int{11, 13}, [2]int{4, 6}, [2]int{2, 3}},
-	{3, 2, 2, [2]int{7, 7}, [2]int{2, 2}, [2]int{2, 2}},
-	{2, 3, 5, [2]int{6, 5}, [2]int{1, 1}, [2]int{1, 1}},
+	{2, 32, 4, [2]int{20, 20}, [2]int{4, 4}, [2]int{2, 2}},
+	{5, 64, 7, [2]int{9, 9}, [2]int{3, 3}, [2]int{1, 1}},
+	{2, 3, 3, [2]int{11, 13}, [2]int{4, 6}, [2]int{2, 3}},
+	{3, 4, 2, [2]int{7, 7}, [2]int{2, 2}, [2]int{2, 2}},
+	{2, 16, 5, [2]int{6, 5}, [2]int{1, 1}, [2]int{1, 1}},
 	{1, 1, 1, [2]int{8, 8}, [2]int{8, 8}, [2]int{8, 8}},
-	{40, 8, 9, [2]int{12, 12}, [2]int{3, 3}, [2]int{1, 1}},
+	{9, 16, 9, [2]int{12, 12}, [2]int{3, 3}, [2]int{1, 1}},
+}
+
+// TestConvWideFits: which layers take the fast path.
+func TestConvWideFits(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   []int
+		spec LayerSpec
+		want bool
+	}{
+		{"nature conv1", []int{4, 84, 84}, Conv2D(32, 8, 4, 0), true},
+		{"nature conv2", []int{32, 20, 20}, Conv2D(64, 4, 2, 0), true},
+		{"nature conv3", []int{64, 9, 9}, Conv2D(64, 3, 1, 0), true},
+		{"minatar (C′ = 4)", []int{4, 10, 10}, Conv2D(16, 3, 1, 0), false},
+		{"padding", []int{64, 9, 9}, Conv2D(64, 3, 1, 1), false},
+		{"kernel not a multiple of the stride", []int{64, 9, 9}, Conv2D(64, 3, 2, 0), false},
+		{"conv3d", []int{16, 4, 6, 6}, Conv3D(4, 2, 1, 0), false},
+	} {
+		m, err := Build[float32](tc.in, []LayerSpec{tc.spec}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Layers[0].(*ConvLayer[float32]).wide != nil; got != tc.want {
+			t.Errorf("%s: fast path %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	m, err := Build[float64]([]int{4, 84, 84}, []LayerSpec{Conv2D(32, 8, 4, 0)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Layers[0].(*ConvLayer[float64]).wide != nil {
+		t.Error("float64 takes the fast path")
+	}
 }
 
 func wideSpec(O int, k, s [2]int) LayerSpec {

@@ -338,7 +338,7 @@ func (c *ConvLayer[T]) backwardParams(dy *Tensor[T]) {
 // checkBackward panics if Backward comes before Forward or dy does not
 // match the output of the last Forward.
 func (c *ConvLayer[T]) checkBackward(dy *Tensor[T]) {
-	if c.col == nil && (c.wide == nil || c.wide.xs == nil) {
+	if c.col == nil && (c.wide == nil || c.wide.x == nil) {
 		panic("net: conv layer " + c.W.Name + ": Backward before Forward")
 	}
 	mustLen(c.spec.Kind, dy, c.bs*c.OutC*c.positions())

@@ -19,7 +19,7 @@ import (
 //	Wt[(i′,j′), o, (c,a,b)] = W[o, c, i′·s_H+a, j′·s_W+b]    i′ < q_H, j′ < q_W
 //
 // with Hs = H′+q_H−1 and Ws = W′+q_W−1 (input rows and columns past Hs·s_H
-// and Ws·s_W meet no kernel tap). For s = 1, xs is a copy of x.
+// and Ws·s_W meet no kernel tap). For s = 1, xs is x itself.
 //
 // Wide rows, one multiply per tap. Output positions are numbered on the width
 // of xs, n = u·Ws + v for u < H′ and v < Ws: Pw = H′·Ws per sample, of which
@@ -43,8 +43,10 @@ import (
 // Samples are the unit of work: Forward splits them between threads; Backward
 // cuts them into wideGroups groups (independent of the thread count) whose
 // gradients are summed in separate buffers and then added in group order, so
-// the result is the same for any number of threads. Forward keeps xs and Wt
-// for Backward.
+// the result is the same for any number of threads. Forward keeps x and Wt
+// for Backward, which redoes the space to depth one sample at a time into a
+// workspace that stays in cache: cheaper than writing the whole batch's xs
+// to memory in Forward and reading it back.
 
 // wideGroups is the number of partial gradient sums of a wide Backward: the
 // most threads that can share it.
@@ -59,7 +61,7 @@ type wideConv struct {
 	plane  int    // hs·ws
 	per    int    // elements of one sample of xs: C′·plane
 	slack  int    // elements past a sample that a tap's multiply reads
-	stride int    // elements between samples in xs: per + slack
+	stride int    // per + slack: the elements of a workspace's xs
 	pw     int    // wide output positions per sample: H′·Ws
 	offs   []int  // off_t per tap
 	// kidx maps (t, c′) (index t·C′+c′) to the column of W's rows (c, i, j).
@@ -67,16 +69,15 @@ type wideConv struct {
 
 	// Wt holds the weights per tap, (taps, Out, C′), made by Forward.
 	wt []float32
-	// xs is the space-to-depth input (B, C′, Hs, Ws), each sample followed
-	// by slack zeros (so that no multiply reads another thread's sample),
-	// kept from Forward for Backward.
-	xs   []float32
+	// x is the input of the last Forward (B, InC, H, W), kept for Backward.
+	x    []float32
 	ones []float32 // Pw ones, for ∂b
 	dy   []float32 // δ (B, Out, H′, W′) during Backward
 	dx   []float32 // ∂L/∂x (B, InC, H, W) during Backward, nil for parameters only
 	// part holds the groups' partial sums of [∂Wt[t]ᵀ for each t; ∂bᵀ]:
 	// taps·C′·Out + Out elements each.
 	part []float32
+	sumT []float32 // the sum of part's ∂Wtᵀ, transposed: (Out, taps·C′)
 
 	mu   sync.Mutex
 	free []*wideWork // workspaces not in use
@@ -84,6 +85,7 @@ type wideConv struct {
 
 // wideWork is the workspace of one thread of the fast path, for one sample.
 type wideWork struct {
+	xs   []float32 // xs (C′, Hs, Ws) and slack zeros
 	yt   []float32 // Y (Out, Pw)
 	dyt  []float32 // δ (Out, Pw), zero in the padding columns
 	dytT []float32 // δᵀ (Pw, Out)
@@ -158,14 +160,20 @@ func (w *wideConv) release(ws *wideWork) {
 	w.mu.Unlock()
 }
 
-// spaceToDepth writes sample b of xs, and its slack, from x (B, InC, H, W).
-func (w *wideConv) spaceToDepth(xs, x []float32, b, inC int, in [3]int) {
+// spaceToDepth returns sample b of xs followed by at least slack elements
+// that may be read: for s = 1 x itself from sample b on (the next sample
+// follows), except for the last sample, which is copied into ws with zeros
+// after it; otherwise ws, written from sample b of x (B, InC, H, W).
+func (w *wideConv) spaceToDepth(ws, x []float32, b, inC int, in [3]int) []float32 {
 	H, W := in[1], in[2]
-	xs = xs[b*w.stride : (b+1)*w.stride]
+	if w.s == [2]int{1, 1} && (b+2)*w.per <= len(x) {
+		return x[b*w.per:]
+	}
+	xs := ws[:w.stride]
 	clear(xs[w.per:])
 	if w.s == [2]int{1, 1} {
 		copy(xs, x[b*w.per:(b+1)*w.per])
-		return
+		return xs
 	}
 	for c := range inC {
 		src := x[(b*inC+c)*H*W : (b*inC+c+1)*H*W]
@@ -176,6 +184,7 @@ func (w *wideConv) spaceToDepth(xs, x []float32, b, inC int, in [3]int) {
 			}
 		}
 	}
+	return xs
 }
 
 // depthToSpace writes sample b of dx (B, InC, H, W) from dxs (one sample):
@@ -224,7 +233,7 @@ func (c *ConvLayer[T]) forwardWide(x []float32) {
 			}
 		}
 	}
-	w.xs = grow(w.xs, c.bs*w.stride)
+	w.x = x
 	c.fwdPass.x = any(x).([]T)
 	kernels.For(c.bs, 1, &c.fwdPass)
 	c.fwdPass.x = nil
@@ -239,16 +248,17 @@ func (c *ConvLayer[T]) forwardWideRange(lo, hi int) {
 	y := any(c.y.Data).([]float32)
 	ws := w.work()
 	defer w.release(ws)
+	ws.xs = grow(ws.xs, w.stride)
 	ws.yt = grow(ws.yt, O*w.pw)
 	for b := lo; b < hi; b++ {
-		w.spaceToDepth(w.xs, x, b, c.InC, c.in)
+		xs := w.spaceToDepth(ws.xs, x, b, c.InC, c.in)
 		for t, off := range w.offs {
 			beta := float32(1)
 			if t == 0 {
 				beta = 0
 			}
 			kernels.SgemmSerial(false, false, O, w.pw, w.cs, 1, w.wt[t*O*w.cs:(t+1)*O*w.cs], w.cs,
-				w.xs[b*w.stride+off:(b+1)*w.stride], w.plane, beta, ws.yt, w.pw)
+				xs[off:], w.plane, beta, ws.yt, w.pw)
 		}
 		for o := range O {
 			dst := y[(b*O+o)*P : (b*O+o+1)*P]
@@ -280,10 +290,15 @@ func (c *ConvLayer[T]) backwardWide(dy, dx []float32) {
 	for g := 1; g < groups; g++ {
 		vec.AddTo(sum, w.part[g*size:(g+1)*size])
 	}
+	// ∂W[o, kidx[tc]] += sum[tc, o], through sumᵀ so that both sides are
+	// read and written along rows.
+	w.sumT = grow(w.sumT, K*O)
+	kernels.Transpose(K, O, sum, O, w.sumT, K)
 	gw := any(c.W.Grad.Data).([]float32)
-	for tc, k := range w.kidx {
-		for o, v := range sum[tc*O : (tc+1)*O] {
-			gw[o*K+k] += v
+	for o := range O {
+		g, row := gw[o*K:(o+1)*K], w.sumT[o*K:(o+1)*K]
+		for tc, k := range w.kidx {
+			g[k] += row[tc]
 		}
 	}
 	vec.AddTo(any(c.B.Grad.Data).([]float32), sum[K*O:])
@@ -297,6 +312,7 @@ func (c *ConvLayer[T]) backwardWideRange(lo, hi int) {
 	defer w.release(ws)
 	ws.dyt = grow(ws.dyt, O*w.pw)
 	ws.dytT = grow(ws.dytT, w.pw*O)
+	ws.xs = grow(ws.xs, w.stride)
 	if w.dx != nil {
 		ws.dxs = grow(ws.dxs, w.stride)
 	}
@@ -321,7 +337,7 @@ func (c *ConvLayer[T]) backwardWideRange(lo, hi int) {
 			if b == first {
 				beta = 0
 			}
-			xs := w.xs[b*w.stride : (b+1)*w.stride]
+			xs := w.spaceToDepth(ws.xs, w.x, b, c.InC, c.in)
 			for t, off := range w.offs {
 				kernels.SgemmSerial(false, false, w.cs, O, w.pw, 1, xs[off:], w.plane, ws.dytT, O, beta, part[t*tw:(t+1)*tw], O)
 			}

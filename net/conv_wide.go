@@ -142,16 +142,30 @@ func newWide[T Float](c *ConvLayer[T]) *wideConv {
 	return w
 }
 
-// work returns a free workspace.
+// reserve makes sure that n workspaces are free, each sized for every pass
+// of a layer with out output channels, so that the ranges of a For never
+// allocate (however their calls overlap in time).
+func (w *wideConv) reserve(n, out int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for len(w.free) < n {
+		w.free = append(w.free, &wideWork{
+			xs:   make([]float32, w.stride),
+			yt:   make([]float32, out*w.pw),
+			dyt:  make([]float32, out*w.pw),
+			dytT: make([]float32, w.pw*out),
+			dxs:  make([]float32, w.stride),
+		})
+	}
+}
+
+// work takes a free workspace (reserve made enough).
 func (w *wideConv) work() *wideWork {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if n := len(w.free); n > 0 {
-		ws := w.free[n-1]
-		w.free = w.free[:n-1]
-		return ws
-	}
-	return new(wideWork)
+	ws := w.free[len(w.free)-1]
+	w.free = w.free[:len(w.free)-1]
+	return ws
 }
 
 func (w *wideConv) release(ws *wideWork) {
@@ -234,6 +248,7 @@ func (c *ConvLayer[T]) forwardWide(x []float32) {
 		}
 	}
 	w.x = x
+	w.reserve(kernels.Threads(), O)
 	c.fwdPass.x = any(x).([]T)
 	kernels.For(c.bs, 1, &c.fwdPass)
 	c.fwdPass.x = nil
@@ -248,8 +263,6 @@ func (c *ConvLayer[T]) forwardWideRange(lo, hi int) {
 	y := any(c.y.Data).([]float32)
 	ws := w.work()
 	defer w.release(ws)
-	ws.xs = grow(ws.xs, w.stride)
-	ws.yt = grow(ws.yt, O*w.pw)
 	for b := lo; b < hi; b++ {
 		xs := w.spaceToDepth(ws.xs, x, b, c.InC, c.in)
 		for t, off := range w.offs {
@@ -283,6 +296,7 @@ func (c *ConvLayer[T]) backwardWide(dy, dx []float32) {
 	groups := min(wideGroups, c.bs)
 	size := (K + 1) * O
 	w.part = grow(w.part, groups*size)
+	w.reserve(kernels.Threads(), O)
 	kernels.For(groups, 1, &c.bwdPass)
 	w.dy, w.dx = nil, nil
 	// Sum the groups in order, then add the sum into the gradients.
@@ -310,12 +324,6 @@ func (c *ConvLayer[T]) backwardWideRange(lo, hi int) {
 	K, P, O := c.kernelSize(), c.positions(), c.OutC
 	ws := w.work()
 	defer w.release(ws)
-	ws.dyt = grow(ws.dyt, O*w.pw)
-	ws.dytT = grow(ws.dytT, w.pw*O)
-	ws.xs = grow(ws.xs, w.stride)
-	if w.dx != nil {
-		ws.dxs = grow(ws.dxs, w.stride)
-	}
 	groups := min(wideGroups, c.bs)
 	tw := w.cs * O // elements of one tap's ∂Wtᵀ
 	for g := lo; g < hi; g++ {

@@ -3,6 +3,7 @@ package net
 import (
 	"math"
 
+	kernels "github.com/deepq/deepq/internal/gemm"
 	"github.com/deepq/deepq/internal/vec"
 )
 
@@ -14,6 +15,31 @@ import (
 // keeps its output for Backward.
 type ReLULayer[T Float] struct {
 	y, dx *Tensor[T]
+	pass  reluPass // float32, split between threads by kernels.For
+}
+
+// reluPass runs vec.Relu (x → y) or vec.ReluGrad (δ = dy masked by y) over
+// ranges of elements.
+type reluPass struct {
+	dst, src, y []float32 // y is nil for the forward pass
+}
+
+func (p *reluPass) Run(lo, hi int) {
+	if p.y == nil {
+		vec.Relu(p.dst[lo:hi], p.src[lo:hi])
+		return
+	}
+	vec.ReluGrad(p.dst[lo:hi], p.src[lo:hi], p.y[lo:hi])
+}
+
+// reluGrain is the least number of elements worth a second thread (the
+// Nature DQN's first two feature maps, not the dense layers).
+const reluGrain = 1 << 16
+
+// run runs the pass over n elements and drops its references.
+func (p *reluPass) run(n int) {
+	kernels.For(n, reluGrain, p)
+	*p = reluPass{}
 }
 
 // Forward computes max(0, x).
@@ -21,7 +47,9 @@ func (r *ReLULayer[T]) Forward(x *Tensor[T]) *Tensor[T] {
 	r.y = reuse(r.y, x.Shape...)
 	y := r.y.Data
 	if y32, ok := any(y).([]float32); ok {
-		vec.Relu(y32, any(x.Data).([]float32)) // AVX-512 where the CPU has it
+		// AVX-512 where the CPU has it
+		r.pass = reluPass{dst: y32, src: any(x.Data).([]float32)}
+		r.pass.run(len(y32))
 		return r.y
 	}
 	for i, v := range x.Data {
@@ -36,7 +64,8 @@ func (r *ReLULayer[T]) Backward(dy *Tensor[T]) *Tensor[T] {
 	dx, y := r.dx.Data, r.y.Data
 	mustLen("relu", dy, len(y))
 	if dx32, ok := any(dx).([]float32); ok {
-		vec.ReluGrad(dx32, any(dy.Data).([]float32), any(y).([]float32))
+		r.pass = reluPass{dst: dx32, src: any(dy.Data).([]float32), y: any(y).([]float32)}
+		r.pass.run(len(dx32))
 		return r.dx
 	}
 	for i, g := range dy.Data {

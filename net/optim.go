@@ -73,6 +73,8 @@ func adamRange(p *vecPass, lo, hi int) {
 	vec.Adam(p.w[lo:hi], p.g[lo:hi], p.a[lo:hi], p.b[lo:hi], p.adam)
 }
 
+func zeroRange(p *vecPass, lo, hi int) { clear(p.g[lo:hi]) }
+
 func deepmindRange(p *vecPass, lo, hi int) {
 	vec.DeepMindRMSProp(p.w[lo:hi], p.g[lo:hi], p.a[lo:hi], p.b[lo:hi], p.lr, p.alpha, p.eps)
 }
@@ -91,6 +93,10 @@ func (o *optBase[T]) slot(s, i int) []T { return o.bufs[s*len(o.params)+i].Data 
 
 func (o *optBase[T]) ZeroGrad() {
 	for _, p := range o.params {
+		if g, ok := any(p.Grad.Data).([]float32); ok {
+			o.pass.do(zeroRange, g, g, nil, nil) // large gradients on both threads
+			continue
+		}
 		p.Grad.Zero()
 	}
 }

@@ -310,10 +310,13 @@ func (c *ConvLayer[T]) Backward(dy *Tensor[T]) *Tensor[T] {
 		return c.dx
 	}
 	c.backwardParams(dy)
+	c.dx = reuse(c.dx, c.xshape...)
+	if c.bs == 0 {
+		return c.dx
+	}
 	K, N := c.kernelSize(), c.bs*c.positions()
 	c.dcol = grow(c.dcol, K*N)
 	gemm(true, false, K, N, c.OutC, 1, c.W.Value.Data, K, c.dyt, N, 0, c.dcol, N)
-	c.dx = reuse(c.dx, c.xshape...)
 	kernels.For(c.InC, max(1, grain/(K/c.InC*N)), &c.col2imPass)
 	return c.dx
 }
@@ -323,6 +326,9 @@ func (c *ConvLayer[T]) backwardParams(dy *Tensor[T]) {
 	c.checkBackward(dy)
 	if c.wide != nil {
 		c.backwardWide(any(dy.Data).([]float32), nil)
+		return
+	}
+	if c.bs == 0 {
 		return
 	}
 	K, P := c.kernelSize(), c.positions()
@@ -338,7 +344,7 @@ func (c *ConvLayer[T]) backwardParams(dy *Tensor[T]) {
 // checkBackward panics if Backward comes before Forward or dy does not
 // match the output of the last Forward.
 func (c *ConvLayer[T]) checkBackward(dy *Tensor[T]) {
-	if c.col == nil && (c.wide == nil || c.wide.x == nil) {
+	if c.xshape == nil {
 		panic("net: conv layer " + c.W.Name + ": Backward before Forward")
 	}
 	mustLen(c.spec.Kind, dy, c.bs*c.OutC*c.positions())

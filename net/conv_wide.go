@@ -159,8 +159,10 @@ func (w *wideConv) reserve(n, out int) {
 	}
 }
 
-// work takes a free workspace (reserve made enough).
-func (w *wideConv) work() *wideWork {
+// work takes a free workspace (reserve made enough, unless SetThreads raised
+// the thread count since).
+func (w *wideConv) work(out int) *wideWork {
+	w.reserve(1, out)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	ws := w.free[len(w.free)-1]
@@ -261,7 +263,7 @@ func (c *ConvLayer[T]) forwardWideRange(lo, hi int) {
 	bias := any(c.B.Value.Data).([]float32)
 	x := any(c.fwdPass.x).([]float32)
 	y := any(c.y.Data).([]float32)
-	ws := w.work()
+	ws := w.work(O)
 	defer w.release(ws)
 	for b := lo; b < hi; b++ {
 		xs := w.spaceToDepth(ws.xs, x, b, c.InC, c.in)
@@ -294,6 +296,9 @@ func (c *ConvLayer[T]) backwardWide(dy, dx []float32) {
 		}
 	}
 	groups := min(wideGroups, c.bs)
+	if groups == 0 {
+		return
+	}
 	size := (K + 1) * O
 	w.part = grow(w.part, groups*size)
 	w.reserve(kernels.Threads(), O)
@@ -322,7 +327,7 @@ func (c *ConvLayer[T]) backwardWide(dy, dx []float32) {
 func (c *ConvLayer[T]) backwardWideRange(lo, hi int) {
 	w := c.wide
 	K, P, O := c.kernelSize(), c.positions(), c.OutC
-	ws := w.work()
+	ws := w.work(O)
 	defer w.release(ws)
 	groups := min(wideGroups, c.bs)
 	tw := w.cs * O // elements of one tap's ∂Wtᵀ

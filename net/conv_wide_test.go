@@ -208,3 +208,31 @@ func f64(x []float32) []float64 {
 }
 
 func clone32(x []float32) []float32 { return append([]float32(nil), x...) }
+
+// TestConvEmptyBatch: a batch of no samples goes through both paths (and
+// BackwardParams) without touching the gradients.
+func TestConvEmptyBatch(t *testing.T) {
+	for _, wide := range []bool{false, true} {
+		prev := wideEnabled
+		wideEnabled = wide
+		m, err := Build[float32]([]int{4, 84, 84}, NatureTrunk(), rand.New(rand.NewPCG(1, 2)))
+		wideEnabled = prev
+		if err != nil {
+			t.Fatal(err)
+		}
+		y := m.Forward(New[float32](0, 4, 84, 84))
+		dy := New[float32](y.Shape...)
+		dx := m.Backward(dy)
+		m.BackwardParams(dy)
+		if len(y.Shape) != 2 || y.Shape[0] != 0 || len(dx.Shape) != 4 || dx.Shape[0] != 0 {
+			t.Errorf("fast path %v: y %v, ∂L/∂x %v", wide, y.Shape, dx.Shape)
+		}
+		for _, p := range m.Params() {
+			for i, g := range p.Grad.Data {
+				if g != 0 {
+					t.Fatalf("fast path %v: %s grad[%d] = %v", wide, p.Name, i, g)
+				}
+			}
+		}
+	}
+}

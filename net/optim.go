@@ -75,6 +75,11 @@ func adamRange(p *vecPass, lo, hi int) {
 
 func zeroRange(p *vecPass, lo, hi int) { clear(p.g[lo:hi]) }
 
+// zeroGrain is the least number of gradient elements per thread for
+// ZeroGrad (1 MiB, some 30 µs to clear): zeroing is memory speed, so only
+// the largest weights (the Nature DQN's 3136×512) gain from a second thread.
+const zeroGrain = 1 << 18
+
 func deepmindRange(p *vecPass, lo, hi int) {
 	vec.DeepMindRMSProp(p.w[lo:hi], p.g[lo:hi], p.a[lo:hi], p.b[lo:hi], p.lr, p.alpha, p.eps)
 }
@@ -93,8 +98,8 @@ func (o *optBase[T]) slot(s, i int) []T { return o.bufs[s*len(o.params)+i].Data 
 
 func (o *optBase[T]) ZeroGrad() {
 	for _, p := range o.params {
-		if g, ok := any(p.Grad.Data).([]float32); ok {
-			o.pass.do(zeroRange, g, g, nil, nil) // large gradients on both threads
+		if g, ok := any(p.Grad.Data).([]float32); ok && len(g) >= 2*zeroGrain {
+			o.pass.do(zeroRange, g, g, nil, nil) // split between threads
 			continue
 		}
 		p.Grad.Zero()

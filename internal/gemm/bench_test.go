@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/deepq/deepq/internal/bench"
 	"github.com/deepq/deepq/internal/gemm"
@@ -53,4 +54,35 @@ func benchShape(b *testing.B, s bench.GEMMShape) {
 		gemm.Sgemm(s.TransA, s.TransB, s.M, s.N, s.K, 1, a, ac, bb, bc, 0, c, s.N)
 	}
 	b.ReportMetric(2*float64(s.M)*float64(s.N)*float64(s.K)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// spinBody busy-waits for d in each range.
+type spinBody struct{ d time.Duration }
+
+func (s *spinBody) Run(lo, hi int) {
+	for t := time.Now(); time.Since(t) < s.d; {
+	}
+}
+
+// BenchmarkForHandOff measures For on two threads with ranges of 0, 20 and
+// 100 µs of work, after 20 µs of serial work, as between the parallel parts
+// of a training step: with a prompt hand-off a call takes its range's time
+// (plus ~1 µs), not twice it.
+func BenchmarkForHandOff(b *testing.B) {
+	prev := gemm.SetThreads(2)
+	defer gemm.SetThreads(prev)
+	for _, d := range []time.Duration{0, 20 * time.Microsecond, 100 * time.Microsecond} {
+		b.Run(fmt.Sprintf("range=%v", d), func(b *testing.B) {
+			body, serial := &spinBody{d}, &spinBody{20 * time.Microsecond}
+			var inFor time.Duration
+			for b.Loop() {
+				serial.Run(0, 1)
+				t := time.Now()
+				gemm.For(2, 1, body)
+				inFor += time.Since(t)
+			}
+			b.ReportMetric(float64(inFor.Nanoseconds())/float64(b.N)/1e3, "µs/For")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
 }

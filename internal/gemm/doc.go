@@ -41,6 +41,13 @@
 // differ between kernels (they round differently), and OpenBLAS does not
 // promise thread-count independence.
 //
+// The shares of a split multiply and of For go to worker goroutines that
+// take them from a queue without blocking and poll it for 50 µs after each
+// share before they park (the caller likewise polls for its workers): a
+// training step hands out work some twenty times between short serial
+// stretches, and waking a parked goroutine on the other core takes tens of
+// microseconds, as long as a small share's work (BenchmarkForHandOff).
+//
 // Sgemm allocates nothing in steady state (workspaces are pooled) and is
 // safe for concurrent use.
 package gemm

@@ -150,39 +150,7 @@ type problem struct {
 type job struct {
 	kern *kernel
 	p    problem
-	wg   sync.WaitGroup
-}
-
-// task is the share of one thread: rows [i0, i1) × columns [j0, j1) of C,
-// or, if body is set, the indices [i0, i1) of a For loop.
-type task struct {
-	j              *job
-	i0, i1, j0, j1 int
-	body           Body
-	wg             *sync.WaitGroup
-}
-
-// workers run the tasks that parallel hands out; they are started once.
-var (
-	workerOnce sync.Once
-	work       chan task
-)
-
-func startWorkers() {
-	work = make(chan task)
-	for range runtime.NumCPU() {
-		go func() {
-			for t := range work {
-				if t.body != nil {
-					t.body.Run(t.i0, t.i1)
-					t.wg.Done()
-					continue
-				}
-				t.j.kern.run(&t.j.p, t.i0, t.i1, t.j0, t.j1)
-				t.j.wg.Done()
-			}
-		}()
-	}
+	g    group
 }
 
 var jobs = sync.Pool{New: func() any { return new(job) }}
@@ -201,56 +169,24 @@ func parallel(kern *kernel, prob problem, t int) {
 	jb := jobs.Get().(*job)
 	jb.kern, jb.p = kern, prob
 	p := &jb.p
-	jb.wg.Add(t - 1)
+	jb.g.add(t - 1)
 	lo := 0
 	for i := range t {
 		hi := min(size, (units*(i+1)/t)*unit)
-		tk := task{j: jb, i0: 0, i1: p.m, j0: lo, j1: hi}
+		tk := task{j: jb, i0: 0, i1: p.m, j0: lo, j1: hi, g: &jb.g}
 		if !byCols {
 			tk.i0, tk.i1, tk.j0, tk.j1 = lo, hi, 0, p.n
 		}
 		if i == t-1 {
 			kern.run(p, tk.i0, tk.i1, tk.j0, tk.j1)
 		} else {
-			work <- tk
+			handOut(tk)
 		}
 		lo = hi
 	}
-	jb.wg.Wait()
-	*jb = job{}
+	jb.g.wait()
+	jb.kern, jb.p = nil, problem{}
 	jobs.Put(jb)
-}
-
-// Body is the body of a loop over indices that For may split between
-// threads: Run(lo, hi) handles indices lo ≤ i < hi, and calls on disjoint
-// ranges must not interfere. A Body kept by its owner (a pointer to a
-// long-lived struct) lets For run without allocating.
-type Body interface{ Run(lo, hi int) }
-
-var wgs = sync.Pool{New: func() any { return new(sync.WaitGroup) }}
-
-// For runs body over [0, n): in one call on the caller when Threads is 1 or
-// n < 2·grain, otherwise split into up to Threads contiguous ranges of at
-// least grain indices, one of them on the caller, on the workers that
-// Sgemm uses. It returns when all are done.
-func For(n, grain int, body Body) {
-	t := min(int(threads.Load()), n/max(grain, 1))
-	if t <= 1 {
-		body.Run(0, n)
-		return
-	}
-	workerOnce.Do(startWorkers)
-	wg := wgs.Get().(*sync.WaitGroup)
-	wg.Add(t - 1)
-	lo := 0
-	for i := range t - 1 {
-		hi := n * (i + 1) / t
-		work <- task{i0: lo, i1: hi, body: body, wg: wg}
-		lo = hi
-	}
-	body.Run(lo, n)
-	wg.Wait()
-	wgs.Put(wg)
 }
 
 // Transpose writes dst(j, i) = src(i, j) for i < rows, j < cols, on

@@ -42,11 +42,12 @@
 // promise thread-count independence.
 //
 // The shares of a split multiply and of For go to worker goroutines that
-// take them from a queue without blocking and poll it for 50 µs after each
-// share before they park (the caller likewise polls for its workers): a
-// training step hands out work some twenty times between short serial
-// stretches, and waking a parked goroutine on the other core takes tens of
-// microseconds, as long as a small share's work (BenchmarkForHandOff).
+// take them from a queue without blocking, and that poll it for up to 100 µs
+// after a share while shares come in quick succession (the caller likewise
+// polls for its workers): a training step of a large network hands out work
+// some twenty times between short serial stretches, and waking a parked
+// goroutine on the other core takes tens of microseconds, as long as a
+// small share's work (BenchmarkForHandOff; workers.go).
 //
 // Sgemm allocates nothing in steady state (workspaces are pooled) and is
 // safe for concurrent use.

@@ -86,8 +86,10 @@ type GEMMShape struct {
 // GEMMShapes are the cubes and the multiplies of a DQN train step: Dense
 // forward (x·Wᵀ, NT), weight gradient (δᵀ·x, TN) and input gradient (δ·W,
 // NN) of the CartPole MLPs and of the MinAtar and Nature fully connected
-// layers, and the im2col products of their convolutions (W (Cout, K) ·
-// col (K, B·H′·W′), δ·colᵀ and Wᵀ·δ).
+// layers; the im2col products of MinAtar's convolution (W (Cout, K) ·
+// col (K, B·H′·W′) and δ·colᵀ); and the Nature convolutions' multiplies, one
+// per sample and kernel tap after space to depth (net's conv_wide.go):
+// Wt (Cout, C′) · xs (C′, Pw), xs · δᵀ (Pw, Cout) and Wtᵀ · δ.
 var GEMMShapes = []GEMMShape{
 	{"cube64", false, false, 64, 64, 64},
 	{"cube256", false, false, 256, 256, 256},
@@ -104,12 +106,14 @@ var GEMMShapes = []GEMMShape{
 	{"minatar_fc_fwd_b32", false, true, 32, 128, 1024},
 	{"minatar_fc_dW_b32", true, false, 128, 1024, 32},
 	{"minatar_fc_dx_b32", false, false, 32, 1024, 128},
-	{"nature_conv1_fwd_b32", false, false, 32, 32 * 400, 256},
-	{"nature_conv1_dW_b32", false, true, 32, 256, 32 * 400},
-	{"nature_conv2_fwd_b32", false, false, 64, 32 * 81, 512},
-	{"nature_conv2_dW_b32", false, true, 64, 512, 32 * 81},
-	{"nature_conv2_dcol_b32", true, false, 512, 32 * 81, 64},
-	{"nature_conv3_fwd_b32", false, false, 64, 32 * 49, 576},
+	{"nature_conv1_fwd_tap", false, false, 32, 420, 64},
+	{"nature_conv1_dW_tap", false, false, 64, 32, 420},
+	{"nature_conv2_fwd_tap", false, false, 64, 90, 128},
+	{"nature_conv2_dW_tap", false, false, 128, 64, 90},
+	{"nature_conv2_dx_tap", true, false, 128, 90, 64},
+	{"nature_conv3_fwd_tap", false, false, 64, 63, 64},
+	{"nature_conv3_dW_tap", false, false, 64, 64, 63},
+	{"nature_conv3_dx_tap", true, false, 64, 63, 64},
 	{"nature_fc_fwd_b32", false, true, 32, 512, 3136},
 	{"nature_fc_dW_b32", true, false, 512, 3136, 32},
 	{"nature_fc_dx_b32", false, false, 32, 3136, 512},

@@ -62,8 +62,11 @@
 // deepq's AVX-512/AVX2 assembly kernels (portable Go elsewhere, OpenBLAS with
 // the openblas build tag), for float64 gonum's Dgemm. The elementwise loops of
 // a float32 step (ReLU, Adam, RMSProp, the conv unfolding) have AVX-512
-// versions too. SetThreads caps the goroutines of one multiply or conv pass
-// (default 2); results are the same bits for any setting.
+// versions too. Float32 convolutions without padding whose kernel is a
+// multiple of the stride (the Nature DQN's) skip im2col: space to depth, then
+// one multiply per kernel tap reading the input in place. SetThreads caps the
+// goroutines of one multiply or conv pass (default 2); results are the same
+// bits for any setting.
 //
 // # Models
 //

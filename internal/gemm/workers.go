@@ -76,7 +76,7 @@ func (g *group) done() {
 // which runs the worker there (small networks, whose shares are too short to
 // wait for a core to wake).
 func (g *group) wait() {
-	if !g.woke {
+	if !g.woke && runtime.GOMAXPROCS(0) > 1 { // with one processor the workers run only once it parks
 		poll(waitSpin, false, func() bool { return g.left.Load() == 0 })
 	}
 	g.wg.Wait()

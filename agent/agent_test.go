@@ -409,3 +409,29 @@ func TestConfigOverrides(t *testing.T) {
 		t.Error("two JSON values accepted")
 	}
 }
+
+// TestBoltzmannExploration trains briefly with softmax exploration: it must
+// validate, run deterministically and learn something on CartPole.
+func TestBoltzmannExploration(t *testing.T) {
+	c := shortConfig(t, 11)
+	c.Exploration, c.ExplorationStart, c.ExplorationEnd = "boltzmann", 1, 0.01
+	run := func() *recorder {
+		r := &recorder{}
+		tr, err := NewTrainer(c, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tr.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	a, b := run(), run()
+	if !slices.Equal(a.returns, b.returns) || len(a.losses) == 0 {
+		t.Fatal("Boltzmann runs differ or did not learn")
+	}
+	c.ExplorationStart = 0
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "temperature") {
+		t.Fatalf("zero temperature: %v", err)
+	}
+}

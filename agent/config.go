@@ -100,6 +100,11 @@ type Config struct {
 	// MaxGradNorm clips the global gradient norm; 0 disables clipping.
 	MaxGradNorm float64 `json:"max_grad_norm"`
 
+	// Exploration is "epsilon_greedy" (a uniformly random action with
+	// probability ε, else the greedy one) or "boltzmann" (actions drawn from
+	// softmax(Q/T) with temperature T; ExplorationStart and ExplorationEnd
+	// are then T's start and end).
+	Exploration string `json:"exploration"`
 	// ExplorationStart and ExplorationEnd bound ε, which decays from the
 	// first towards the second, starting at step ExplorationDelay (0 in SB3
 	// and CleanRL; MinAtar waits for its replay to fill): linearly over
@@ -176,10 +181,16 @@ func (c *Config) Validate() error {
 		return bad("tau", "must be in (0, 1], got %v", c.Tau)
 	case !(c.MaxGradNorm >= 0) || math.IsInf(c.MaxGradNorm, 0):
 		return bad("max_grad_norm", "must be ≥ 0 (0 disables clipping), got %v", c.MaxGradNorm)
-	case !(c.ExplorationStart >= 0 && c.ExplorationStart <= 1):
-		return bad("exploration_start", "must be in [0, 1], got %v", c.ExplorationStart)
-	case !(c.ExplorationEnd >= 0 && c.ExplorationEnd <= 1):
-		return bad("exploration_end", "must be in [0, 1], got %v", c.ExplorationEnd)
+	case c.Exploration != "epsilon_greedy" && c.Exploration != "boltzmann":
+		return bad("exploration", "must be epsilon_greedy or boltzmann, got %q", c.Exploration)
+	case c.Exploration == "epsilon_greedy" && !(c.ExplorationStart >= 0 && c.ExplorationStart <= 1):
+		return bad("exploration_start", "is a probability ε and must be in [0, 1], got %v", c.ExplorationStart)
+	case c.Exploration == "epsilon_greedy" && !(c.ExplorationEnd >= 0 && c.ExplorationEnd <= 1):
+		return bad("exploration_end", "is a probability ε and must be in [0, 1], got %v", c.ExplorationEnd)
+	case c.Exploration == "boltzmann" && !(c.ExplorationStart > 0 && c.ExplorationStart < 1e6):
+		return bad("exploration_start", "is a temperature and must be in (0, 1e6), got %v", c.ExplorationStart)
+	case c.Exploration == "boltzmann" && !(c.ExplorationEnd > 0 && c.ExplorationEnd < 1e6):
+		return bad("exploration_end", "is a temperature and must be in (0, 1e6), got %v", c.ExplorationEnd)
 	case c.ExplorationSteps < 0:
 		return bad("exploration_steps", "must be ≥ 0, got %d", c.ExplorationSteps)
 	case c.ExplorationSchedule != "linear" && c.ExplorationSchedule != "exponential":

@@ -33,7 +33,9 @@ type StepEvent struct {
 	Return     float64 // the episode's return so far
 	Terminated bool
 	Truncated  bool
-	Epsilon    float64
+	// Epsilon is ε of ε-greedy exploration at this step (the temperature T
+	// with Boltzmann exploration).
+	Epsilon float64
 	// ReplaySize is the number of transitions in the replay after storing
 	// this one; ReplayCapacity is the most it holds.
 	ReplaySize, ReplayCapacity int

@@ -32,7 +32,7 @@ var presets = []PresetInfo{
 				LearningStarts: 1000, TrainFreq: 256, GradientSteps: 128,
 				TargetUpdateInterval: 128, Tau: 1, DoubleDQN: true, NStep: 1, ReplayStorage: "float32", ClipReward: "none",
 				Loss: "smooth_l1", HuberDelta: 1, MaxGradNorm: 10,
-				ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.04, ExplorationSteps: 8000,
+				Exploration: "epsilon_greedy", ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.04, ExplorationSteps: 8000,
 				EvalEvery: 2500, EvalEpisodes: 20, FinalEvalEpisodes: 100,
 			}
 		},
@@ -72,7 +72,7 @@ var presets = []PresetInfo{
 				LearningStarts: 1000, TrainFreq: 1, GradientSteps: 1,
 				TargetUpdateInterval: 100, Tau: 1, DoubleDQN: true, NStep: 1, ReplayStorage: "float32", ClipReward: "none",
 				Loss: "smooth_l1", HuberDelta: 10, MaxGradNorm: 10,
-				ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.05, ExplorationSteps: 10_000,
+				Exploration: "epsilon_greedy", ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.05, ExplorationSteps: 10_000,
 				EvalEvery: 2000, EvalEpisodes: 1, FinalEvalEpisodes: 1,
 			}
 		},
@@ -91,7 +91,7 @@ var presets = []PresetInfo{
 				LearningStarts: 1000, TrainFreq: 4, GradientSteps: 4,
 				TargetUpdateInterval: 250, Tau: 1, DoubleDQN: true, NStep: 1, ReplayStorage: "float32", ClipReward: "none",
 				Loss: "smooth_l1", HuberDelta: 1, MaxGradNorm: 10,
-				ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.1, ExplorationSteps: 12_000,
+				Exploration: "epsilon_greedy", ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.1, ExplorationSteps: 12_000,
 				EvalEvery: 5000, EvalEpisodes: 20, FinalEvalEpisodes: 100,
 			}
 		},
@@ -111,7 +111,7 @@ var presets = []PresetInfo{
 				LearningStarts: 1000, TrainFreq: 16, GradientSteps: 8,
 				TargetUpdateInterval: 300, Tau: 1, DoubleDQN: true, NStep: 3, ReplayStorage: "float32", ClipReward: "none",
 				Loss: "smooth_l1", HuberDelta: 1, MaxGradNorm: 10,
-				ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.07, ExplorationSteps: 24_000,
+				Exploration: "epsilon_greedy", ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.07, ExplorationSteps: 24_000,
 				EvalEvery: 5000, EvalEpisodes: 20, FinalEvalEpisodes: 100,
 			}
 		},
@@ -133,7 +133,7 @@ var presets = []PresetInfo{
 				// gradient step per 10 environment steps that is every 50 updates.
 				TargetUpdateInterval: 50, Tau: 1, NStep: 1, ReplayStorage: "float32", ClipReward: "none",
 				Loss: "mse", MaxGradNorm: 0,
-				ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.05, ExplorationSteps: 250_000,
+				Exploration: "epsilon_greedy", ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.05, ExplorationSteps: 250_000,
 				EvalEvery: 0, EvalEpisodes: 10, FinalEvalEpisodes: 10,
 			}
 		},
@@ -192,7 +192,7 @@ func minatarConfig() Config {
 		LearningStarts: 5000, TrainFreq: 1, GradientSteps: 1,
 		TargetUpdateInterval: 1000, Tau: 1, NStep: 1, ClipReward: "none",
 		Loss: "smooth_l1", HuberDelta: 1, MaxGradNorm: 0,
-		ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.1,
+		Exploration: "epsilon_greedy", ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.1,
 		ExplorationSteps: 100_000, ExplorationDelay: 5000,
 		EvalEvery: 250_000, EvalEpisodes: 20, FinalEvalEpisodes: 100,
 	}

@@ -78,6 +78,7 @@ type Trainer struct {
 
 	observers []Observer
 	policy    policy.EpsilonGreedy
+	boltzmann *policy.Boltzmann // set when Config.Exploration is "boltzmann"
 	stats     *env.EpisodeStats // inside reward clipping: unclipped returns
 	actRNG    stream
 	sampleRNG stream
@@ -142,6 +143,7 @@ func NewTrainer(cfg Config, observers ...Observer) (*Trainer, error) {
 			Epsilon:    cfg.epsilon(),
 			NumActions: spec.Actions.N,
 		},
+		boltzmann: boltzmannOf(&cfg, spec.Actions.N),
 		stats:     stats,
 		actRNG:    newStream(cfg.Seed, streamAct),
 		sampleRNG: newStream(cfg.Seed, streamSample),
@@ -165,6 +167,13 @@ func replayConfig(cfg *Config, e env.Env) replay.Config {
 		rc.Prioritized = &replay.Prioritized{Alpha: cfg.PERAlpha, Beta0: cfg.PERBeta0, BetaSteps: cfg.TotalSteps, Eps: cfg.PEREps}
 	}
 	return rc
+}
+
+func boltzmannOf(cfg *Config, n int) *policy.Boltzmann {
+	if cfg.Exploration != "boltzmann" {
+		return nil
+	}
+	return &policy.Boltzmann{Temperature: cfg.epsilon(), NumActions: n}
 }
 
 // episodeSeed is the env seed of episode k.
@@ -224,6 +233,10 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 			action = policy.Greedy(q)
 		case t.step < cfg.LearningStarts:
 			action = t.actRNG.IntN(nA)
+		case t.boltzmann != nil:
+			// eps is the temperature T: a ∼ softmax(Q/T).
+			q = t.Agent.QValues(t.obs)
+			action = t.boltzmann.Sample(q, eps, t.actRNG.Rand)
 		case t.actRNG.Float64() < eps:
 			action = t.actRNG.IntN(nA)
 		default:

@@ -126,7 +126,7 @@ type Boltzmann struct {
 
 // Act samples an action with one uniform draw from rng.
 func (p Boltzmann) Act(t int64, obs []float32, q QFunc, rng *rand.Rand) int {
-	return p.sample(q.QValues(obs), p.Temperature.Value(t), rng)
+	return p.Sample(q.QValues(obs), p.Temperature.Value(t), rng)
 }
 
 // ActBatch samples an action for each of n observations, one draw each.
@@ -135,13 +135,14 @@ func (p Boltzmann) ActBatch(t int64, obs []float32, n int, q BatchQFunc, actions
 	qs := q.QValuesBatch(obs, n)
 	A := p.NumActions
 	for i := range n {
-		actions[i] = p.sample(qs[i*A:(i+1)*A], temp, rng)
+		actions[i] = p.Sample(qs[i*A:(i+1)*A], temp, rng)
 	}
 }
 
-// sample draws from softmax(q/temp), subtracting max q first so that exp
-// cannot overflow. A temperature ≤ 0 means greedy.
-func (p Boltzmann) sample(q []float32, temp float64, rng *rand.Rand) int {
+// Sample draws an action from softmax(q/temp) with one uniform draw from rng,
+// subtracting max q first so that exp cannot overflow. A temperature ≤ 0
+// means greedy.
+func (p Boltzmann) Sample(q []float32, temp float64, rng *rand.Rand) int {
 	u := rng.Float64()
 	if !(temp > 0) {
 		return Greedy(q)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/deepq/deepq/env"
 	"github.com/deepq/deepq/net"
-	"github.com/deepq/deepq/policy"
+	"github.com/deepq/deepq/schedule"
 )
 
 // Config holds every hyperparameter of a DQN training run. Start from a preset
@@ -249,13 +249,13 @@ func (c *Config) learningRate(step int64) float64 {
 }
 
 // epsilon returns the exploration schedule ε(t) over environment steps.
-func (c *Config) epsilon() policy.Schedule {
-	var s policy.Schedule = policy.Linear{Start: c.ExplorationStart, End: c.ExplorationEnd, Steps: c.ExplorationSteps}
+func (c *Config) epsilon() schedule.Schedule {
+	var s schedule.Schedule = schedule.Linear{Start: c.ExplorationStart, End: c.ExplorationEnd, Steps: c.ExplorationSteps}
 	if c.ExplorationSchedule == "exponential" {
-		s = policy.Exponential{Start: c.ExplorationStart, End: c.ExplorationEnd, Tau: float64(c.ExplorationSteps)}
+		s = schedule.Exponential{Start: c.ExplorationStart, End: c.ExplorationEnd, Tau: float64(c.ExplorationSteps)}
 	}
 	if c.ExplorationDelay > 0 {
-		s = policy.Delayed{Schedule: s, Delay: c.ExplorationDelay}
+		s = schedule.Delayed{Schedule: s, Delay: c.ExplorationDelay}
 	}
 	return s
 }

@@ -53,8 +53,8 @@
 //
 // Optimizers: SGD (momentum, Nesterov, weight decay), RMSProp as
 // torch.optim.RMSprop (centered, momentum), DeepMindRMSProp of the Nature DQN
-// (ε inside the square root), Adam. Schedules (ConstantLR, LinearLR, StepLR,
-// InverseTimeLR) set the learning rate from the step count.
+// (ε inside the square root), Adam. Schedules (package schedule, chosen by
+// ScheduleConfig) set the learning rate from the step count.
 //
 // Outputs live in buffers owned by each layer and are reused, so a step at a
 // steady batch size allocates nothing; copy an output to keep it past the next

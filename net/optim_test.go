@@ -1,6 +1,7 @@
 package net
 
 import (
+	"github.com/deepq/deepq/schedule"
 	"math"
 	"testing"
 )
@@ -160,43 +161,11 @@ func TestOptimizerConfigValidate(t *testing.T) {
 	}
 }
 
-func TestSchedules(t *testing.T) {
-	for _, c := range []struct {
-		s    Schedule
-		t    int64
-		want float64
-	}{
-		{ConstantLR(0.1), 1000, 0.1},
-		{LinearLR{Start: 1, End: 0.1, Steps: 100}, 0, 1},
-		{LinearLR{Start: 1, End: 0.1, Steps: 100}, 50, 0.55},
-		{LinearLR{Start: 1, End: 0.1, Steps: 100}, 500, 0.1},
-		{StepLR{Initial: 1, Gamma: 0.5, Every: 10}, 9, 1},
-		{StepLR{Initial: 1, Gamma: 0.5, Every: 10}, 10, 0.5},
-		{StepLR{Initial: 1, Gamma: 0.5, Every: 10}, 35, 0.125},
-		{InverseTimeLR{Initial: 0.2, Tau: 100}, 0, 0.2},
-		{InverseTimeLR{Initial: 0.2, Tau: 100}, 100, 0.1},
-		{InverseTimeLR{Initial: 0.2, Tau: 100}, 300, 0.05},
-	} {
-		if got := c.s.Value(c.t); math.Abs(got-c.want) > 1e-15 {
-			t.Errorf("%#v at %d = %v, want %v", c.s, c.t, got, c.want)
-		}
-	}
-	// Robbins–Monro: partial sums of α grow like τ·log t, of α² stay below
-	// α₀²·(τ+1).
-	s := InverseTimeLR{Initial: 1, Tau: 10}
-	sum, sum2 := 0.0, 0.0
-	for k := range int64(1_000_000) {
-		a := s.Value(k)
-		sum += a
-		sum2 += a * a
-	}
-	if sum < 100 || sum2 > 11 {
-		t.Errorf("Σα = %v, Σα² = %v", sum, sum2)
-	}
+func TestSetScheduledLR(t *testing.T) {
 	// A schedule drives an optimizer's rate by its step count.
 	p := quadParam(1)
 	o := NewSGD([]*Param[float64]{p}, SGDConfig{LR: 1})
-	sched := StepLR{Initial: 0.1, Gamma: 0.1, Every: 2}
+	sched := schedule.Step{Initial: 0.1, Gamma: 0.1, Every: 2}
 	var lrs []float64
 	for range 5 {
 		SetScheduledLR(o, sched)

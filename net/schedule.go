@@ -3,65 +3,14 @@ package net
 import (
 	"fmt"
 	"math"
+
+	"github.com/deepq/deepq/schedule"
 )
 
 // Schedule gives a learning rate for optimizer step t ≥ 0 (the number of
-// Step calls so far). It has the shape of policy.Schedule, so either can serve
-// where a float64 of the step is wanted. Apply one with SetScheduledLR.
-type Schedule interface {
-	Value(step int64) float64
-}
-
-// ConstantLR is a learning rate that never changes.
-type ConstantLR float64
-
-// Value returns c.
-func (c ConstantLR) Value(int64) float64 { return float64(c) }
-
-// LinearLR interpolates from Start at step 0 to End at step Steps and stays
-// at End afterwards.
-type LinearLR struct {
-	Start, End float64
-	Steps      int64
-}
-
-// Value returns Start + (End−Start)·min(t/Steps, 1).
-func (l LinearLR) Value(t int64) float64 {
-	if l.Steps <= 0 || t >= l.Steps {
-		return l.End
-	}
-	if t <= 0 {
-		return l.Start
-	}
-	return l.Start + (l.End-l.Start)*float64(t)/float64(l.Steps)
-}
-
-// StepLR multiplies the rate by Gamma every Every steps, as
-// torch.optim.lr_scheduler.StepLR: Initial·Gamma^⌊t/Every⌋.
-type StepLR struct {
-	Initial, Gamma float64
-	Every          int64
-}
-
-// Value returns Initial·Gamma^⌊t/Every⌋.
-func (s StepLR) Value(t int64) float64 {
-	if t <= 0 || s.Every <= 0 {
-		return s.Initial
-	}
-	return s.Initial * math.Pow(s.Gamma, float64(t/s.Every))
-}
-
-// InverseTimeLR is the Robbins–Monro schedule αₜ = Initial/(1 + t/Tau): its
-// sum diverges and the sum of its squares converges (Σα = ∞, Σα² < ∞), the
-// conditions for stochastic approximation to converge.
-type InverseTimeLR struct {
-	Initial, Tau float64
-}
-
-// Value returns Initial/(1 + t/Tau).
-func (s InverseTimeLR) Value(t int64) float64 {
-	return s.Initial / (1 + float64(max(t, 0))/s.Tau)
-}
+// Step calls so far); package schedule has them: Constant, Linear, Step,
+// InverseTime. Apply one with SetScheduledLR.
+type Schedule = schedule.Schedule
 
 // SetScheduledLR sets o's learning rate to s at o's current step count; call
 // it before each Step.
@@ -126,11 +75,11 @@ func (c ScheduleConfig) Schedule() (Schedule, error) {
 	}
 	switch c.Kind {
 	case "linear":
-		return LinearLR{Start: c.LR, End: c.End, Steps: c.Steps}, nil
+		return schedule.Linear{Start: c.LR, End: c.End, Steps: c.Steps}, nil
 	case "step":
-		return StepLR{Initial: c.LR, Gamma: c.Gamma, Every: c.Steps}, nil
+		return schedule.Step{Initial: c.LR, Gamma: c.Gamma, Every: c.Steps}, nil
 	case "inverse_time":
-		return InverseTimeLR{Initial: c.LR, Tau: c.Tau}, nil
+		return schedule.InverseTime{Initial: c.LR, Tau: c.Tau}, nil
 	}
-	return ConstantLR(c.LR), nil
+	return schedule.Constant(c.LR), nil
 }

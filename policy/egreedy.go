@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/deepq/deepq/schedule"
 )
 
 // QFunc computes the Q-values of one observation, one per action. The
@@ -69,7 +71,7 @@ func GreedyRandomTies(q []float32, rng *rand.Rand) int {
 // otherwise. With RandomTies, greedy ties are broken uniformly at random
 // (useful at initialisation and in tabular-like settings such as GridWorld).
 type EpsilonGreedy struct {
-	Epsilon    Schedule
+	Epsilon    schedule.Schedule
 	NumActions int
 	RandomTies bool
 }
@@ -120,7 +122,7 @@ func (p EpsilonGreedy) ActBatch(t int64, obs []float32, n int, q BatchQFunc, act
 // Boltzmann samples actions from the softmax of Q/T, with temperature T(t):
 // p(a) ∝ exp(Q(a)/T). A small T approaches greedy, a large one uniform.
 type Boltzmann struct {
-	Temperature Schedule
+	Temperature schedule.Schedule
 	NumActions  int
 }
 

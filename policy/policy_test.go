@@ -1,22 +1,11 @@
 package policy
 
 import (
+	"github.com/deepq/deepq/schedule"
 	"math"
 	"math/rand/v2"
 	"testing"
 )
-
-func TestLinear(t *testing.T) {
-	l := Linear{Start: 1, End: 0.1, Steps: 100}
-	for _, c := range []struct {
-		t    int64
-		want float64
-	}{{-5, 1}, {0, 1}, {50, 0.55}, {100, 0.1}, {1000, 0.1}} {
-		if got := l.Value(c.t); math.Abs(got-c.want) > 1e-15 {
-			t.Errorf("Value(%d) = %v, want %v", c.t, got, c.want)
-		}
-	}
-}
 
 type fixedQ []float32
 
@@ -32,7 +21,7 @@ func (c *countingQ) QValues(o []float32) []float32 { c.calls++; return c.fixedQ 
 func TestEpsilonGreedyFrequencies(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	q := &countingQ{fixedQ: fixedQ{0, 3, 1}}
-	p := EpsilonGreedy{Epsilon: Constant(0.3), NumActions: 3}
+	p := EpsilonGreedy{Epsilon: schedule.Constant(0.3), NumActions: 3}
 	const n = 100_000
 	counts := make([]int, 3)
 	for i := range n {
@@ -53,16 +42,6 @@ func TestEpsilonGreedyFrequencies(t *testing.T) {
 func TestGreedyTiesTakeFirst(t *testing.T) {
 	if a := Greedy([]float32{1, 5, 5, 2}); a != 1 {
 		t.Fatalf("Greedy = %d, want 1", a)
-	}
-}
-
-func TestExponential(t *testing.T) {
-	e := Exponential{Start: 1, End: 0.1, Tau: 100}
-	if e.Value(0) != 1 || math.Abs(e.Value(100)-(0.1+0.9/math.E)) > 1e-15 || math.Abs(e.Value(1e6)-0.1) > 1e-12 {
-		t.Fatalf("values %v %v %v", e.Value(0), e.Value(100), e.Value(1e6))
-	}
-	if (Exponential{Tau: 0}).Validate() == nil {
-		t.Fatal("Tau 0 accepted")
 	}
 }
 
@@ -101,7 +80,7 @@ func (b *batchQ) QValuesBatch(obs []float32, n int) []float32 {
 
 func TestEpsilonGreedyBatchMatchesFrequencies(t *testing.T) {
 	q := &batchQ{rows: [][]float32{{0, 1}, {1, 0}}}
-	p := EpsilonGreedy{Epsilon: Constant(0.2), NumActions: 2}
+	p := EpsilonGreedy{Epsilon: schedule.Constant(0.2), NumActions: 2}
 	rng := rand.New(rand.NewPCG(5, 6))
 	obs := []float32{0, 1}
 	acts := make([]int, 2)
@@ -123,7 +102,7 @@ func TestEpsilonGreedyBatchMatchesFrequencies(t *testing.T) {
 	}
 	// With ε = 1 no Q-values are computed at all.
 	q.calls = 0
-	EpsilonGreedy{Epsilon: Constant(1), NumActions: 2}.ActBatch(0, obs, 2, q, acts, rng)
+	EpsilonGreedy{Epsilon: schedule.Constant(1), NumActions: 2}.ActBatch(0, obs, 2, q, acts, rng)
 	if q.calls != 0 {
 		t.Fatal("Q computed while every row explores")
 	}
@@ -131,7 +110,7 @@ func TestEpsilonGreedyBatchMatchesFrequencies(t *testing.T) {
 
 func TestBoltzmann(t *testing.T) {
 	q := fixedQ{1, 2, 3}
-	p := Boltzmann{Temperature: Constant(0.5), NumActions: 3}
+	p := Boltzmann{Temperature: schedule.Constant(0.5), NumActions: 3}
 	want := make([]float64, 3)
 	p.Probabilities(q, 0.5, want)
 	z := math.Exp(2) + math.Exp(4) + math.Exp(6)
@@ -154,17 +133,5 @@ func TestBoltzmann(t *testing.T) {
 	// Extreme Q-values must not overflow.
 	if a := p.Act(0, nil, fixedQ{1000, 1e30, -1e30}, rng); a != 1 {
 		t.Fatalf("extreme values: picked %d", a)
-	}
-}
-
-func TestDelayed(t *testing.T) {
-	d := Delayed{Schedule: Linear{Start: 1, End: 0.1, Steps: 100}, Delay: 50}
-	for _, c := range []struct {
-		t    int64
-		want float64
-	}{{0, 1}, {50, 1}, {100, 0.55}, {150, 0.1}, {1e6, 0.1}} {
-		if got := d.Value(c.t); math.Abs(got-c.want) > 1e-15 {
-			t.Errorf("Value(%d) = %v, want %v", c.t, got, c.want)
-		}
 	}
 }

@@ -54,6 +54,9 @@ type Config struct {
 	RMSPropAlpha float64 `json:"rmsprop_alpha"`
 	// RMSPropCentered selects centered RMSProp (ignored by Adam).
 	RMSPropCentered bool `json:"rmsprop_centered"`
+	// RMSPropMomentum is the momentum μ of PyTorch's RMSProp (0: none):
+	// b ← μ·b + g/avg, θ ← θ − lr·b.
+	RMSPropMomentum float64 `json:"rmsprop_momentum,omitempty"`
 
 	// BufferSize is the replay capacity in observation slots: one per
 	// transition and one per episode for its final observation.
@@ -159,6 +162,10 @@ func (c *Config) Validate() error {
 		return bad("learning_rate_end", "must be in [0, learning_rate], got %v", c.LearningRateEnd)
 	case !finitePos(c.OptimizerEps):
 		return bad("optimizer_eps", "must be > 0, got %v", c.OptimizerEps)
+	case !(c.RMSPropMomentum >= 0 && c.RMSPropMomentum < 1):
+		return bad("rmsprop_momentum", "must be in [0, 1), got %v", c.RMSPropMomentum)
+	case c.RMSPropMomentum != 0 && c.Optimizer != "rmsprop":
+		return bad("rmsprop_momentum", "is for optimizer rmsprop, not %s", c.Optimizer)
 	case c.Optimizer != "adam" && !(c.RMSPropAlpha > 0 && c.RMSPropAlpha < 1):
 		return bad("rmsprop_alpha", "must be in (0, 1), got %v", c.RMSPropAlpha)
 	case c.BufferSize < 1:

@@ -65,7 +65,8 @@ func NewDQN(cfg Config, obsShape []int, numActions int, rng *rand.Rand) (*DQN, e
 		d.Opt = net.NewAdam(online.Params(), a)
 	case "rmsprop":
 		d.Opt = net.NewRMSProp(online.Params(), net.RMSPropConfig{
-			LR: cfg.LearningRate, Alpha: cfg.RMSPropAlpha, Eps: cfg.OptimizerEps, Centered: cfg.RMSPropCentered})
+			LR: cfg.LearningRate, Alpha: cfg.RMSPropAlpha, Eps: cfg.OptimizerEps, Centered: cfg.RMSPropCentered,
+			Momentum: cfg.RMSPropMomentum})
 	case "deepmind_rmsprop":
 		d.Opt = net.NewDeepMindRMSProp(online.Params(), net.DeepMindRMSPropConfig{
 			LR: cfg.LearningRate, Alpha: cfg.RMSPropAlpha, Eps: cfg.OptimizerEps})

@@ -240,7 +240,8 @@ func (c *cancelAt) OnStep(e *StepEvent) {
 
 // TestLearnsCartPole is the short training CI runs: the CartPole preset for
 // 20k steps must lift the greedy return far above a random policy's ~22.
-// (Seeds 1–5 reached 118, 97, 215, 136 and 221 here.)
+// (On gonum's GEMM seeds 1–5 reached 118, 97, 215, 136 and 221; on deepq's
+// kernels seed 1 reaches 215 in about 5 s.)
 func TestLearnsCartPole(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains for about 20 s")

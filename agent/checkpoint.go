@@ -247,6 +247,9 @@ func loadCheckpoint(path string) (*Checkpoint, error) {
 		}
 	}
 	c := &Checkpoint{}
+	// Options added to Config after checkpoints were first written are
+	// absent from older files: they take the behaviour that predates them.
+	c.Meta.Config = legacyConfig()
 	dec := json.NewDecoder(bytes.NewReader(sections["meta"]))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c.Meta); err != nil {
@@ -276,4 +279,11 @@ func loadCheckpoint(path string) (*Checkpoint, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// legacyConfig holds, for each Config option added after the checkpoint
+// format was fixed, the value that reproduces the behaviour from before the
+// option existed. Fields a checkpoint names replace these.
+func legacyConfig() Config {
+	return Config{Exploration: "epsilon_greedy"}
 }

@@ -2,11 +2,15 @@ package agent
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/deepq/deepq/internal/ckpt"
 )
 
 // runTo trains tr to its end and returns the recorder's view.
@@ -120,4 +124,67 @@ func TestResumeErrors(t *testing.T) {
 	if r.step != 2400 || r.Agent.Updates() <= tr2.Agent.Updates() {
 		t.Fatalf("warm resume: step %d, updates %d after %d", r.step, r.Agent.Updates(), tr2.Agent.Updates())
 	}
+}
+
+// TestResumeOlderCheckpoint resumes a checkpoint written before the
+// exploration option existed (its meta has no "exploration" field): it must
+// load as the ε-greedy run it was, not fail validation.
+func TestResumeOlderCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	cfg := shortConfig(t, 11)
+	cfg.TotalSteps = 1200
+	tr, _ := NewTrainer(cfg)
+	tr.CheckpointDir = dir
+	runTo(t, tr)
+	path := filepath.Join(dir, "final.ckpt")
+	r, f, err := ckpt.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections := map[string][]byte{}
+	var names []string
+	for {
+		name, _, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sections[name], err = r.ReadAll(1 << 30); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name)
+	}
+	f.Close()
+	var meta map[string]any
+	if err := json.Unmarshal(sections["meta"], &meta); err != nil {
+		t.Fatal(err)
+	}
+	conf := meta["config"].(map[string]any)
+	if _, ok := conf["exploration"]; !ok {
+		t.Fatal("the test's premise is gone: meta has no exploration field to remove")
+	}
+	delete(conf, "exploration")
+	sections["meta"], _ = json.Marshal(meta)
+	old := filepath.Join(dir, "old.ckpt")
+	err = ckpt.WriteFile(old, func(w *ckpt.Writer) error {
+		for _, n := range names {
+			if err := w.Bytes(n, sections[n]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Resume(old, 1500)
+	if err != nil {
+		t.Fatalf("resuming an older checkpoint: %v", err)
+	}
+	if res.Config.Exploration != "epsilon_greedy" {
+		t.Fatalf("exploration %q, want epsilon_greedy", res.Config.Exploration)
+	}
+	runTo(t, res)
 }

@@ -68,6 +68,11 @@ type Checkpoint struct {
 // previous checkpoint at path named is removed last, so that path always
 // names a complete pair.
 func (t *Trainer) SaveCheckpoint(path string) error {
+	for _, o := range t.observers {
+		if co, ok := o.(CheckpointObserver); ok {
+			co.BeforeCheckpoint(t.step)
+		}
+	}
 	m := Meta{
 		Format: checkpointFormat, Config: t.Config, EnvID: t.Env.Spec().ID,
 		ObsShape: t.Env.Spec().Observation.Shape, NumActions: t.Env.Spec().Actions.N,

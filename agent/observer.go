@@ -20,6 +20,15 @@ type Observer interface {
 	OnEval(e *EvalEvent)
 }
 
+// CheckpointObserver is an Observer that also wants to know when the trainer
+// is about to write a checkpoint, e.g. to flush a log so that everything up
+// to the checkpoint's step is on disk before the checkpoint is.
+type CheckpointObserver interface {
+	Observer
+	// BeforeCheckpoint precedes writing the checkpoint of the run at step.
+	BeforeCheckpoint(step int64)
+}
+
 // StepEvent describes one environment step.
 type StepEvent struct {
 	Step    int64 // environment steps so far, this one included

@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/deepq/deepq/internal/runlog"
 )
 
 func runCLI(args ...string) (code int, stdout, stderr string) {
@@ -128,6 +132,45 @@ func TestTrainResume(t *testing.T) {
 	replays, _ := filepath.Glob(filepath.Join(dir, "*.replay"))
 	if len(replays) != 2 { // final.ckpt's and latest.ckpt's, old ones removed
 		t.Fatalf("replay files %v", replays)
+	}
+}
+
+// TestTrainResumeAfterKill resumes from latest.ckpt a run that went on past
+// it and was killed mid-line: the log keeps the lines up to the checkpoint,
+// loses the partial one, and ends as the log of the run never stopped.
+func TestTrainResumeAfterKill(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	if code, _, e := runCLI("train", "--steps", "1200", "--seed", "6", "--out", dir, "--progress", "none",
+		"--metrics-addr", "", "--save-replay", "--checkpoint-every", "600"); code != 0 {
+		t.Fatalf("train: %s", e)
+	}
+	logPath := filepath.Join(dir, "log.jsonl")
+	straight, err := runlog.Read(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.OpenFile(logPath, os.O_WRONLY|os.O_APPEND, 0)
+	f.WriteString(`{"type":"episode","st`)
+	f.Close()
+	code, out, e := runCLI("train", "--resume", filepath.Join(dir, "latest.ckpt"), "--progress", "none", "--metrics-addr", "")
+	if code != 0 || !strings.Contains(e, "dropped") {
+		t.Fatalf("resume: exit %d\n%s\n%s", code, out, e)
+	}
+	resumed, err := runlog.Read(logPath)
+	if err != nil {
+		t.Fatalf("the resumed run's log: %v", err)
+	}
+	key := func(l *runlog.Log) (s []string) {
+		for _, ep := range l.Episodes {
+			s = append(s, fmt.Sprint(ep.Step, ep.Episode, ep.Return, ep.Length, ep.Terminated))
+		}
+		for _, ev := range l.Evals {
+			s = append(s, fmt.Sprint(ev.Step, ev.Mean, ev.Final))
+		}
+		return s
+	}
+	if a, b := key(straight), key(resumed); !slices.Equal(a, b) {
+		t.Fatalf("resumed log differs from the straight run's:\n%v\n%v", a, b)
 	}
 }
 

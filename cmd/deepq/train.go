@@ -159,10 +159,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 
 	dir := *out
-	logFlags := os.O_CREATE | os.O_WRONLY | os.O_EXCL
 	if resumed != nil {
 		dir = filepath.Dir(*resume)
-		logFlags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
 	} else {
 		if dir == "" {
 			base, _, _ := strings.Cut(cfg.Env, ":")
@@ -175,12 +173,17 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := writeJSON(filepath.Join(dir, "config.json"), cfg); err != nil {
 		return err
 	}
-	logf, err := os.OpenFile(filepath.Join(dir, "log.jsonl"), logFlags, 0o644)
-	if err != nil {
-		return err
+	// A resumed run's log is opened once the checkpoint has loaded: its
+	// lines past the checkpoint's step are dropped, and written again.
+	logPath := filepath.Join(dir, "log.jsonl")
+	openLog := func(flags int) (*os.File, error) { return os.OpenFile(logPath, flags, 0o644) }
+	var logf *os.File
+	if resumed == nil {
+		if logf, err = openLog(os.O_CREATE | os.O_WRONLY | os.O_EXCL); err != nil {
+			return err
+		}
+		defer logf.Close()
 	}
-	defer logf.Close()
-
 	runLog := runlog.NewWriter(logf)
 	prog := newProgress(stderr, *progress, cfg.TotalSteps)
 	observers := []agent.Observer{runLog, prog}
@@ -203,6 +206,20 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if err != nil {
 		return err
+	}
+	if resumed != nil {
+		dropped, err := runlog.TruncateAfter(logPath, tr.Step())
+		if err != nil {
+			return err
+		}
+		if dropped > 0 {
+			fmt.Fprintf(stderr, "deepq: %s: dropped %d lines past step %d (the resumed run writes them again)\n", logPath, dropped, tr.Step())
+		}
+		if logf, err = openLog(os.O_CREATE | os.O_WRONLY | os.O_APPEND); err != nil {
+			return err
+		}
+		defer logf.Close()
+		runLog.Reset(logf)
 	}
 	tr.CheckpointDir, tr.CheckpointEvery, tr.SaveReplay = dir, *every, *saveReplay
 	var view *viz.Viewer

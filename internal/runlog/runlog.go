@@ -6,10 +6,14 @@ package runlog
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/deepq/deepq/agent"
 )
@@ -47,11 +51,15 @@ type Writer struct {
 	err     error
 }
 
-// NewWriter writes log lines to w.
+// NewWriter writes log lines to w. A nil w is allowed until the first line
+// if Reset sets the destination before it.
 func NewWriter(w io.Writer) *Writer {
 	bw := bufio.NewWriter(w)
 	return &Writer{w: bw, enc: json.NewEncoder(bw)}
 }
+
+// Reset makes l write to w, discarding lines not yet flushed.
+func (l *Writer) Reset(w io.Writer) { l.w.Reset(w) }
 
 func (l *Writer) write(v any) {
 	if err := l.enc.Encode(v); err != nil && l.err == nil {
@@ -78,6 +86,12 @@ func (l *Writer) OnEval(e *agent.EvalEvent) {
 	l.write(Eval{Type: "eval", Step: e.Step, Episodes: e.Episodes, Mean: e.Mean, Std: e.Std, Min: e.Min, Max: e.Max, Final: e.Final})
 	l.Flush()
 }
+
+// BeforeCheckpoint flushes, so that the log holds every line up to the
+// checkpoint's step before the checkpoint exists.
+func (l *Writer) BeforeCheckpoint(int64) { l.Flush() }
+
+var _ agent.CheckpointObserver = (*Writer)(nil)
 
 // Flush writes buffered lines and returns the first error met so far.
 func (l *Writer) Flush() error {
@@ -137,4 +151,55 @@ func Parse(r io.Reader, name string) (*Log, error) {
 		return nil, fmt.Errorf("%s: %v", name, err)
 	}
 	return lg, nil
+}
+
+// TruncateAfter prepares the log at path for a run resumed from a
+// checkpoint at step: it keeps the lines of steps up to step and drops those
+// after it (the resumed run writes them again) and any line that does not
+// parse (a run killed mid-write leaves a partial last line). The file is
+// replaced atomically. It returns the number of lines dropped. A missing log
+// is not an error: there is nothing to keep.
+func TruncateAfter(path string, step int64) (dropped int, err error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var kept []byte
+	for line := range bytes.Lines(data) {
+		var head struct {
+			Type string `json:"type"`
+			Step *int64 `json:"step"`
+		}
+		if json.Unmarshal(line, &head) != nil || head.Step == nil || *head.Step > step ||
+			(head.Type != "episode" && head.Type != "eval") || !bytes.HasSuffix(line, []byte("\n")) {
+			dropped++
+			continue
+		}
+		kept = append(kept, line...)
+	}
+	if dropped == 0 {
+		return 0, nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".log.jsonl.*")
+	if err != nil {
+		return 0, err
+	}
+	_, err = tmp.Write(kept)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return 0, fmt.Errorf("truncating %s for the resumed run: %w", path, err)
+	}
+	return dropped, nil
 }

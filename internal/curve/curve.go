@@ -6,6 +6,8 @@ package curve
 import (
 	"fmt"
 	"image/color"
+	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -26,7 +28,11 @@ func Plot(lg *runlog.Log, title string) (*plot.Plot, error) {
 	p.Title.Text = title
 	p.X.Label.Text = "environment steps"
 	p.Y.Label.Text = "return"
-	p.Legend.Top, p.Legend.Left = false, false // bottom right: learning curves rise away from it
+	// Top left: early in a run returns are low and no evaluation has run, so
+	// a learning curve leaves that corner empty (for negative returns too).
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.XOffs, p.Legend.YOffs = vg.Points(4), -vg.Points(4)
+	p.X.Tick.Marker = plot.TickerFunc(stepTicks)
 	p.Add(plotter.NewGrid())
 
 	if n := len(lg.Episodes); n > 0 {
@@ -83,6 +89,29 @@ func Plot(lg *runlog.Log, title string) (*plot.Plot, error) {
 		p.Legend.Add("greedy evaluation (±1 std)", line, dots)
 	}
 	return p, nil
+}
+
+// stepTicks are gonum/plot's default ticks labelled in steps as a reader
+// says them: 2500, 25k, 1.5M.
+func stepTicks(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = StepLabel(ticks[i].Value)
+		}
+	}
+	return ticks
+}
+
+// StepLabel writes a step count compactly: 2500, 25k, 1.5M.
+func StepLabel(v float64) string {
+	switch a := math.Abs(v); {
+	case a >= 1e6:
+		return strconv.FormatFloat(v/1e6, 'f', -1, 64) + "M"
+	case a >= 1e4:
+		return strconv.FormatFloat(v/1e3, 'f', -1, 64) + "k"
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
 // WritePNG plots lg and saves it at path, width×height in points.

@@ -53,3 +53,11 @@ func TestParseErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestStepLabel(t *testing.T) {
+	for v, want := range map[float64]string{0: "0", 2500: "2500", 25000: "25k", 12500: "12.5k", 1e6: "1M", 1.5e6: "1.5M", 5e6: "5M"} {
+		if got := StepLabel(v); got != want {
+			t.Errorf("StepLabel(%v) = %q, want %q", v, got, want)
+		}
+	}
+}

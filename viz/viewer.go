@@ -159,6 +159,13 @@ func (v *Viewer) OnStep(e *agent.StepEvent) {
 	}
 	if paused {
 		v.ctl.wait()
+		if v.watching && v.rec == nil && v.ctl.record.Load() {
+			// R pressed while paused: the recording opens with the frame
+			// on screen, so that it holds what the user saw when asking,
+			// even if the window closes before the next step.
+			v.pollRecording()
+			v.show(e, true)
+		}
 	} else if v.watching && v.opts.Every > 0 {
 		v.pace()
 	}

@@ -253,7 +253,9 @@ func TestWindowKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := DefaultOptions()
-	o.Title, o.CloseStops, o.RecordDir = "deepq keys test", true, t.TempDir()
+	// A title of its own: with -count, windows of earlier runs may linger.
+	title := fmt.Sprintf("deepq keys test %d", time.Now().UnixNano())
+	o.Title, o.CloseStops, o.RecordDir = title, true, t.TempDir()
 	v, err := NewViewer(tr.Env, o)
 	if err != nil {
 		t.Fatal(err)
@@ -273,7 +275,7 @@ func TestWindowKeys(t *testing.T) {
 	eventually(t, "the first frame", func() bool { g, _ := d.get(); return g.n > 0 })
 	var wid string
 	eventually(t, "xdotool finds the window", func() bool {
-		out, err := exec.Command("xdotool", "search", "--name", "deepq keys test").Output()
+		out, err := exec.Command("xdotool", "search", "--name", title).Output()
 		wid = strings.TrimSpace(strings.Split(string(out), "\n")[0])
 		return err == nil && wid != ""
 	})

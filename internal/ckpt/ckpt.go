@@ -28,7 +28,8 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
-	"path/filepath"
+
+	"github.com/deepq/deepq/internal/atomicfile"
 )
 
 // Version is the container format version written by this package.
@@ -294,44 +295,18 @@ func (r *Reader) ReadAll(max int64) ([]byte, error) {
 	return b, nil
 }
 
-// WriteFile writes a container to path atomically: it writes a temporary
-// file in the same directory, syncs it, and renames it over path, so that
-// path holds either the old or the new checkpoint, never a partial one.
-func WriteFile(path string, fill func(*Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("ckpt: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
+// WriteFile writes a container to path atomically (see internal/atomicfile),
+// so that path holds either the old or the new checkpoint, never a partial one.
+func WriteFile(path string, fill func(*Writer) error) error {
+	err := atomicfile.WriteFile(path, func(f io.Writer) error {
+		w := NewWriter(f)
+		if err := fill(w); err != nil {
+			return err
 		}
-	}()
-	w := NewWriter(f)
-	if err = fill(w); err != nil {
-		return err
-	}
-	if err = w.Close(); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil { // CreateTemp makes it 0600
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
+		return w.Close()
+	})
+	if err != nil {
+		return fmt.Errorf("ckpt: writing %s: %w", path, err)
 	}
 	return nil
 }

@@ -7,14 +7,14 @@
 package gifrec
 
 import (
-	"bufio"
 	"fmt"
 	"image"
 	"image/color"
 	"image/gif"
-	"os"
-	"path/filepath"
+	"io"
 	"slices"
+
+	"github.com/deepq/deepq/internal/atomicfile"
 )
 
 // MaxPixels bounds the frames a Recorder holds (one byte a pixel): 1 GiB,
@@ -122,28 +122,5 @@ func (g *Recorder) Write(path string) (err error) {
 		p.Palette = g.palette
 	}
 	g.g.Config = image.Config{ColorModel: g.palette, Width: g.w, Height: g.h}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	bw := bufio.NewWriter(f)
-	if err = gif.EncodeAll(bw, &g.g); err != nil {
-		return err
-	}
-	if err = bw.Flush(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.WriteFile(path, func(w io.Writer) error { return gif.EncodeAll(w, &g.g) })
 }

@@ -13,9 +13,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/deepq/deepq/agent"
+	"github.com/deepq/deepq/internal/atomicfile"
 )
 
 // Episode is an "episode" line.
@@ -183,22 +183,8 @@ func TruncateAfter(path string, step int64) (dropped int, err error) {
 	if dropped == 0 {
 		return 0, nil
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".log.jsonl.*")
+	err = atomicfile.WriteFile(path, func(w io.Writer) error { _, err := w.Write(kept); return err })
 	if err != nil {
-		return 0, err
-	}
-	_, err = tmp.Write(kept)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
 		return 0, fmt.Errorf("truncating %s for the resumed run: %w", path, err)
 	}
 	return dropped, nil

@@ -77,3 +77,66 @@ func TestPresetsLearn(t *testing.T) {
 		})
 	}
 }
+
+// lastReturns keeps the returns of the last n training episodes.
+type lastReturns struct {
+	NopObserver
+	n   int
+	ret []float64
+}
+
+func (l *lastReturns) OnEpisode(e *EpisodeEvent) {
+	l.ret = append(l.ret, e.Return)
+	if len(l.ret) > 2*l.n {
+		l.ret = append(l.ret[:0], l.ret[len(l.ret)-l.n:]...)
+	}
+}
+
+func (l *lastReturns) mean() float64 {
+	r := l.ret[max(0, len(l.ret)-l.n):]
+	s := 0.0
+	for _, x := range r {
+		s += x
+	}
+	return s / float64(len(r))
+}
+
+// TestMinAtarBreakout trains MinAtar Breakout for 5M frames (about 30
+// minutes a run for minatar, an hour for minatar-plus, on one core) with each
+// MinAtar preset and checks MinAtar's measure, the mean return of the last 100
+// training episodes, against the published DQN level of 10. Select presets
+// with DEEPQ_LONG_PRESETS=minatar,minatar-plus and the seed with
+// DEEPQ_LONG_SEED (default 1); run with -timeout 0.
+func TestMinAtarBreakout(t *testing.T) {
+	seed := uint64(1)
+	if s := os.Getenv("DEEPQ_LONG_SEED"); s != "" {
+		if _, err := fmt.Sscan(s, &seed); err != nil {
+			t.Fatalf("DEEPQ_LONG_SEED=%q: %v", s, err)
+		}
+	}
+	for _, preset := range []string{"minatar", "minatar-plus"} {
+		t.Run(preset, func(t *testing.T) {
+			longTests(t, preset)
+			cfg, err := Preset(preset)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Env, cfg.Seed = "minatar-breakout", seed
+			last := &lastReturns{n: 100}
+			tr, err := NewTrainer(cfg, last)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := tr.Run(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := last.mean()
+			t.Logf("%s seed %d: last 100 episodes %.2f, final greedy %.2f ± %.2f, %.0f s",
+				preset, seed, m, res.Final.Mean, res.Final.Std, res.Elapsed.Seconds())
+			if m < 10 {
+				t.Errorf("mean return of the last 100 episodes %.2f at %d frames, below 10", m, res.Steps)
+			}
+		})
+	}
+}

@@ -227,7 +227,12 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 	return c, nil
 }
 
-func loadCheckpoint(path string) (*Checkpoint, error) {
+// checkpointSections are the sections of an agent checkpoint, in the order
+// SaveCheckpoint writes them.
+var checkpointSections = []string{"meta", "online", "target", "optimizer"}
+
+// readSections reads every section of the checkpoint container at path.
+func readSections(path string) (map[string][]byte, error) {
 	r, f, err := ckpt.Open(path)
 	if err != nil {
 		return nil, err
@@ -237,7 +242,7 @@ func loadCheckpoint(path string) (*Checkpoint, error) {
 	for {
 		name, _, err := r.Next()
 		if err == io.EOF {
-			break
+			return sections, nil
 		}
 		if err != nil {
 			return nil, err
@@ -246,7 +251,14 @@ func loadCheckpoint(path string) (*Checkpoint, error) {
 			return nil, err
 		}
 	}
-	for _, s := range []string{"meta", "online", "target", "optimizer"} {
+}
+
+func loadCheckpoint(path string) (*Checkpoint, error) {
+	sections, err := readSections(path)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range checkpointSections {
 		if sections[s] == nil {
 			return nil, fmt.Errorf("no %q section: not an agent checkpoint", s)
 		}

@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -137,26 +136,10 @@ func TestResumeOlderCheckpoint(t *testing.T) {
 	tr.CheckpointDir = dir
 	runTo(t, tr)
 	path := filepath.Join(dir, "final.ckpt")
-	r, f, err := ckpt.Open(path)
+	sections, err := readSections(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sections := map[string][]byte{}
-	var names []string
-	for {
-		name, _, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if sections[name], err = r.ReadAll(1 << 30); err != nil {
-			t.Fatal(err)
-		}
-		names = append(names, name)
-	}
-	f.Close()
 	var meta map[string]any
 	if err := json.Unmarshal(sections["meta"], &meta); err != nil {
 		t.Fatal(err)
@@ -169,7 +152,7 @@ func TestResumeOlderCheckpoint(t *testing.T) {
 	sections["meta"], _ = json.Marshal(meta)
 	old := filepath.Join(dir, "old.ckpt")
 	err = ckpt.WriteFile(old, func(w *ckpt.Writer) error {
-		for _, n := range names {
+		for _, n := range checkpointSections {
 			if err := w.Bytes(n, sections[n]); err != nil {
 				return err
 			}

@@ -97,6 +97,20 @@ func (d *drawn) get() (drawn, bool) {
 	return drawn{pos: d.pos, shown: d.shown, img: d.img, n: d.n, frame: d.frame, panel: d.panel}, d.img != nil
 }
 
+// startRun trains tr with v's window in the background, as deepq train
+// --render does; wait returns the training's result once Run has returned.
+func startRun(v *Viewer, tr *agent.Trainer) (wait func() (agent.Result, error)) {
+	var res agent.Result
+	runErr := make(chan error, 1)
+	go func() {
+		runErr <- Run(context.Background(), v, func(ctx context.Context) (err error) {
+			res, err = tr.Run(ctx)
+			return err
+		})
+	}()
+	return func() (agent.Result, error) { err := <-runErr; return res, err }
+}
+
 // screenshot takes the X screen with ImageMagick's import.
 func screenshot(t *testing.T) *image.RGBA {
 	t.Helper()
@@ -174,14 +188,7 @@ func TestWindowScreenshot(t *testing.T) {
 			afterDraw = d.hook
 			defer func() { afterDraw = nil }()
 
-			var res agent.Result
-			runErr := make(chan error, 1)
-			go func() {
-				runErr <- Run(context.Background(), v, func(ctx context.Context) (err error) {
-					res, err = tr.Run(ctx)
-					return err
-				})
-			}()
+			wait := startRun(v, tr)
 			eventually(t, "the paused step in the window", func() bool { _, ok := d.get(); return ok })
 			eventually(t, "training blocked", v.ctl.blocked)
 			got, _ := d.get()
@@ -231,7 +238,8 @@ func TestWindowScreenshot(t *testing.T) {
 
 			// Close (Esc): training goes on headless to the end.
 			v.Controls().Close()
-			if err := <-runErr; err != nil {
+			res, err := wait()
+			if err != nil {
 				t.Fatal(err)
 			}
 			if res.Steps != cfg.TotalSteps || res.Interrupted {
@@ -264,14 +272,7 @@ func TestWindowKeys(t *testing.T) {
 	d := &drawn{at: -2}
 	afterDraw = d.hook
 	defer func() { afterDraw = nil }()
-	var res agent.Result
-	runErr := make(chan error, 1)
-	go func() {
-		runErr <- Run(context.Background(), v, func(ctx context.Context) (err error) {
-			res, err = tr.Run(ctx)
-			return err
-		})
-	}()
+	wait := startRun(v, tr)
 	eventually(t, "the first frame", func() bool { g, _ := d.get(); return g.n > 0 })
 	var wid string
 	eventually(t, "xdotool finds the window", func() bool {
@@ -311,7 +312,8 @@ func TestWindowKeys(t *testing.T) {
 	key("space")
 	eventually(t, "space resumes", func() bool { return !c.Paused() })
 	key("Escape")
-	if err := <-runErr; err != nil {
+	res, err := wait()
+	if err != nil {
 		t.Fatal(err)
 	}
 	if !res.Interrupted || res.Steps >= cfg.TotalSteps {

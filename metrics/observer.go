@@ -50,7 +50,7 @@ type Observer struct {
 	replaySize, capacity int
 }
 
-var _ agent.Observer = (*Observer)(nil)
+var _ agent.CheckpointObserver = (*Observer)(nil)
 var _ prometheus.Collector = (*Observer)(nil)
 
 // The gauges an Observer sets, indexed into Observer.gauges.
@@ -227,9 +227,9 @@ func (o *Observer) Collect(ch chan<- prometheus.Metric) {
 // OnStep counts the step and records ε, the replay's fill and, on timed
 // steps, the env-step duration. To keep the per-step cost to a few plain
 // stores it publishes these in batches: every PublishInterval steps and at
-// every other event (episode end, gradient step, evaluation), so a scrape
-// sees them at most PublishInterval−1 steps late and exact after the final
-// evaluation.
+// every other event (episode end, gradient step, evaluation, checkpoint), so
+// a scrape sees them at most PublishInterval−1 steps late, and exact after the
+// final evaluation or the checkpoint an interrupted run writes.
 func (o *Observer) OnStep(e *agent.StepEvent) {
 	o.steps++
 	o.epsilon, o.replaySize, o.capacity = e.Epsilon, e.ReplaySize, e.ReplayCapacity
@@ -240,6 +240,10 @@ func (o *Observer) OnStep(e *agent.StepEvent) {
 		o.publish()
 	}
 }
+
+// BeforeCheckpoint publishes the step count, ε and the replay's fill, so that
+// they are exact when a run stops with a checkpoint (agent.CheckpointObserver).
+func (o *Observer) BeforeCheckpoint(int64) { o.publish() }
 
 // PublishInterval is the most environment steps an Observer lets pass before
 // it publishes the step count, ε and the replay's fill.

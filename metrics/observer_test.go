@@ -274,6 +274,7 @@ func TestPublishing(t *testing.T) {
 		"update":        func() { o.OnUpdate(&agent.UpdateEvent{}) },
 		"target update": func() { o.OnTargetUpdate(0, 0) },
 		"evaluation":    func() { o.OnEval(&agent.EvalEvent{}) },
+		"checkpoint":    func() { o.BeforeCheckpoint(0) },
 	} {
 		n := o.steps
 		event()

@@ -248,14 +248,7 @@ func TestLearnsCartPole(t *testing.T) {
 	}
 	cfg := cartpole(t)
 	cfg.TotalSteps, cfg.EvalEvery, cfg.FinalEvalEpisodes = 20_000, 0, 20
-	tr, err := NewTrainer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := tr.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := runTrainer(t, cfg)
 	t.Logf("20k steps: greedy mean %.1f ± %.1f over %d episodes, %.1fs", res.Final.Mean, res.Final.Std, res.Final.Episodes, res.Elapsed.Seconds())
 	if res.Final.Mean < 75 {
 		t.Fatalf("greedy mean %.1f after 20k steps, want ≥ 75 (random: ~22)", res.Final.Mean)
@@ -283,14 +276,7 @@ func TestGridWorldOptimal(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tr, err := NewTrainer(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := tr.Run(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := runTrainer(t, cfg)
 			t.Logf("%s: greedy return %.2f in %d steps; optimum %.2f in %d steps (%.1fs)", m.Name, res.Final.Mean, res.Final.Lengths[0], opt, steps, res.Elapsed.Seconds())
 			if math.Abs(res.Final.Mean-opt) > 1e-9 {
 				t.Errorf("%s: greedy return %v, optimum %v", m.Name, res.Final.Mean, opt)
@@ -435,4 +421,19 @@ func TestBoltzmannExploration(t *testing.T) {
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "temperature") {
 		t.Fatalf("zero temperature: %v", err)
 	}
+}
+
+// runTrainer trains cfg to the end with the given observers, failing tb on
+// any error, and returns the result.
+func runTrainer(tb testing.TB, cfg Config, obs ...Observer) Result {
+	tb.Helper()
+	tr, err := NewTrainer(cfg, obs...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	res, err := tr.Run(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return res
 }

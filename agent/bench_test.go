@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
@@ -42,14 +41,7 @@ func BenchmarkTraining(b *testing.B) {
 	for b.Loop() {
 		cfg := cartpole(b)
 		cfg.TotalSteps, cfg.EvalEvery, cfg.FinalEvalEpisodes = 10_000, 0, 0
-		tr, err := NewTrainer(cfg)
-		if err != nil {
-			b.Fatal(err)
-		}
-		res, err := tr.Run(context.Background())
-		if err != nil {
-			b.Fatal(err)
-		}
+		res := runTrainer(b, cfg)
 		steps += res.Steps
 	}
 	b.ReportMetric(float64(steps)/b.Elapsed().Seconds(), "env-steps/s")
@@ -83,14 +75,7 @@ func BenchmarkObservers(b *testing.B) {
 				for range n {
 					obs = append(obs, &countingObserver{})
 				}
-				tr, err := NewTrainer(cfg, obs...)
-				if err != nil {
-					b.Fatal(err)
-				}
-				res, err := tr.Run(context.Background())
-				if err != nil {
-					b.Fatal(err)
-				}
+				res := runTrainer(b, cfg, obs...)
 				steps += res.Steps
 			}
 			b.ReportMetric(float64(steps)/b.Elapsed().Seconds(), "env-steps/s")

@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"context"
 	"testing"
 )
 
@@ -17,14 +16,7 @@ func BenchmarkTrainingCleanRL(b *testing.B) {
 			b.Fatal(err)
 		}
 		cfg.FinalEvalEpisodes = 0
-		tr, err := NewTrainer(cfg)
-		if err != nil {
-			b.Fatal(err)
-		}
-		res, err := tr.Run(context.Background())
-		if err != nil {
-			b.Fatal(err)
-		}
+		res := runTrainer(b, cfg)
 		steps += res.Steps
 	}
 	b.ReportMetric(float64(steps)/b.Elapsed().Seconds(), "env-steps/s")

@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -56,14 +55,7 @@ func TestPresetsLearn(t *testing.T) {
 				cfg, _ := Preset(c.preset)
 				cfg.Seed = seed
 				fa := &firstAbove{level: c.target}
-				tr, err := NewTrainer(cfg, fa)
-				if err != nil {
-					t.Fatal(err)
-				}
-				res, err := tr.Run(context.Background())
-				if err != nil {
-					t.Fatal(err)
-				}
+				res := runTrainer(t, cfg, fa)
 				first := "never"
 				if fa.step > 0 {
 					first = fmt.Sprint(fa.step)
@@ -123,14 +115,7 @@ func TestMinAtarBreakout(t *testing.T) {
 			}
 			cfg.Env, cfg.Seed = "minatar-breakout", seed
 			last := &lastReturns{n: 100}
-			tr, err := NewTrainer(cfg, last)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := tr.Run(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := runTrainer(t, cfg, last)
 			m := last.mean()
 			t.Logf("%s seed %d: last 100 episodes %.2f, final greedy %.2f ± %.2f, %.0f s",
 				preset, seed, m, res.Final.Mean, res.Final.Std, res.Elapsed.Seconds())

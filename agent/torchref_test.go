@@ -139,8 +139,9 @@ func TestDQNUpdateMatchesPyTorch(t *testing.T) {
 	}
 
 	probe := splitMix64(sp.ProbeSeed)
-	obs := probe.cells(len(ref.ProbeQ)/sp.Actions, obsSize)
-	for i := range len(ref.ProbeQ) / sp.Actions {
+	nProbe := len(ref.ProbeQ) / sp.Actions
+	obs := probe.cells(nProbe, obsSize)
+	for i := range nProbe {
 		q := d.QValues(obs[i*obsSize : (i+1)*obsSize])
 		for a, v := range q {
 			if want := ref.ProbeQ[i*sp.Actions+a]; !near(float64(v), want, 1e-5, 1e-7) {

@@ -34,10 +34,17 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"batch_size", func(c *Config) { c.BatchSize = c.BufferSize + 1 }},
 		{"total_steps", func(c *Config) { c.TotalSteps = -5 }},
 		{"learning_rate", func(c *Config) { c.LearningRate = 0 }},
-		{"optimizer", func(c *Config) { c.Optimizer = "adagrad" }},
+		{"optimizer", func(c *Config) { c.Optimizer = 9 }},
+		{"optimizer", func(c *Config) { c.Optimizer = 0 }},
+		{"network", func(c *Config) { c.Network = 0 }},
+		{"exploration", func(c *Config) { c.Exploration = 7 }},
+		{"lr_schedule", func(c *Config) { c.LRSchedule = Exponential }},
+		{"replay_storage", func(c *Config) { c.ReplayStorage = 9 }},
+		{"clip_reward", func(c *Config) { c.ClipReward = -1 }},
 		{"hidden", func(c *Config) { c.Hidden = []int{64, 0} }},
 		{"tau", func(c *Config) { c.Tau = 0 }},
-		{"loss", func(c *Config) { c.Loss = "l3" }},
+		{"loss", func(c *Config) { c.Loss = 4 }},
+		{"huber_delta", func(c *Config) { c.HuberDelta = 0 }},
 		{"exploration_end", func(c *Config) { c.ExplorationEnd = 2 }},
 		{"env", func(c *Config) { c.Env = "" }},
 		{"init", func(c *Config) { c.Init = "zeros" }},
@@ -65,7 +72,7 @@ func TestValidateNamesTheField(t *testing.T) {
 func TestTDTarget(t *testing.T) {
 	for _, double := range []bool{false, true} {
 		cfg := cartpole(t)
-		cfg.BatchSize, cfg.Hidden, cfg.DoubleDQN, cfg.Loss = 4, []int{8}, double, "mse"
+		cfg.BatchSize, cfg.Hidden, cfg.DoubleDQN, cfg.Loss = 4, []int{8}, double, MSE
 		d, err := NewDQN(cfg, []int{4}, 2, newRand(1, streamInit))
 		if err != nil {
 			t.Fatal(err)
@@ -287,17 +294,17 @@ func TestGridWorldOptimal(t *testing.T) {
 
 func TestQNetworks(t *testing.T) {
 	cases := []struct {
-		network string
+		network NetworkKind
 		hidden  []int
 		head    int
 		dueling bool
 		obs     []int
 		params  int
 	}{
-		{"mlp", []int{8}, 0, false, []int{4}, (4+1)*8 + (8+1)*2},
-		{"mlp", []int{8}, 0, true, []int{4}, (4+1)*8 + (8 + 1) + (8+1)*2},
-		{"minatar", nil, 128, false, []int{4, 10, 10}, (4*9+1)*16 + (1024+1)*128 + (128+1)*6},
-		{"nature", nil, 512, false, []int{4, 84, 84}, 8224 + 32832 + 36928 + 1606144 + 3078},
+		{MLP, []int{8}, 0, false, []int{4}, (4+1)*8 + (8+1)*2},
+		{MLP, []int{8}, 0, true, []int{4}, (4+1)*8 + (8 + 1) + (8+1)*2},
+		{MinAtarNet, nil, 128, false, []int{4, 10, 10}, (4*9+1)*16 + (1024+1)*128 + (128+1)*6},
+		{NatureNet, nil, 512, false, []int{4, 84, 84}, 8224 + 32832 + 36928 + 1606144 + 3078},
 	}
 	for _, c := range cases {
 		cfg := cartpole(t)
@@ -306,7 +313,7 @@ func TestQNetworks(t *testing.T) {
 			t.Fatal(err)
 		}
 		actions := 2
-		if c.network != "mlp" {
+		if c.network != MLP {
 			actions = 6
 		}
 		n, err := net.CountParams(c.obs, QNetwork(&cfg, actions))
@@ -318,7 +325,7 @@ func TestQNetworks(t *testing.T) {
 		}
 	}
 	cfg := cartpole(t)
-	cfg.Network = "minatar"
+	cfg.Network = MinAtarNet
 	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "hidden") {
 		t.Errorf("minatar with hidden widths: %v", err)
 	}
@@ -383,7 +390,7 @@ func TestConfigOverrides(t *testing.T) {
 	if err := SetFields("n_step=3,hidden=[32,16],optimizer=rmsprop,double_dqn=false", &c); err != nil {
 		t.Fatal(err)
 	}
-	if c.NStep != 3 || !slices.Equal(c.Hidden, []int{32, 16}) || c.Optimizer != "rmsprop" || c.DoubleDQN {
+	if c.NStep != 3 || !slices.Equal(c.Hidden, []int{32, 16}) || c.Optimizer != RMSProp || c.DoubleDQN {
 		t.Fatalf("overrides not applied: %+v", c)
 	}
 	for _, bad := range []string{"nstep=3", "n_step=three", "gamma", "hidden=[1,"} {
@@ -401,7 +408,7 @@ func TestConfigOverrides(t *testing.T) {
 // validate, run deterministically and learn something on CartPole.
 func TestBoltzmannExploration(t *testing.T) {
 	c := shortConfig(t, 11)
-	c.Exploration, c.ExplorationStart, c.ExplorationEnd = "boltzmann", 1, 0.01
+	c.Exploration, c.ExplorationStart, c.ExplorationEnd = Boltzmann, 1, 0.01
 	run := func() *recorder {
 		r := &recorder{}
 		tr, err := NewTrainer(c, r)

@@ -76,18 +76,18 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 	m := Meta{
 		Format: checkpointFormat, Config: t.Config, EnvID: t.Env.Spec().ID,
 		ObsShape: t.Env.Spec().Observation.Shape, NumActions: t.Env.Spec().Actions.N,
-		Step: t.step, Updates: t.Agent.Updates(), Episodes: t.episodes,
-		EpisodeActions: t.epActions,
+		Step: t.step, Updates: t.Agent.Updates(), Episodes: t.Actor.episodes,
+		EpisodeActions: t.Actor.epActions,
 	}
 	if !math.IsInf(t.best, -1) {
 		b := t.best
 		m.BestEval = &b
 	}
 	var err error
-	if m.ActRNG, err = t.actRNG.src.MarshalBinary(); err != nil {
+	if m.ActRNG, err = t.Actor.rng.src.MarshalBinary(); err != nil {
 		return err
 	}
-	if m.SampleRNG, err = t.sampleRNG.src.MarshalBinary(); err != nil {
+	if m.SampleRNG, err = t.Learner.rng.src.MarshalBinary(); err != nil {
 		return err
 	}
 	var oldReplay string
@@ -173,13 +173,13 @@ func resume(path string, totalSteps int64, observers []Observer) (*Trainer, erro
 	}
 	t.Agent.Opt.SetLR(c.Opt.LR())
 	t.Agent.updates = m.Updates
-	if err := t.actRNG.src.UnmarshalBinary(m.ActRNG); err != nil {
+	if err := t.Actor.rng.src.UnmarshalBinary(m.ActRNG); err != nil {
 		return nil, fmt.Errorf("act_rng: %w", err)
 	}
-	if err := t.sampleRNG.src.UnmarshalBinary(m.SampleRNG); err != nil {
+	if err := t.Learner.rng.src.UnmarshalBinary(m.SampleRNG); err != nil {
 		return nil, fmt.Errorf("sample_rng: %w", err)
 	}
-	t.step, t.episodes = m.Step, m.Episodes
+	t.step, t.Actor.episodes = m.Step, m.Episodes
 	if m.BestEval != nil {
 		t.best = *m.BestEval
 	}
@@ -195,25 +195,13 @@ func resume(path string, totalSteps int64, observers []Observer) (*Trainer, erro
 		// and start the interrupted episode afresh (a new episode in the
 		// buffer must begin at a Reset).
 		t.refill = int(min(max(cfg.LearningStarts, int64(cfg.BatchSize)), int64(cfg.BufferSize/2)))
-		t.startEpisode()
+		t.Actor.StartEpisode()
 		return t, nil
 	}
 	// Restore the env: the running episode from its seed and actions.
-	t.startEpisode()
-	nA := t.Env.Spec().Actions.N
-	for i, a := range m.EpisodeActions {
-		if a < 0 || int(a) >= nA {
-			return nil, fmt.Errorf("episode action %d is %d, outside [0, %d)", i, a, nA)
-		}
-		obs, r, term, trunc := t.Env.Step(int(a))
-		if term || trunc {
-			return nil, fmt.Errorf("the saved episode ends at its action %d of %d: the env does not replay it", i+1, len(m.EpisodeActions))
-		}
-		copy(t.obs, obs)
-		t.epReturn += r
-		t.epLen++
+	if err := t.Actor.RestoreEpisode(m.EpisodeActions); err != nil {
+		return nil, err
 	}
-	t.epActions = append(t.epActions[:0], m.EpisodeActions...)
 	return t, nil
 }
 
@@ -302,5 +290,5 @@ func loadCheckpoint(path string) (*Checkpoint, error) {
 // format was fixed, the value that reproduces the behaviour from before the
 // option existed. Fields a checkpoint names replace these.
 func legacyConfig() Config {
-	return Config{Exploration: "epsilon_greedy"}
+	return Config{Exploration: EpsilonGreedy}
 }

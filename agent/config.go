@@ -8,6 +8,8 @@ import (
 
 	"github.com/deepq/deepq/env"
 	"github.com/deepq/deepq/net"
+	"github.com/deepq/deepq/policy"
+	"github.com/deepq/deepq/replay"
 	"github.com/deepq/deepq/schedule"
 )
 
@@ -27,7 +29,7 @@ type Config struct {
 	// in Hidden), "minatar" (MinAtar's conv layer of 16 3×3 filters, then a
 	// dense ReLU layer of Head units) or "nature" (the Nature DQN's three conv
 	// layers, then Head units).
-	Network string `json:"network"`
+	Network NetworkKind `json:"network"`
 	// Hidden lists the widths of the hidden ReLU layers of an "mlp" body.
 	Hidden []int `json:"hidden,omitempty"`
 	// Head is the width of the dense layer after a conv body (MinAtar 128,
@@ -41,13 +43,13 @@ type Config struct {
 
 	// Optimizer is "adam", "rmsprop" (PyTorch's) or "deepmind_rmsprop" (the
 	// Nature DQN's: centered, OptimizerEps inside the square root).
-	Optimizer string `json:"optimizer"`
+	Optimizer OptimizerKind `json:"optimizer"`
 	// LearningRate is the optimizer's step size at the start.
 	LearningRate float64 `json:"learning_rate"`
 	// LRSchedule is "constant", or "linear" to decay the learning rate to
 	// LearningRateEnd at TotalSteps.
-	LRSchedule      string  `json:"lr_schedule"`
-	LearningRateEnd float64 `json:"learning_rate_end"`
+	LRSchedule      ScheduleKind `json:"lr_schedule"`
+	LearningRateEnd float64      `json:"learning_rate_end"`
 	// OptimizerEps is Adam's or RMSProp's ε.
 	OptimizerEps float64 `json:"optimizer_eps"`
 	// RMSPropAlpha is RMSProp's smoothing constant α (ignored by Adam).
@@ -89,17 +91,17 @@ type Config struct {
 	// ReplayStorage is how the replay stores observations: "float32", "uint8"
 	// (integers 0–255, e.g. Atari frames) or "bits" (0/1 planes, e.g. MinAtar).
 	// A frame-stacked env (option frame-stack=K) has each frame stored once.
-	ReplayStorage string `json:"replay_storage"`
+	ReplayStorage replay.Storage `json:"replay_storage"`
 	// ClipReward clips the rewards the agent learns from: "none", "sign"
 	// (DQN's Atari setting) or "unit" (to [−1, 1]). Returns are reported
 	// unclipped.
-	ClipReward string `json:"clip_reward"`
+	ClipReward env.ClipMode `json:"clip_reward"`
 	// DoubleDQN takes the bootstrap action from the online network and its
 	// value from the target network (van Hasselt et al. 2016).
 	DoubleDQN bool `json:"double_dqn"`
 	// Loss is "huber", "smooth_l1" or "mse"; HuberDelta is the threshold.
-	Loss       string  `json:"loss"`
-	HuberDelta float64 `json:"huber_delta"`
+	Loss       LossKind `json:"loss"`
+	HuberDelta float64  `json:"huber_delta"`
 	// MaxGradNorm clips the global gradient norm; 0 disables clipping.
 	MaxGradNorm float64 `json:"max_grad_norm"`
 
@@ -107,17 +109,17 @@ type Config struct {
 	// probability ε, else the greedy one) or "boltzmann" (actions drawn from
 	// softmax(Q/T) with temperature T; ExplorationStart and ExplorationEnd
 	// are then T's start and end).
-	Exploration string `json:"exploration"`
+	Exploration ExplorationKind `json:"exploration"`
 	// ExplorationStart and ExplorationEnd bound ε, which decays from the
 	// first towards the second, starting at step ExplorationDelay (0 in SB3
 	// and CleanRL; MinAtar waits for its replay to fill): linearly over
 	// ExplorationSteps steps (ExplorationSchedule "linear"), or exponentially
 	// with time constant ExplorationSteps ("exponential").
-	ExplorationStart    float64 `json:"exploration_start"`
-	ExplorationEnd      float64 `json:"exploration_end"`
-	ExplorationSteps    int64   `json:"exploration_steps"`
-	ExplorationSchedule string  `json:"exploration_schedule"`
-	ExplorationDelay    int64   `json:"exploration_delay,omitempty"`
+	ExplorationStart    float64      `json:"exploration_start"`
+	ExplorationEnd      float64      `json:"exploration_end"`
+	ExplorationSteps    int64        `json:"exploration_steps"`
+	ExplorationSchedule ScheduleKind `json:"exploration_schedule"`
+	ExplorationDelay    int64        `json:"exploration_delay,omitempty"`
 
 	// EvalEvery is the interval in environment steps between greedy
 	// evaluations on a separately seeded env (0: none during training).
@@ -142,31 +144,31 @@ func (c *Config) Validate() error {
 		return bad("env", "is empty")
 	case c.TotalSteps < 1:
 		return bad("total_steps", "must be at least 1, got %d", c.TotalSteps)
-	case c.Network != "mlp" && c.Network != "minatar" && c.Network != "nature":
-		return bad("network", "must be mlp, minatar or nature, got %q", c.Network)
+	case !c.Network.valid():
+		return bad("network", "must be %s, got %v", choiceList(networkNames), c.Network)
 	case slices.ContainsFunc(c.Hidden, func(h int) bool { return h < 1 }):
 		return bad("hidden", "widths must be at least 1, got %v", c.Hidden)
-	case c.Network != "mlp" && len(c.Hidden) > 0:
+	case c.Network != MLP && len(c.Hidden) > 0:
 		return bad("hidden", "is for the mlp network; a %s network takes head", c.Network)
-	case c.Network != "mlp" && c.Head < 1:
+	case c.Network != MLP && c.Head < 1:
 		return bad("head", "must be at least 1 for a %s network, got %d", c.Network, c.Head)
-	case c.Network == "mlp" && c.Head != 0:
+	case c.Network == MLP && c.Head != 0:
 		return bad("head", "is for conv networks; an mlp takes hidden")
-	case c.Optimizer != "adam" && c.Optimizer != "rmsprop" && c.Optimizer != "deepmind_rmsprop":
-		return bad("optimizer", "must be adam, rmsprop or deepmind_rmsprop, got %q", c.Optimizer)
+	case !c.Optimizer.valid():
+		return bad("optimizer", "must be %s, got %v", choiceList(optimizerNames), c.Optimizer)
 	case !finitePos(c.LearningRate):
 		return bad("learning_rate", "must be > 0, got %v", c.LearningRate)
-	case c.LRSchedule != "constant" && c.LRSchedule != "linear":
-		return bad("lr_schedule", "must be constant or linear, got %q", c.LRSchedule)
-	case c.LRSchedule == "linear" && !(c.LearningRateEnd >= 0 && c.LearningRateEnd <= c.LearningRate):
+	case c.LRSchedule != Constant && c.LRSchedule != Linear:
+		return bad("lr_schedule", "must be constant or linear, got %v", c.LRSchedule)
+	case c.LRSchedule == Linear && !(c.LearningRateEnd >= 0 && c.LearningRateEnd <= c.LearningRate):
 		return bad("learning_rate_end", "must be in [0, learning_rate], got %v", c.LearningRateEnd)
 	case !finitePos(c.OptimizerEps):
 		return bad("optimizer_eps", "must be > 0, got %v", c.OptimizerEps)
 	case !(c.RMSPropMomentum >= 0 && c.RMSPropMomentum < 1):
 		return bad("rmsprop_momentum", "must be in [0, 1), got %v", c.RMSPropMomentum)
-	case c.RMSPropMomentum != 0 && c.Optimizer != "rmsprop":
+	case c.RMSPropMomentum != 0 && c.Optimizer != RMSProp:
 		return bad("rmsprop_momentum", "is for optimizer rmsprop, not %s", c.Optimizer)
-	case c.Optimizer != "adam" && !(c.RMSPropAlpha > 0 && c.RMSPropAlpha < 1):
+	case c.Optimizer != Adam && !(c.RMSPropAlpha > 0 && c.RMSPropAlpha < 1):
 		return bad("rmsprop_alpha", "must be in (0, 1), got %v", c.RMSPropAlpha)
 	case c.BufferSize < 1:
 		return bad("buffer_size", "must be at least 1, got %d", c.BufferSize)
@@ -188,21 +190,21 @@ func (c *Config) Validate() error {
 		return bad("tau", "must be in (0, 1], got %v", c.Tau)
 	case !(c.MaxGradNorm >= 0) || math.IsInf(c.MaxGradNorm, 0):
 		return bad("max_grad_norm", "must be ≥ 0 (0 disables clipping), got %v", c.MaxGradNorm)
-	case c.Exploration != "epsilon_greedy" && c.Exploration != "boltzmann":
-		return bad("exploration", "must be epsilon_greedy or boltzmann, got %q", c.Exploration)
-	case c.Exploration == "epsilon_greedy" && !(c.ExplorationStart >= 0 && c.ExplorationStart <= 1):
+	case !c.Exploration.valid():
+		return bad("exploration", "must be %s, got %v", choiceList(explorationNames), c.Exploration)
+	case c.Exploration == EpsilonGreedy && !(c.ExplorationStart >= 0 && c.ExplorationStart <= 1):
 		return bad("exploration_start", "is a probability ε and must be in [0, 1], got %v", c.ExplorationStart)
-	case c.Exploration == "epsilon_greedy" && !(c.ExplorationEnd >= 0 && c.ExplorationEnd <= 1):
+	case c.Exploration == EpsilonGreedy && !(c.ExplorationEnd >= 0 && c.ExplorationEnd <= 1):
 		return bad("exploration_end", "is a probability ε and must be in [0, 1], got %v", c.ExplorationEnd)
-	case c.Exploration == "boltzmann" && !(c.ExplorationStart > 0 && c.ExplorationStart < 1e6):
+	case c.Exploration == Boltzmann && !(c.ExplorationStart > 0 && c.ExplorationStart < 1e6):
 		return bad("exploration_start", "is a temperature and must be in (0, 1e6), got %v", c.ExplorationStart)
-	case c.Exploration == "boltzmann" && !(c.ExplorationEnd > 0 && c.ExplorationEnd < 1e6):
+	case c.Exploration == Boltzmann && !(c.ExplorationEnd > 0 && c.ExplorationEnd < 1e6):
 		return bad("exploration_end", "is a temperature and must be in (0, 1e6), got %v", c.ExplorationEnd)
 	case c.ExplorationSteps < 0:
 		return bad("exploration_steps", "must be ≥ 0, got %d", c.ExplorationSteps)
-	case c.ExplorationSchedule != "linear" && c.ExplorationSchedule != "exponential":
-		return bad("exploration_schedule", "must be linear or exponential, got %q", c.ExplorationSchedule)
-	case c.ExplorationSchedule == "exponential" && c.ExplorationSteps < 1:
+	case c.ExplorationSchedule != Linear && c.ExplorationSchedule != Exponential:
+		return bad("exploration_schedule", "must be linear or exponential, got %v", c.ExplorationSchedule)
+	case c.ExplorationSchedule == Exponential && c.ExplorationSteps < 1:
 		return bad("exploration_steps", "is the time constant of the exponential schedule and must be at least 1, got %d", c.ExplorationSteps)
 	case c.ExplorationDelay < 0:
 		return bad("exploration_delay", "must be ≥ 0, got %d", c.ExplorationDelay)
@@ -224,20 +226,28 @@ func (c *Config) Validate() error {
 		return bad("per_eps", "must be in (0, 1e6), got %v", c.PEREps)
 	case !c.Prioritized && (c.PERAlpha != 0 || c.PERBeta0 != 0 || c.PEREps != 0):
 		return bad("per_alpha", "per_alpha, per_beta0 and per_eps need prioritized: true")
-	case c.ReplayStorage != "float32" && c.ReplayStorage != "uint8" && c.ReplayStorage != "bits":
-		return bad("replay_storage", "must be float32, uint8 or bits, got %q", c.ReplayStorage)
+	case !c.Loss.valid():
+		return bad("loss", "must be %s, got %v", choiceList(lossNames), c.Loss)
 	}
-	if _, err := env.ParseClipMode(c.ClipReward); err != nil {
+	if _, err := c.ReplayStorage.MarshalText(); err != nil {
+		return bad("replay_storage", "%v", err)
+	}
+	if _, err := c.ClipReward.MarshalText(); err != nil {
 		return bad("clip_reward", "%v", err)
 	}
-	if _, err := net.LossByName(c.Loss, c.HuberDelta); err != nil {
-		return bad("loss", "%v", err)
+	if _, err := net.LossByName(c.Loss.String(), c.HuberDelta); err != nil {
+		return bad("huber_delta", "%v", err)
 	}
 	if _, ok := net.Initializers[c.initName()]; !ok {
 		return bad("init", "%q is not an initializer", c.Init)
 	}
 	return nil
 }
+
+func (k NetworkKind) valid() bool     { return k > 0 && int(k) < len(networkNames) }
+func (k OptimizerKind) valid() bool   { return k > 0 && int(k) < len(optimizerNames) }
+func (k LossKind) valid() bool        { return k > 0 && int(k) < len(lossNames) }
+func (k ExplorationKind) valid() bool { return k > 0 && int(k) < len(explorationNames) }
 
 func (c *Config) initName() string {
 	if c.Init == "" {
@@ -248,7 +258,7 @@ func (c *Config) initName() string {
 
 // learningRate returns the scheduled learning rate after step environment steps.
 func (c *Config) learningRate(step int64) float64 {
-	if c.LRSchedule != "linear" {
+	if c.LRSchedule != Linear {
 		return c.LearningRate
 	}
 	f := min(float64(step)/float64(c.TotalSteps), 1)
@@ -258,11 +268,24 @@ func (c *Config) learningRate(step int64) float64 {
 // epsilon returns the exploration schedule ε(t) over environment steps.
 func (c *Config) epsilon() schedule.Schedule {
 	var s schedule.Schedule = schedule.Linear{Start: c.ExplorationStart, End: c.ExplorationEnd, Steps: c.ExplorationSteps}
-	if c.ExplorationSchedule == "exponential" {
+	if c.ExplorationSchedule == Exponential {
 		s = schedule.Exponential{Start: c.ExplorationStart, End: c.ExplorationEnd, Tau: float64(c.ExplorationSteps)}
 	}
 	if c.ExplorationDelay > 0 {
 		s = schedule.Delayed{Schedule: s, Delay: c.ExplorationDelay}
 	}
 	return s
+}
+
+// policy returns the actor's exploration policy over numActions actions:
+// ε-greedy, or Boltzmann with the temperature on ε's schedule.
+func (c *Config) policy(numActions int) policy.Policy {
+	switch c.Exploration {
+	case EpsilonGreedy:
+		return policy.EpsilonGreedy{Epsilon: c.epsilon(), NumActions: numActions}
+	case Boltzmann:
+		return policy.Boltzmann{Temperature: c.epsilon(), NumActions: numActions}
+	default:
+		panic(fmt.Sprintf("agent: exploration %v: the config was not validated", c.Exploration))
+	}
 }

@@ -58,20 +58,11 @@ func NewDQN(cfg Config, obsShape []int, numActions int, rng *rand.Rand) (*DQN, e
 		return nil, err
 	}
 	d := &DQN{cfg: cfg, numActions: numActions, Online: online, Target: online.Clone()}
-	switch cfg.Optimizer {
-	case "adam":
-		a := net.DefaultAdam()
-		a.LR, a.Eps = cfg.LearningRate, cfg.OptimizerEps
-		d.Opt = net.NewAdam(online.Params(), a)
-	case "rmsprop":
-		d.Opt = net.NewRMSProp(online.Params(), net.RMSPropConfig{
-			LR: cfg.LearningRate, Alpha: cfg.RMSPropAlpha, Eps: cfg.OptimizerEps, Centered: cfg.RMSPropCentered,
-			Momentum: cfg.RMSPropMomentum})
-	case "deepmind_rmsprop":
-		d.Opt = net.NewDeepMindRMSProp(online.Params(), net.DeepMindRMSPropConfig{
-			LR: cfg.LearningRate, Alpha: cfg.RMSPropAlpha, Eps: cfg.OptimizerEps})
+	d.Opt = cfg.newOptimizer(online.Params())
+	d.loss, err = net.LossByName(cfg.Loss.String(), cfg.HuberDelta)
+	if err != nil {
+		return nil, err
 	}
-	d.loss, _ = net.LossByName(cfg.Loss, cfg.HuberDelta)
 	d.init(obsShape)
 	return d, nil
 }
@@ -83,14 +74,16 @@ func QNetwork(cfg *Config, numActions int) []net.LayerSpec {
 	var body []net.LayerSpec
 	stream := 0 // hidden width of each dueling stream
 	switch cfg.Network {
-	case "mlp":
+	case MLP:
 		body = net.MLPTrunk(cfg.Hidden)
-	case "minatar":
+	case MinAtarNet:
 		body = net.MinAtarTrunk()
 		stream = cfg.Head
-	case "nature":
+	case NatureNet:
 		body = net.NatureTrunk()
 		stream = cfg.Head
+	default:
+		panic(fmt.Sprintf("agent: network %v: the config was not validated", cfg.Network))
 	}
 	switch {
 	case cfg.Dueling:

@@ -8,6 +8,7 @@ import (
 	"github.com/deepq/deepq/env"
 	"github.com/deepq/deepq/net"
 	"github.com/deepq/deepq/policy"
+	"github.com/deepq/deepq/schedule"
 )
 
 // EvalResult summarises the returns of evaluation episodes.
@@ -19,6 +20,9 @@ type EvalResult struct {
 	Max      float64   `json:"max"`
 	Returns  []float64 `json:"returns"`
 	Lengths  []int     `json:"lengths"`
+	// Capped counts the episodes that evaluation cut at EvalOptions.MaxSteps
+	// because they had not ended by themselves.
+	Capped int `json:"capped,omitempty"`
 }
 
 // EvalOptions configures Evaluate.
@@ -29,7 +33,18 @@ type EvalOptions struct {
 	Seed uint64
 	// Epsilon is the probability of a uniformly random action (0: greedy).
 	Epsilon float64
+	// MaxSteps cuts an episode that has not ended after so many steps, and
+	// counts it in EvalResult.Capped. 0 means DefaultEvalMaxSteps. Envs
+	// made by env.Make, and the envs of a Trainer, end their episodes at
+	// their spec's time limit already: this is the backstop for an env whose
+	// episodes may never end (a policy that walks into a wall forever).
+	MaxSteps int
 }
+
+// DefaultEvalMaxSteps is the cap on an evaluation episode's length when
+// EvalOptions.MaxSteps is 0: 108,000 steps, the Atari evaluation
+// protocol's 30 minutes at 60 frames a second.
+const DefaultEvalMaxSteps = 108_000
 
 // Evaluate plays o.Episodes episodes of the ε-greedy policy of the
 // Q-network q (greedy for ε = 0), episode i on its own copy of the env made by
@@ -43,6 +58,13 @@ func Evaluate(q *net.Sequential[float32], mk func() (env.Env, error), o EvalOpti
 	if !(o.Epsilon >= 0 && o.Epsilon <= 1) {
 		return EvalResult{}, fmt.Errorf("agent: evaluation ε must be in [0, 1], got %v", o.Epsilon)
 	}
+	if o.MaxSteps < 0 {
+		return EvalResult{}, fmt.Errorf("agent: evaluation MaxSteps must be ≥ 0, got %d", o.MaxSteps)
+	}
+	maxSteps := o.MaxSteps
+	if maxSteps == 0 {
+		maxSteps = DefaultEvalMaxSteps
+	}
 	n := o.Episodes
 	envs := make([]env.Env, n)
 	for i := range envs {
@@ -55,6 +77,7 @@ func Evaluate(q *net.Sequential[float32], mk func() (env.Env, error), o EvalOpti
 	spec := envs[0].Spec()
 	obsSize, nA := spec.Observation.Size(), spec.Actions.N
 	rng := rand.New(rand.NewPCG(o.Seed, 0x6576616c)) // ε draws, in episode order each step
+	pol := policy.EpsilonGreedy{Epsilon: schedule.Constant(o.Epsilon), NumActions: nA}
 	res := EvalResult{Episodes: n, Returns: make([]float64, n), Lengths: make([]int, n)}
 	obs := make([]float32, n*obsSize)
 	active := make([]int, 0, n) // indices of running episodes
@@ -63,25 +86,25 @@ func Evaluate(q *net.Sequential[float32], mk func() (env.Env, error), o EvalOpti
 		copy(obs[i*obsSize:], e.Reset())
 		active = append(active, i)
 	}
-	x := &net.Tensor[float32]{}
+	batch := batchQ{q: q, x: &net.Tensor[float32]{}, shape: spec.Observation.Shape}
+	var x []float32
+	actions := make([]int, n)
 	for len(active) > 0 {
 		// Gather the running episodes' observations into one batch.
-		x.Shape = append(append(x.Shape[:0], len(active)), spec.Observation.Shape...)
-		x.Data = x.Data[:0]
+		x = x[:0]
 		for _, i := range active {
-			x.Data = append(x.Data, obs[i*obsSize:(i+1)*obsSize]...)
+			x = append(x, obs[i*obsSize:(i+1)*obsSize]...)
 		}
-		qv := q.Forward(x).Data
+		pol.ActBatch(0, x, len(active), batch, actions, rng)
 		still := active[:0]
 		for k, i := range active {
-			a := policy.Greedy(qv[k*nA : (k+1)*nA])
-			if o.Epsilon > 0 && rng.Float64() < o.Epsilon {
-				a = rng.IntN(nA)
-			}
-			ob, r, term, trunc := envs[i].Step(a)
+			ob, r, term, trunc := envs[i].Step(actions[k])
 			res.Returns[i] += r
 			res.Lengths[i]++
-			if term || trunc {
+			if term || trunc || res.Lengths[i] >= maxSteps {
+				if !term && !trunc {
+					res.Capped++
+				}
 				if st, ok := env.Find[*env.EpisodeStats](envs[i]); ok {
 					if ep, ok := st.Ended(); ok {
 						res.Returns[i] = ep.Return
@@ -110,4 +133,18 @@ func summarize(v []float64) (mean, std, lo, hi float64) {
 		std += (x - mean) * (x - mean)
 	}
 	return mean, math.Sqrt(std / float64(len(v))), lo, hi
+}
+
+// batchQ evaluates a Q-network on a batch of observations for policy's
+// ActBatch.
+type batchQ struct {
+	q     *net.Sequential[float32]
+	x     *net.Tensor[float32]
+	shape []int
+}
+
+func (b batchQ) QValuesBatch(obs []float32, n int) []float32 {
+	b.x.Shape = append(append(b.x.Shape[:0], n), b.shape...)
+	b.x.Data = obs
+	return b.q.Forward(b.x).Data
 }

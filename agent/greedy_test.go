@@ -41,7 +41,7 @@ func TestGreedyHook(t *testing.T) {
 			t.Fatal(err)
 		}
 		if hook != nil {
-			tr.Greedy = hook(w)
+			tr.Actor.Greedy = hook(w)
 		}
 		if _, err := tr.Run(context.Background()); err != nil {
 			t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/deepq/deepq/env"
+	"github.com/deepq/deepq/replay"
 	"slices"
 	"strings"
 )
@@ -26,13 +27,13 @@ var presets = []PresetInfo{
 		config: func() Config {
 			return Config{
 				Env: "cartpole", Seed: 1, TotalSteps: 50_000,
-				Network: "mlp", Hidden: []int{256, 256}, Init: "torch",
-				Optimizer: "adam", LearningRate: 2.3e-3, LRSchedule: "linear", LearningRateEnd: 0, OptimizerEps: 1e-8,
+				Network: MLP, Hidden: []int{256, 256}, Init: "torch",
+				Optimizer: Adam, LearningRate: 2.3e-3, LRSchedule: Linear, LearningRateEnd: 0, OptimizerEps: 1e-8,
 				BufferSize: 100_000, BatchSize: 64, Gamma: 0.99,
 				LearningStarts: 1000, TrainFreq: 256, GradientSteps: 128,
-				TargetUpdateInterval: 128, Tau: 1, DoubleDQN: true, NStep: 1, ReplayStorage: "float32", ClipReward: "none",
-				Loss: "smooth_l1", HuberDelta: 1, MaxGradNorm: 10,
-				Exploration: "epsilon_greedy", ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.04, ExplorationSteps: 8000,
+				TargetUpdateInterval: 128, Tau: 1, DoubleDQN: true, NStep: 1, ReplayStorage: replay.Float32, ClipReward: env.ClipNone,
+				Loss: SmoothL1, HuberDelta: 1, MaxGradNorm: 10,
+				Exploration: EpsilonGreedy, ExplorationSchedule: Linear, ExplorationStart: 1, ExplorationEnd: 0.04, ExplorationSteps: 8000,
 				EvalEvery: 2500, EvalEpisodes: 20, FinalEvalEpisodes: 100,
 			}
 		},
@@ -66,13 +67,13 @@ var presets = []PresetInfo{
 		config: func() Config {
 			return Config{
 				Env: "gridworld", Seed: 1, TotalSteps: 20_000,
-				Network: "mlp", Hidden: []int{64, 64}, Init: "torch",
-				Optimizer: "adam", LearningRate: 1e-3, LRSchedule: "linear", LearningRateEnd: 1e-4, OptimizerEps: 1e-8,
+				Network: MLP, Hidden: []int{64, 64}, Init: "torch",
+				Optimizer: Adam, LearningRate: 1e-3, LRSchedule: Linear, LearningRateEnd: 1e-4, OptimizerEps: 1e-8,
 				BufferSize: 20_000, BatchSize: 64, Gamma: 0.99,
 				LearningStarts: 1000, TrainFreq: 1, GradientSteps: 1,
-				TargetUpdateInterval: 100, Tau: 1, DoubleDQN: true, NStep: 1, ReplayStorage: "float32", ClipReward: "none",
-				Loss: "smooth_l1", HuberDelta: 10, MaxGradNorm: 10,
-				Exploration: "epsilon_greedy", ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.05, ExplorationSteps: 10_000,
+				TargetUpdateInterval: 100, Tau: 1, DoubleDQN: true, NStep: 1, ReplayStorage: replay.Float32, ClipReward: env.ClipNone,
+				Loss: SmoothL1, HuberDelta: 10, MaxGradNorm: 10,
+				Exploration: EpsilonGreedy, ExplorationSchedule: Linear, ExplorationStart: 1, ExplorationEnd: 0.05, ExplorationSteps: 10_000,
 				EvalEvery: 2000, EvalEpisodes: 1, FinalEvalEpisodes: 1,
 			}
 		},
@@ -86,13 +87,13 @@ var presets = []PresetInfo{
 		config: func() Config {
 			return Config{
 				Env: "acrobot", Seed: 1, TotalSteps: 100_000,
-				Network: "mlp", Dueling: true, Hidden: []int{256, 256}, Init: "torch",
-				Optimizer: "adam", LearningRate: 6.3e-4, LRSchedule: "linear", LearningRateEnd: 0, OptimizerEps: 1e-8,
+				Network: MLP, Dueling: true, Hidden: []int{256, 256}, Init: "torch",
+				Optimizer: Adam, LearningRate: 6.3e-4, LRSchedule: Linear, LearningRateEnd: 0, OptimizerEps: 1e-8,
 				BufferSize: 50_000, BatchSize: 128, Gamma: 0.99,
 				LearningStarts: 1000, TrainFreq: 4, GradientSteps: 4,
-				TargetUpdateInterval: 250, Tau: 1, DoubleDQN: false, NStep: 1, ReplayStorage: "float32", ClipReward: "none",
-				Loss: "smooth_l1", HuberDelta: 1, MaxGradNorm: 10,
-				Exploration: "epsilon_greedy", ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.01, ExplorationSteps: 12_000,
+				TargetUpdateInterval: 250, Tau: 1, DoubleDQN: false, NStep: 1, ReplayStorage: replay.Float32, ClipReward: env.ClipNone,
+				Loss: SmoothL1, HuberDelta: 1, MaxGradNorm: 10,
+				Exploration: EpsilonGreedy, ExplorationSchedule: Linear, ExplorationStart: 1, ExplorationEnd: 0.01, ExplorationSteps: 12_000,
 				EvalEvery: 5000, EvalEpisodes: 20, FinalEvalEpisodes: 100,
 			}
 		},
@@ -106,13 +107,13 @@ var presets = []PresetInfo{
 		config: func() Config {
 			return Config{
 				Env: "mountaincar", Seed: 1, TotalSteps: 120_000,
-				Network: "mlp", Dueling: true, Hidden: []int{256, 256}, Init: "torch",
-				Optimizer: "adam", LearningRate: 4e-3, LRSchedule: "linear", LearningRateEnd: 0, OptimizerEps: 1e-8,
+				Network: MLP, Dueling: true, Hidden: []int{256, 256}, Init: "torch",
+				Optimizer: Adam, LearningRate: 4e-3, LRSchedule: Linear, LearningRateEnd: 0, OptimizerEps: 1e-8,
 				BufferSize: 10_000, BatchSize: 128, Gamma: 0.98,
 				LearningStarts: 1000, TrainFreq: 16, GradientSteps: 8,
-				TargetUpdateInterval: 300, Tau: 1, DoubleDQN: true, NStep: 3, ReplayStorage: "float32", ClipReward: "none",
-				Loss: "smooth_l1", HuberDelta: 1, MaxGradNorm: 10,
-				Exploration: "epsilon_greedy", ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.07, ExplorationSteps: 24_000,
+				TargetUpdateInterval: 300, Tau: 1, DoubleDQN: true, NStep: 3, ReplayStorage: replay.Float32, ClipReward: env.ClipNone,
+				Loss: SmoothL1, HuberDelta: 1, MaxGradNorm: 10,
+				Exploration: EpsilonGreedy, ExplorationSchedule: Linear, ExplorationStart: 1, ExplorationEnd: 0.07, ExplorationSteps: 24_000,
 				EvalEvery: 5000, EvalEpisodes: 20, FinalEvalEpisodes: 100,
 			}
 		},
@@ -126,15 +127,15 @@ var presets = []PresetInfo{
 		config: func() Config {
 			return Config{
 				Env: "cartpole", Seed: 1, TotalSteps: 500_000,
-				Network: "mlp", Hidden: []int{120, 84}, Init: "torch",
-				Optimizer: "adam", LearningRate: 2.5e-4, LRSchedule: "constant", OptimizerEps: 1e-8,
+				Network: MLP, Hidden: []int{120, 84}, Init: "torch",
+				Optimizer: Adam, LearningRate: 2.5e-4, LRSchedule: Constant, OptimizerEps: 1e-8,
 				BufferSize: 10_000, BatchSize: 128, Gamma: 0.99,
 				LearningStarts: 10_000, TrainFreq: 10, GradientSteps: 1,
 				// CleanRL copies the target every 500 environment steps; at one
 				// gradient step per 10 environment steps that is every 50 updates.
-				TargetUpdateInterval: 50, Tau: 1, NStep: 1, ReplayStorage: "float32", ClipReward: "none",
-				Loss: "mse", MaxGradNorm: 0,
-				Exploration: "epsilon_greedy", ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.05, ExplorationSteps: 250_000,
+				TargetUpdateInterval: 50, Tau: 1, NStep: 1, ReplayStorage: replay.Float32, ClipReward: env.ClipNone,
+				Loss: MSE, MaxGradNorm: 0,
+				Exploration: EpsilonGreedy, ExplorationSchedule: Linear, ExplorationStart: 1, ExplorationEnd: 0.05, ExplorationSteps: 250_000,
 				EvalEvery: 0, EvalEpisodes: 10, FinalEvalEpisodes: 10,
 			}
 		},
@@ -186,14 +187,14 @@ func PresetFor(envName string) string {
 func minatarConfig() Config {
 	return Config{
 		Env: "minatar-breakout", Seed: 1, TotalSteps: 5_000_000,
-		Network: "minatar", Head: 128, Init: "torch",
-		Optimizer: "rmsprop", RMSPropCentered: true, RMSPropAlpha: 0.95, OptimizerEps: 0.01,
-		LearningRate: 2.5e-4, LRSchedule: "constant",
-		BufferSize: 100_000, BatchSize: 32, Gamma: 0.99, ReplayStorage: "bits",
+		Network: MinAtarNet, Head: 128, Init: "torch",
+		Optimizer: RMSProp, RMSPropCentered: true, RMSPropAlpha: 0.95, OptimizerEps: 0.01,
+		LearningRate: 2.5e-4, LRSchedule: Constant,
+		BufferSize: 100_000, BatchSize: 32, Gamma: 0.99, ReplayStorage: replay.Bits,
 		LearningStarts: 5000, TrainFreq: 1, GradientSteps: 1,
-		TargetUpdateInterval: 1000, Tau: 1, NStep: 1, ClipReward: "none",
-		Loss: "smooth_l1", HuberDelta: 1, MaxGradNorm: 0,
-		Exploration: "epsilon_greedy", ExplorationSchedule: "linear", ExplorationStart: 1, ExplorationEnd: 0.1,
+		TargetUpdateInterval: 1000, Tau: 1, NStep: 1, ClipReward: env.ClipNone,
+		Loss: SmoothL1, HuberDelta: 1, MaxGradNorm: 0,
+		Exploration: EpsilonGreedy, ExplorationSchedule: Linear, ExplorationStart: 1, ExplorationEnd: 0.1,
 		ExplorationSteps: 100_000, ExplorationDelay: 5000,
 		EvalEvery: 250_000, EvalEpisodes: 20, FinalEvalEpisodes: 100,
 	}

@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/deepq/deepq/env"
 	"github.com/deepq/deepq/internal/ckpt"
+	"github.com/deepq/deepq/replay"
 )
 
 // runTo trains tr to its end and returns the recorder's view.
@@ -35,9 +37,9 @@ func sameWeights(t *testing.T, a, b *Trainer) {
 			t.Fatalf("optimizer buffer %d differs", i)
 		}
 	}
-	if a.Agent.Updates() != b.Agent.Updates() || a.episodes != b.episodes || a.step != b.step {
+	if a.Agent.Updates() != b.Agent.Updates() || a.Actor.episodes != b.Actor.episodes || a.step != b.step {
 		t.Fatalf("counters differ: updates %d/%d episodes %d/%d steps %d/%d",
-			a.Agent.Updates(), b.Agent.Updates(), a.episodes, b.episodes, a.step, b.step)
+			a.Agent.Updates(), b.Agent.Updates(), a.Actor.episodes, b.Actor.episodes, a.step, b.step)
 	}
 }
 
@@ -85,8 +87,8 @@ func TestResumeIsExact(t *testing.T) {
 	})
 	t.Run("breakout-framestack", func(t *testing.T) {
 		cfg := shortConfig(t, 8)
-		cfg.Env, cfg.Network, cfg.Hidden, cfg.Head = "minatar-breakout:frame-stack=2", "minatar", nil, 32
-		cfg.ReplayStorage, cfg.ClipReward, cfg.TotalSteps, cfg.TrainFreq = "bits", "sign", 3000, 32
+		cfg.Env, cfg.Network, cfg.Hidden, cfg.Head = "minatar-breakout:frame-stack=2", MinAtarNet, nil, 32
+		cfg.ReplayStorage, cfg.ClipReward, cfg.TotalSteps, cfg.TrainFreq = replay.Bits, env.ClipSign, 3000, 32
 		checkResume(t, cfg)
 	})
 }
@@ -166,8 +168,8 @@ func TestResumeOlderCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatalf("resuming an older checkpoint: %v", err)
 	}
-	if res.Config.Exploration != "epsilon_greedy" {
-		t.Fatalf("exploration %q, want epsilon_greedy", res.Config.Exploration)
+	if res.Config.Exploration != EpsilonGreedy {
+		t.Fatalf("exploration %v, want epsilon_greedy", res.Config.Exploration)
 	}
 	runTo(t, res)
 }

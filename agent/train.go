@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/deepq/deepq/env"
-	"github.com/deepq/deepq/policy"
 	"github.com/deepq/deepq/replay"
+	"github.com/deepq/deepq/schedule"
 )
 
 // Random streams derived from a run's seed, one per stochastic part, so that
@@ -44,20 +44,22 @@ func newStream(seed, s uint64) stream {
 
 func newRand(seed, s uint64) *rand.Rand { return newStream(seed, s).Rand }
 
-// Trainer runs DQN training: it acts in the env with ε-greedy exploration,
-// stores transitions in the replay, takes gradient steps, updates the target
-// network, evaluates periodically and tells its observers about each of these.
-//
-// Episode k starts from env.Seed(episodeSeed(k)) and Reset, so that the
-// state of the env at any step is fixed by the episode's index and the actions
-// taken since its start: a checkpoint saves those, and resuming replays them.
+// Trainer runs DQN training, the loop of Mnih et al. (2015) composed from
+// an Actor and a Learner: the actor acts in the env with ε-greedy exploration
+// and stores its transitions in the replay, the learner takes gradient steps
+// on batches sampled from it and updates the target network; the trainer
+// evaluates periodically, saves checkpoints and tells its observers about
+// each of these. In one process the actor acts with the learner's own
+// network, so it always has the newest parameters.
 type Trainer struct {
-	Config Config
+	Config  Config
+	Actor   *Actor
+	Learner *Learner
+	// Agent and Buffer are the learner's DQN and replay; Env is the actor's
+	// env, with reward clipping (Config.ClipReward) outside its own wrappers.
 	Agent  *DQN
 	Buffer *replay.Buffer
-	// Env is the training env, with reward clipping (Config.ClipReward)
-	// outside the env's own wrappers.
-	Env env.Env
+	Env    env.Env
 	// CheckpointDir, if set, receives best.ckpt after each evaluation that
 	// improves on the best mean and final.ckpt when Run returns.
 	CheckpointDir string
@@ -67,35 +69,16 @@ type Trainer struct {
 	// SaveReplay makes saved checkpoints include the replay buffer (in a
 	// .replay file beside each .ckpt), which an exact resume needs.
 	SaveReplay bool
-	// Greedy, if set, is asked on the training goroutine before each action
-	// whether to take the greedy action argmax_a Q(s, a) instead of an
-	// ε-greedy (or, before LearningStarts, uniform) one. The live window sets
-	// it to show greedy episodes. The transitions still go into the replay:
-	// DQN learns off-policy. While it returns false, or is nil, the trainer
-	// acts exactly as without it, drawing the same numbers from the same
-	// random stream.
-	Greedy func() bool
 
+	makeEnv   func() (env.Env, error) // evaluation envs
 	observers []Observer
-	policy    policy.EpsilonGreedy
-	boltzmann *policy.Boltzmann // set when Config.Exploration is "boltzmann"
-	stats     *env.EpisodeStats // inside reward clipping: unclipped returns
-	actRNG    stream
-	sampleRNG stream
+	epsilon   schedule.Schedule // ε (or the temperature) of the actor's policy
 	envSeed   uint64
 	evalSeed  uint64
 
-	step     int64
-	episodes int
-	best     float64 // best evaluation mean so far
-
-	// The running episode: its observation, return, length and the actions
-	// taken since its Reset (what a checkpoint needs to restore the env).
-	started   bool
-	obs       []float32
-	epReturn  float64
-	epLen     int
-	epActions []int32
+	step    int64
+	best    float64 // best evaluation mean so far
+	running bool
 	// refill is the replay size below which a resumed run without its replay
 	// acts but does not learn.
 	refill int
@@ -114,20 +97,44 @@ type Result struct {
 	Interrupted bool
 }
 
-// NewTrainer builds the env, replay and agent of cfg, all seeded from cfg.Seed.
+// NewTrainer builds the trainer of cfg for the registered env cfg.Env (see
+// env.Make); New does the same for any env.
 func NewTrainer(cfg Config, observers ...Observer) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	e, err := env.Make(cfg.Env)
+	return New(func() (env.Env, error) { return env.Make(cfg.Env) }, cfg, observers...)
+}
+
+// New builds a trainer for the env that makeEnv makes: it makes one to train
+// on and one for each evaluation episode, so each call must return a fresh
+// env with the same spaces. The env needs no registration; New wraps it as
+// env.Standard does (the time limit its spec declares, episode statistics).
+// If cfg.Env is empty it becomes the env's ID, for the log. The replay, the
+// networks and every random stream are seeded from cfg.Seed. Observers may
+// be given here or added with Observe before Run.
+func New(makeEnv func() (env.Env, error), cfg Config, observers ...Observer) (*Trainer, error) {
+	if makeEnv == nil {
+		return nil, fmt.Errorf("agent: New needs a function that makes the env")
+	}
+	e, err := makeEnv()
 	if err != nil {
 		return nil, err
 	}
-	stats, _ := env.Find[*env.EpisodeStats](e)
-	if mode, _ := env.ParseClipMode(cfg.ClipReward); mode != 0 {
-		e = env.NewClipReward(e, mode)
-	}
+	e = env.Standard(e)
 	spec := e.Spec()
+	if cfg.Env == "" {
+		cfg.Env = spec.ID
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if spec.Actions.N < 1 || spec.Observation.Size() < 1 {
+		return nil, fmt.Errorf("agent: env %s has %d actions and observations of shape %v", spec.ID, spec.Actions.N, spec.Observation.Shape)
+	}
+	if cfg.ClipReward != env.ClipNone {
+		e = env.NewClipReward(e, cfg.ClipReward)
+	}
 	buf, err := replay.New(replayConfig(&cfg, e))
 	if err != nil {
 		return nil, fmt.Errorf("replay for %s: %w", cfg.Env, err)
@@ -136,22 +143,36 @@ func NewTrainer(cfg Config, observers ...Observer) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Trainer{
+	t := &Trainer{
 		Config: cfg, Agent: dqn, Buffer: buf, Env: e,
+		makeEnv:   func() (env.Env, error) { return standardEnv(makeEnv) },
 		observers: observers,
-		policy: policy.EpsilonGreedy{
-			Epsilon:    cfg.epsilon(),
-			NumActions: spec.Actions.N,
-		},
-		boltzmann: boltzmannOf(&cfg, spec.Actions.N),
-		stats:     stats,
-		actRNG:    newStream(cfg.Seed, streamAct),
-		sampleRNG: newStream(cfg.Seed, streamSample),
+		epsilon:   cfg.epsilon(),
 		envSeed:   subSeed(cfg.Seed, streamEnv),
 		evalSeed:  subSeed(cfg.Seed, streamEval),
 		best:      math.Inf(-1),
-		obs:       make([]float32, spec.Observation.Size()),
-	}, nil
+	}
+	t.Actor = NewActor(e, cfg.policy(spec.Actions.N), dqn, buf, cfg.Seed, t.envSeed)
+	t.Actor.WarmUp = cfg.LearningStarts
+	t.Learner = NewLearner(dqn, buf, cfg.Seed)
+	t.Actor.StartEpisode()
+	return t, nil
+}
+
+func standardEnv(makeEnv func() (env.Env, error)) (env.Env, error) {
+	e, err := makeEnv()
+	if err != nil {
+		return nil, err
+	}
+	return env.Standard(e), nil
+}
+
+// Observe adds observers. Call it before Run.
+func (t *Trainer) Observe(observers ...Observer) {
+	if t.running {
+		panic("agent: Observe called while the trainer runs")
+	}
+	t.observers = append(t.observers, observers...)
 }
 
 // replayConfig returns the replay configuration for cfg on env e: frames
@@ -162,140 +183,65 @@ func replayConfig(cfg *Config, e env.Env) replay.Config {
 	if fs, ok := env.Find[*env.FrameStack](e); ok {
 		rc.FrameStack = fs.K
 	}
-	rc.Storage.UnmarshalText([]byte(cfg.ReplayStorage)) // checked by Validate
+	rc.Storage = cfg.ReplayStorage
 	if cfg.Prioritized {
 		rc.Prioritized = &replay.Prioritized{Alpha: cfg.PERAlpha, Beta0: cfg.PERBeta0, BetaSteps: cfg.TotalSteps, Eps: cfg.PEREps}
 	}
 	return rc
 }
 
-func boltzmannOf(cfg *Config, n int) *policy.Boltzmann {
-	if cfg.Exploration != "boltzmann" {
-		return nil
-	}
-	return &policy.Boltzmann{Temperature: cfg.epsilon(), NumActions: n}
-}
-
-// episodeSeed is the env seed of episode k.
-func (t *Trainer) episodeSeed(k int) uint64 { return subSeed(t.envSeed, uint64(k)+1) }
-
 // Step returns the number of environment steps taken.
 func (t *Trainer) Step() int64 { return t.step }
 
 // Epsilon returns the exploration rate at the current step.
-func (t *Trainer) Epsilon() float64 { return t.policy.Epsilon.Value(t.step) }
-
-// startEpisode seeds and resets the env for episode t.episodes.
-func (t *Trainer) startEpisode() {
-	t.Env.Seed(t.episodeSeed(t.episodes))
-	copy(t.obs, t.Env.Reset())
-	t.epReturn, t.epLen, t.epActions = 0, 0, t.epActions[:0]
-	t.started = true
-}
-
-// returnOf gives the unclipped return of the episode that just ended.
-func (t *Trainer) returnOf(clipped float64) float64 {
-	if t.stats != nil {
-		if ep, ok := t.stats.Ended(); ok {
-			return ep.Return
-		}
-	}
-	return clipped
-}
+func (t *Trainer) Epsilon() float64 { return t.epsilon.Value(t.step) }
 
 // Run trains until Config.TotalSteps environment steps or until ctx is
 // cancelled (then Result.Interrupted is set), evaluates the final network,
 // and saves final.ckpt if CheckpointDir is set. A resumed trainer (Resume)
 // continues where its checkpoint left off.
 func (t *Trainer) Run(ctx context.Context) (Result, error) {
+	t.running = true
+	defer func() { t.running = false }()
 	start := time.Now()
 	cfg := &t.Config
-	nA := t.Env.Spec().Actions.N
-	if !t.started {
-		t.startEpisode()
-	}
-	batch := replay.NewBatch(cfg.BatchSize, len(t.obs))
-	tdErrors := make([]float32, cfg.BatchSize)
-	var ev StepEvent
 	res := Result{}
 	for t.step < cfg.TotalSteps {
 		if t.step%256 == 0 && ctx.Err() != nil {
 			res.Interrupted = true
 			break
 		}
-		// Act: uniformly at random while the replay fills, then ε-greedy.
-		eps := t.policy.Epsilon.Value(t.step)
-		var action int
-		var q []float32
-		switch {
-		case t.Greedy != nil && t.Greedy():
-			q = t.Agent.QValues(t.obs)
-			action = policy.Greedy(q)
-		case t.step < cfg.LearningStarts:
-			action = t.actRNG.IntN(nA)
-		case t.boltzmann != nil:
-			// eps is the temperature T: a ∼ softmax(Q/T).
-			q = t.Agent.QValues(t.obs)
-			action = t.boltzmann.Sample(q, eps, t.actRNG.Rand)
-		case t.actRNG.Float64() < eps:
-			action = t.actRNG.IntN(nA)
-		default:
-			q = t.Agent.QValues(t.obs)
-			action = policy.Greedy(q)
-		}
-		var envDur time.Duration
-		timed := (t.step+1)%StepTimingInterval == 0
-		var t0 time.Time
-		if timed {
-			t0 = time.Now()
-		}
-		next, r, term, trunc := t.Env.Step(action)
-		if timed {
-			envDur = max(time.Since(t0), 1)
-		}
-		// A truncated episode's last state is not terminal: the replay keeps
-		// next and the transition still bootstraps from it.
-		t.Buffer.Add(t.obs, action, r, next, term, trunc)
-		t.epActions = append(t.epActions, int32(action))
+		// Act: one step of the actor, whose transition goes into the replay
+		// (uniformly random actions while it fills, then ε-greedy).
+		ev := t.Actor.Step(t.step)
+		ev.Epsilon = t.epsilon.Value(t.step)
 		t.step++
-		t.epReturn += r
-		t.epLen++
-		ev = StepEvent{Step: t.step, Episode: t.episodes, Obs: t.obs, Action: action, Q: q, Reward: r,
-			Return: t.epReturn, Terminated: term, Truncated: trunc, Epsilon: eps,
-			ReplaySize: t.Buffer.Len(), ReplayCapacity: t.Buffer.Cap(), EnvDuration: envDur}
+		ev.ReplaySize, ev.ReplayCapacity = t.Buffer.Len(), t.Buffer.Cap()
 		for _, o := range t.observers {
 			o.OnStep(&ev)
 		}
-		if term || trunc {
-			t.episodes++
-			ee := EpisodeEvent{Step: t.step, Episode: t.episodes, Return: t.returnOf(t.epReturn), Length: t.epLen, Terminated: term}
+		if ev.Terminated || ev.Truncated {
+			// A truncated episode's last state is not terminal: the replay
+			// kept s′ and the transition bootstraps from it.
+			ee := t.Actor.EndEpisode(t.step, ev.Terminated)
 			for _, o := range t.observers {
 				o.OnEpisode(&ee)
 			}
-			t.startEpisode()
-		} else {
-			copy(t.obs, next) // s ← s′; next is the env's buffer, overwritten by the next Step
 		}
 
 		// Learn: TrainFreq steps apart, GradientSteps gradient steps each.
 		if t.step > cfg.LearningStarts && t.step%int64(cfg.TrainFreq) == 0 && t.Buffer.Len() >= max(t.refill, 1) {
-			t.Agent.Opt.SetLR(cfg.learningRate(t.step))
+			t.Learner.SetLR(cfg.learningRate(t.step))
 			for range cfg.GradientSteps {
-				t0 := time.Now()
-				t.Buffer.Sample(t.sampleRNG.Rand, batch)
-				ue := UpdateEvent{Step: t.step, UpdateStats: t.Agent.Update(batch, tdErrors)}
-				if t.Buffer.Prioritized() {
-					if err := t.Buffer.UpdatePriorities(batch.Indices, tdErrors); err != nil {
-						return res, fmt.Errorf("step %d: %w (the loss diverged; lower the learning rate)", t.step, err)
-					}
+				ue, targetUpdated, err := t.Learner.Step()
+				if err != nil {
+					return res, fmt.Errorf("step %d: %w", t.step, err)
 				}
-				ue.Duration = time.Since(t0)
-				ue.Updates = t.Agent.Updates()
+				ue.Step = t.step
 				for _, o := range t.observers {
 					o.OnUpdate(&ue)
 				}
-				if t.Agent.TargetDue() {
-					t.Agent.UpdateTarget()
+				if targetUpdated {
 					for _, o := range t.observers {
 						o.OnTargetUpdate(t.step, ue.Updates)
 					}
@@ -314,7 +260,7 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 			}
 		}
 	}
-	res.Steps, res.Updates, res.Episodes = t.step, t.Agent.Updates(), t.episodes
+	res.Steps, res.Updates, res.Episodes = t.step, t.Agent.Updates(), t.Actor.Episodes()
 	if cfg.FinalEvalEpisodes > 0 && !res.Interrupted {
 		final, err := t.evaluate(cfg.FinalEvalEpisodes, true)
 		if err != nil {
@@ -334,7 +280,7 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 
 // evaluate runs an evaluation, tells the observers and keeps the best model.
 func (t *Trainer) evaluate(episodes int, final bool) (EvalResult, error) {
-	r, err := Evaluate(t.Agent.Online, func() (env.Env, error) { return env.Make(t.Config.Env) },
+	r, err := Evaluate(t.Agent.Online, t.makeEnv,
 		EvalOptions{Episodes: episodes, Seed: t.evalSeed, Epsilon: t.Config.EvalEpsilon})
 	if err != nil {
 		return r, err

@@ -6,6 +6,8 @@ import "fmt"
 type ClipMode int
 
 const (
+	// ClipNone leaves rewards as they are.
+	ClipNone ClipMode = 0
 	// ClipSign replaces r by sign(r) ∈ {−1, 0, +1}, as DQN's Atari setup does.
 	ClipSign ClipMode = iota + 1
 	// ClipUnit clips r to [−1, 1].
@@ -23,6 +25,33 @@ func ParseClipMode(s string) (ClipMode, error) {
 		return ClipUnit, nil
 	}
 	return 0, fmt.Errorf("unknown reward clipping %q (want none, sign or unit)", s)
+}
+
+var clipNames = [...]string{ClipNone: "none", ClipSign: "sign", ClipUnit: "unit"}
+
+// String returns "none", "sign" or "unit".
+func (m ClipMode) String() string {
+	if m >= 0 && int(m) < len(clipNames) {
+		return clipNames[m]
+	}
+	return fmt.Sprintf("ClipMode(%d)", int(m))
+}
+
+// MarshalText returns the mode's name; an unknown mode is an error.
+func (m ClipMode) MarshalText() ([]byte, error) {
+	if m >= 0 && int(m) < len(clipNames) {
+		return []byte(clipNames[m]), nil
+	}
+	return nil, fmt.Errorf("unknown reward clipping %d", int(m))
+}
+
+// UnmarshalText parses a mode's name, as ParseClipMode.
+func (m *ClipMode) UnmarshalText(b []byte) error {
+	v, err := ParseClipMode(string(b))
+	if err == nil {
+		*m = v
+	}
+	return err
 }
 
 // ClipReward transforms the wrapped env's rewards by sign or by clipping to

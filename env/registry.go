@@ -61,7 +61,8 @@ func Registered() []Registration {
 
 // Make builds the env named by spec: a registered name or alias, optionally
 // followed by ":key=value,key=value" options, e.g. "cartpole:max-steps=200".
-// The env comes wrapped, from the inside out, in its time limit, an
+// The env comes wrapped, from the inside out, in its time limit (Standard
+// adds the one its spec declares if its constructor did not), an
 // EpisodeStats, and the wrappers that CommonOptions ask for:
 //
 //	FrameStack(ClipReward(EpisodeStats(TimeLimit(env))))
@@ -102,7 +103,7 @@ func Make(spec string) (Env, error) {
 	if err := opts.Done(); err != nil {
 		return nil, err
 	}
-	e = NewEpisodeStats(e)
+	e = Standard(e)
 	if clip != 0 {
 		e = NewClipReward(e, clip)
 	}

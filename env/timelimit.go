@@ -44,3 +44,23 @@ func (t *TimeLimit) Step(action int) ([]float32, float64, bool, bool) {
 
 // Unwrap returns the wrapped env.
 func (t *TimeLimit) Unwrap() Env { return t.Env }
+
+// Standard wraps an env as training and evaluation expect it: in a TimeLimit
+// of its spec's MaxEpisodeSteps if it declares a limit but does not enforce
+// one (MaxEpisodeSteps alone is only a description: an env whose episodes
+// never end would run forever), then in an EpisodeStats that records its
+// episodes' returns before any reward clipping. Wrappers e already has are
+// not added again.
+//
+//	EpisodeStats(TimeLimit(e))
+func Standard(e Env) Env {
+	if n := e.Spec().MaxEpisodeSteps; n > 0 {
+		if _, ok := Find[*TimeLimit](e); !ok {
+			e = NewTimeLimit(e, n)
+		}
+	}
+	if _, ok := Find[*EpisodeStats](e); !ok {
+		e = NewEpisodeStats(e)
+	}
+	return e
+}

@@ -60,7 +60,7 @@ func trainOnce(b *testing.B, cfg agent.Config, o *Options, drive func(v *Viewer,
 		if err2 != nil {
 			b.Fatal(err2)
 		}
-		late.v, tr.Greedy = v, v.Greedy
+		late.v, tr.Actor.Greedy = v, v.Greedy
 		err = drive(v, work)
 	}
 	if err != nil {

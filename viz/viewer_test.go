@@ -81,7 +81,7 @@ func newWatched(t *testing.T, cfg agent.Config, o Options, before, after []agent
 		t.Fatal(err)
 	}
 	late.v = v
-	tr.Greedy = v.Greedy
+	tr.Actor.Greedy = v.Greedy
 	w := &watched{tr: tr, v: v, s: newScreen(v), stop: make(chan struct{})}
 	w.done.Add(1)
 	go func() {

@@ -183,7 +183,7 @@ func TestWindowScreenshot(t *testing.T) {
 			if v, err = NewViewer(tr.Env, o); err != nil {
 				t.Fatal(err)
 			}
-			late.v, tr.Greedy = v, v.Greedy
+			late.v, tr.Actor.Greedy = v, v.Greedy
 			d := &drawn{at: at}
 			afterDraw = d.hook
 			defer func() { afterDraw = nil }()
@@ -268,7 +268,7 @@ func TestWindowKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	late.v, tr.Greedy = v, v.Greedy
+	late.v, tr.Actor.Greedy = v, v.Greedy
 	d := &drawn{at: -2}
 	afterDraw = d.hook
 	defer func() { afterDraw = nil }()

@@ -231,7 +231,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		window.Observer = view
-		tr.Greedy = view.Greedy
+		tr.Actor.Greedy = view.Greedy
 	}
 	prog.startAt(tr.Step())
 	if resumed != nil {

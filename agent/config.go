@@ -133,6 +133,30 @@ type Config struct {
 	EvalEpsilon float64 `json:"eval_epsilon"`
 }
 
+// DefaultConfig returns a general DQN configuration for small envs with
+// vector observations: an MLP of 64-64 ReLUs, Double DQN, Adam 1e-3, a
+// gradient step every environment step on batches of 64 from a 50k replay
+// after 1,000 random steps, a hard target copy every 250 gradient steps,
+// smooth-L1 loss, ε 1→0.05 over the first 10,000 steps, γ 0.99, 50,000
+// steps in all, a greedy evaluation of 10 episodes every 5,000 steps and of
+// 100 at the end. Env is empty: New takes the env's ID, NewTrainer needs a
+// registered name. The presets (Preset) are tuned for their envs.
+func DefaultConfig() Config {
+	return Config{
+		Seed: 1, TotalSteps: 50_000,
+		Network: MLP, Hidden: []int{64, 64}, Init: "torch",
+		Optimizer: Adam, LearningRate: 1e-3, LRSchedule: Constant, OptimizerEps: 1e-8,
+		BufferSize: 50_000, BatchSize: 64, Gamma: 0.99,
+		LearningStarts: 1000, TrainFreq: 1, GradientSteps: 1,
+		TargetUpdateInterval: 250, Tau: 1, DoubleDQN: true, NStep: 1,
+		ReplayStorage: replay.Float32, ClipReward: env.ClipNone,
+		Loss: SmoothL1, HuberDelta: 1, MaxGradNorm: 10,
+		Exploration: EpsilonGreedy, ExplorationSchedule: Linear,
+		ExplorationStart: 1, ExplorationEnd: 0.05, ExplorationSteps: 10_000,
+		EvalEvery: 5000, EvalEpisodes: 10, FinalEvalEpisodes: 100,
+	}
+}
+
 // Validate reports the first field that is out of range, naming it.
 func (c *Config) Validate() error {
 	bad := func(field, format string, args ...any) error {

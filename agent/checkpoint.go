@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/deepq/deepq/env"
 	"github.com/deepq/deepq/internal/ckpt"
 	"github.com/deepq/deepq/net"
 )
@@ -51,10 +52,16 @@ type Meta struct {
 	// been given, which the file must agree with.
 	Replay      string `json:"replay,omitempty"`
 	ReplayAdded int64  `json:"replay_added,omitempty"`
+	// CheckpointEvery and SaveReplay are the run's checkpoint settings,
+	// which a resumed run keeps.
+	CheckpointEvery int64 `json:"checkpoint_every,omitempty"`
+	SaveReplay      bool  `json:"save_replay,omitempty"`
 }
 
 // Checkpoint is a loaded agent checkpoint.
 type Checkpoint struct {
+	// Path is the file it was loaded from.
+	Path   string
 	Meta   Meta
 	Online *net.Sequential[float32]
 	Target *net.Sequential[float32]
@@ -77,7 +84,8 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 		Format: checkpointFormat, Config: t.Config, EnvID: t.Env.Spec().ID,
 		ObsShape: t.Env.Spec().Observation.Shape, NumActions: t.Env.Spec().Actions.N,
 		Step: t.step, Updates: t.Agent.Updates(), Episodes: t.Actor.episodes,
-		EpisodeActions: t.Actor.epActions,
+		EpisodeActions:  t.Actor.epActions,
+		CheckpointEvery: t.CheckpointEvery, SaveReplay: t.SaveReplay,
 	}
 	if !math.IsInf(t.best, -1) {
 		b := t.best
@@ -128,38 +136,84 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 
 // Resume rebuilds the trainer of the checkpoint at path so that Run
 // continues the run as if it had never stopped: networks, optimizer state,
-// counters, random states, the env mid-episode (replayed from the episode's
-// seed and actions) and, if the checkpoint saved it, the replay buffer. Then
-// the run is bit for bit the one that was not interrupted (given the same GEMM
+// counters, random states, the checkpoint settings (CheckpointEvery,
+// SaveReplay), the env mid-episode (replayed from the episode's seed and
+// actions) and, if the checkpoint saved it, the replay buffer. Then the run
+// is bit for bit the one that was not interrupted (given the same GEMM
 // thread count in the deterministic single-thread mode). Without a saved
 // replay the run goes on with an empty buffer, acting without learning until
 // it holds LearningStarts transitions again. totalSteps > 0 changes the run's
 // length (and so its schedules); it must exceed the checkpoint's step.
 func Resume(path string, totalSteps int64, observers ...Observer) (*Trainer, error) {
-	t, err := resume(path, totalSteps, observers)
-	if err != nil {
-		return nil, fmt.Errorf("resuming from %s: %w", path, err)
-	}
-	return t, nil
-}
-
-func resume(path string, totalSteps int64, observers []Observer) (*Trainer, error) {
 	c, err := LoadCheckpoint(path)
 	if err != nil {
 		return nil, err
 	}
+	return ResumeCheckpoint(c, ResumeOptions{TotalSteps: totalSteps}, observers...)
+}
+
+// ResumeOptions say how ResumeCheckpoint continues a run.
+type ResumeOptions struct {
+	// TotalSteps > 0 changes the run's length (and so its schedules); it
+	// must exceed the checkpoint's step.
+	TotalSteps int64
+	// NoReplay resumes without the replay file the checkpoint names, when it
+	// is lost: the buffer refills before learning goes on, and the run is no
+	// longer the uninterrupted one. Without NoReplay a missing replay file is
+	// a *MissingReplayError.
+	NoReplay bool
+	// MakeEnv makes the run's env, for an env that is not registered (as New
+	// takes it); nil makes env.Make(Config.Env).
+	MakeEnv func() (env.Env, error)
+}
+
+// MissingReplayError reports that the replay file a checkpoint names is not
+// beside it.
+type MissingReplayError struct {
+	Checkpoint, Replay string
+}
+
+func (e *MissingReplayError) Error() string {
+	return fmt.Sprintf("the replay file %s that the checkpoint names is missing", e.Replay)
+}
+
+// ResumeCheckpoint rebuilds the trainer of a loaded checkpoint (see Resume).
+func ResumeCheckpoint(c *Checkpoint, o ResumeOptions, observers ...Observer) (*Trainer, error) {
+	t, err := resume(c, o, observers)
+	if err != nil {
+		return nil, fmt.Errorf("resuming from %s: %w", c.Path, err)
+	}
+	return t, nil
+}
+
+func resume(c *Checkpoint, o ResumeOptions, observers []Observer) (*Trainer, error) {
 	m := &c.Meta
 	cfg := m.Config
-	if totalSteps > 0 {
-		if totalSteps <= m.Step {
-			return nil, fmt.Errorf("the run is at step %d; --steps %d must be larger", m.Step, totalSteps)
+	if o.TotalSteps > 0 {
+		if o.TotalSteps <= m.Step {
+			return nil, fmt.Errorf("the run is at step %d; --steps %d must be larger", m.Step, o.TotalSteps)
 		}
-		cfg.TotalSteps = totalSteps
+		cfg.TotalSteps = o.TotalSteps
 	}
-	t, err := NewTrainer(cfg, observers...)
+	replayPath := ""
+	if m.Replay != "" && !o.NoReplay {
+		replayPath = filepath.Join(filepath.Dir(c.Path), m.Replay)
+		if _, err := os.Stat(replayPath); errors.Is(err, os.ErrNotExist) {
+			return nil, &MissingReplayError{Checkpoint: c.Path, Replay: replayPath}
+		}
+	}
+	mk := o.MakeEnv
+	if mk == nil {
+		if err := cfg.Validate(); err != nil {
+			return nil, err
+		}
+		mk = func() (env.Env, error) { return env.Make(cfg.Env) }
+	}
+	t, err := New(mk, cfg, observers...)
 	if err != nil {
 		return nil, err
 	}
+	t.CheckpointEvery, t.SaveReplay = m.CheckpointEvery, m.SaveReplay
 	if !slices.Equal(c.Online.Specs(), t.Agent.Online.Specs()) || !slices.Equal(c.Online.InShape, t.Agent.Online.InShape) {
 		return nil, fmt.Errorf("the saved network's architecture does not match its config")
 	}
@@ -183,8 +237,8 @@ func resume(path string, totalSteps int64, observers []Observer) (*Trainer, erro
 	if m.BestEval != nil {
 		t.best = *m.BestEval
 	}
-	if m.Replay != "" {
-		if err := t.Buffer.Load(filepath.Join(filepath.Dir(path), m.Replay)); err != nil {
+	if replayPath != "" {
+		if err := t.Buffer.Load(replayPath); err != nil {
 			return nil, err
 		}
 		if t.Buffer.Added() != m.ReplayAdded {
@@ -212,6 +266,7 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
+	c.Path = path
 	return c, nil
 }
 

@@ -34,12 +34,7 @@ func cpuTime() time.Duration {
 // and returns its env-steps per second of wall time and the process's CPU
 // time per step (window included).
 func trainOnce(b *testing.B, cfg agent.Config, o *Options, drive func(v *Viewer, work func(context.Context) error) error) (sps, cpuPerStep float64) {
-	late := &lateView{}
-	obs := []agent.Observer{}
-	if o != nil {
-		obs = append(obs, late)
-	}
-	tr, err := agent.NewTrainer(cfg, obs...)
+	tr, err := agent.NewTrainer(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -60,7 +55,8 @@ func trainOnce(b *testing.B, cfg agent.Config, o *Options, drive func(v *Viewer,
 		if err2 != nil {
 			b.Fatal(err2)
 		}
-		late.v, tr.Actor.Greedy = v, v.Greedy
+		tr.Observe(v)
+		tr.Actor.Greedy = v.Greedy
 		err = drive(v, work)
 	}
 	if err != nil {

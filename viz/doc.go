@@ -45,9 +45,10 @@
 //
 //	func main() {
 //		viz.Main(func() {
-//			tr, _ := agent.NewTrainer(cfg, late) // late forwards to the viewer
+//			tr, _ := agent.NewTrainer(cfg)
 //			v, _ := viz.NewViewer(tr.Env, viz.DefaultOptions())
-//			tr.Greedy = v.Greedy
+//			tr.Observe(v) // before Run
+//			tr.Actor.Greedy = v.Greedy
 //			err := viz.Run(ctx, v, func(ctx context.Context) error { _, err := tr.Run(ctx); return err })
 //			...
 //		})

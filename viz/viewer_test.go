@@ -69,9 +69,7 @@ type watched struct {
 // observers (in that order) and the viewer's Greedy hook.
 func newWatched(t *testing.T, cfg agent.Config, o Options, before, after []agent.Observer) *watched {
 	t.Helper()
-	late := &lateView{}
-	obs := append(append(append([]agent.Observer{}, before...), late), after...)
-	tr, err := agent.NewTrainer(cfg, obs...)
+	tr, err := agent.NewTrainer(cfg, before...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +78,8 @@ func newWatched(t *testing.T, cfg agent.Config, o Options, before, after []agent
 	if err != nil {
 		t.Fatal(err)
 	}
-	late.v = v
+	tr.Observe(v)
+	tr.Observe(after...)
 	tr.Actor.Greedy = v.Greedy
 	w := &watched{tr: tr, v: v, s: newScreen(v), stop: make(chan struct{})}
 	w.done.Add(1)
@@ -109,15 +108,6 @@ func (w *watched) close() {
 	close(w.stop)
 	w.done.Wait()
 }
-
-// lateView forwards to the viewer, made after the trainer.
-type lateView struct{ v *Viewer }
-
-func (l *lateView) OnStep(e *agent.StepEvent)          { l.v.OnStep(e) }
-func (l *lateView) OnEpisode(e *agent.EpisodeEvent)    { l.v.OnEpisode(e) }
-func (l *lateView) OnUpdate(e *agent.UpdateEvent)      { l.v.OnUpdate(e) }
-func (l *lateView) OnTargetUpdate(step, updates int64) { l.v.OnTargetUpdate(step, updates) }
-func (l *lateView) OnEval(e *agent.EvalEvent)          { l.v.OnEval(e) }
 
 func run(t *testing.T, tr *agent.Trainer) agent.Result {
 	t.Helper()

@@ -172,9 +172,8 @@ func TestWindowScreenshot(t *testing.T) {
 			const at = 700
 			cfg := smallConfig(t, name, 2000)
 			var v *Viewer
-			late := &lateView{}
 			p := &pauser{at: at, ctl: func() *Controls { return v.Controls() }}
-			tr, err := agent.NewTrainer(cfg, p, late)
+			tr, err := agent.NewTrainer(cfg, p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -183,7 +182,8 @@ func TestWindowScreenshot(t *testing.T) {
 			if v, err = NewViewer(tr.Env, o); err != nil {
 				t.Fatal(err)
 			}
-			late.v, tr.Actor.Greedy = v, v.Greedy
+			tr.Observe(v)
+			tr.Actor.Greedy = v.Greedy
 			d := &drawn{at: at}
 			afterDraw = d.hook
 			defer func() { afterDraw = nil }()
@@ -255,8 +255,7 @@ func TestWindowScreenshot(t *testing.T) {
 func TestWindowKeys(t *testing.T) {
 	needDisplay(t, "xdotool")
 	cfg := smallConfig(t, "cartpole", 1_000_000)
-	late := &lateView{}
-	tr, err := agent.NewTrainer(cfg, late)
+	tr, err := agent.NewTrainer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +267,8 @@ func TestWindowKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	late.v, tr.Actor.Greedy = v, v.Greedy
+	tr.Observe(v)
+	tr.Actor.Greedy = v.Greedy
 	d := &drawn{at: -2}
 	afterDraw = d.hook
 	defer func() { afterDraw = nil }()

@@ -9,7 +9,7 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/deepq/deepq/internal/bench"
+	"github.com/deepq/deepq/bench"
 	"github.com/deepq/deepq/internal/gemm"
 )
 

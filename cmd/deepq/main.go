@@ -20,6 +20,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/deepq/deepq/run"
 	"github.com/deepq/deepq/viz"
 )
 
@@ -54,11 +55,11 @@ func main() {
 	code := 0
 	// The live window must run on the main thread: viz.Main keeps it free
 	// for the window and runs the command in another goroutine.
-	viz.Main(func() { code = run(os.Args[1:], os.Stdout, os.Stderr) })
+	viz.Main(func() { code = execute(os.Args[1:], os.Stdout, os.Stderr) })
 	os.Exit(code)
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+func execute(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stderr)
 		if len(args) == 0 {
@@ -73,6 +74,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err := c.run(args[1:], stdout, stderr)
 		var code exitCode
 		var ue usageError
+		var rue *run.UsageError
 		switch {
 		case err == nil:
 			return 0
@@ -80,7 +82,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 0
 		case errors.As(err, &code):
 			return int(code)
-		case errors.As(err, &ue):
+		case errors.As(err, &ue), errors.As(err, &rue):
 			fmt.Fprintf(stderr, "deepq %s: %v\n", c.name, err)
 			return 2
 		default:

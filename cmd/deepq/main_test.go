@@ -10,12 +10,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/deepq/deepq/internal/runlog"
+	"github.com/deepq/deepq/run"
 )
 
 func runCLI(args ...string) (code int, stdout, stderr string) {
 	var o, e bytes.Buffer
-	code = run(args, &o, &e)
+	code = execute(args, &o, &e)
 	return code, o.String(), e.String()
 }
 
@@ -145,7 +145,7 @@ func TestTrainResumeAfterKill(t *testing.T) {
 		t.Fatalf("train: %s", e)
 	}
 	logPath := filepath.Join(dir, "log.jsonl")
-	straight, err := runlog.Read(logPath)
+	straight, err := run.ReadLog(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,11 +156,11 @@ func TestTrainResumeAfterKill(t *testing.T) {
 	if code != 0 || !strings.Contains(e, "dropped") {
 		t.Fatalf("resume: exit %d\n%s\n%s", code, out, e)
 	}
-	resumed, err := runlog.Read(logPath)
+	resumed, err := run.ReadLog(logPath)
 	if err != nil {
 		t.Fatalf("the resumed run's log: %v", err)
 	}
-	key := func(l *runlog.Log) (s []string) {
+	key := func(l *run.Log) (s []string) {
 		for _, ep := range l.Episodes {
 			s = append(s, fmt.Sprint(ep.Step, ep.Episode, ep.Return, ep.Length, ep.Terminated))
 		}

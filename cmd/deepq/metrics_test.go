@@ -60,7 +60,7 @@ func TestTrainServesMetrics(t *testing.T) {
 	var stdout, stderr syncBuffer
 	done := make(chan int)
 	go func() {
-		done <- run([]string{"train", "--steps", "1500", "--seed", "2", "--out", dir, "--progress", "none",
+		done <- execute([]string{"train", "--steps", "1500", "--seed", "2", "--out", dir, "--progress", "none",
 			"--metrics-addr", "127.0.0.1:0", "--metrics-linger", "3s"}, &stdout, &stderr)
 	}()
 

@@ -1,18 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
-	"gonum.org/v1/plot/vg"
-
-	"github.com/deepq/deepq/agent"
-	"github.com/deepq/deepq/internal/curve"
-	"github.com/deepq/deepq/internal/runlog"
+	"github.com/deepq/deepq/run"
 )
 
 func runPlot(args []string, stdout, stderr io.Writer) error {
@@ -33,27 +27,9 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	if path == "" {
 		path = filepath.Join(*dir, "curve.png")
 	}
-	if err := plotRunTo(*dir, path); err != nil {
+	if err := run.PlotDir(*dir, path); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "wrote", path)
 	return nil
-}
-
-// plotRun writes DIR/curve.png from DIR/log.jsonl.
-func plotRun(dir string) error { return plotRunTo(dir, filepath.Join(dir, "curve.png")) }
-
-func plotRunTo(dir, path string) error {
-	lg, err := runlog.Read(filepath.Join(dir, "log.jsonl"))
-	if err != nil {
-		return err
-	}
-	title := dir
-	if b, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
-		var cfg agent.Config
-		if json.Unmarshal(b, &cfg) == nil {
-			title = fmt.Sprintf("%s, seed %d", cfg.Env, cfg.Seed)
-		}
-	}
-	return curve.WritePNG(lg, title, path, 7*vg.Inch, 4*vg.Inch)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,303 +9,230 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/deepq/deepq/agent"
-	"github.com/deepq/deepq/env"
-	"github.com/deepq/deepq/internal/runlog"
 	"github.com/deepq/deepq/net"
+	"github.com/deepq/deepq/run"
 	"github.com/deepq/deepq/viz"
 )
 
-func runTrain(args []string, stdout, stderr io.Writer) error {
+// trainFlags are the flags of deepq train.
+type trainFlags struct {
+	fs                                      *flag.FlagSet
+	set                                     map[string]bool // the flags given
+	env, preset, out, progress, metricsAddr *string
+	resume, configFile, setFields           *string
+	steps, every                            *int64
+	seed                                    *uint64
+	threads                                 *int
+	metricsLinger                           *time.Duration
+	saveReplay, noReplay                    *bool
+	render                                  *bool
+	renderEvery                             *int
+	renderFPS, renderSpeed                  *float64
+	renderSize, renderClose                 *string
+}
+
+func newTrainFlags() *trainFlags {
 	fs := flag.NewFlagSet("deepq train", flag.ContinueOnError)
-	envName := fs.String("env", "cartpole", "environment `name`, with options (see 'deepq envs')")
-	preset := fs.String("preset", "", "hyperparameter preset `name` (default: the env's own)")
-	steps := fs.Int64("steps", 0, "environment steps to train `N` (default: the preset's)")
-	seed := fs.Uint64("seed", 1, "random seed `S`: the same seed gives the same run")
-	out := fs.String("out", "", "run directory `DIR` (default: runs/<env>-s<seed>-<time>)")
-	progress := fs.String("progress", "auto", "progress display: auto (a bar on a terminal, lines otherwise), bar, lines or none")
-	metricsAddr := fs.String("metrics-addr", DefaultMetricsAddr, "serve Prometheus metrics on http://`host:port`/metrics ('' for none)")
-	threads := fs.Int("threads", net.Threads(), "goroutines `N` per matrix multiply or conv pass (1: single-threaded); results are the same bits for any N")
-	metricsLinger := fs.Duration("metrics-linger", 0, "after training, keep serving metrics for `duration` (e.g. 30s) so that a last scrape sees the final values")
-	resume := fs.String("resume", "", "continue the run of checkpoint `FILE` (final.ckpt or latest.ckpt) in its directory; --steps sets a new total")
-	every := fs.Int64("checkpoint-every", 0, "save latest.ckpt every `N` steps, to resume a cut-off run (0: never)")
-	saveReplay := fs.Bool("save-replay", false, "save the replay buffer with final.ckpt and latest.ckpt, for an exact resume")
-	configFile := fs.String("config", "", "JSON `FILE` of hyperparameters (as a run's config.json) applied over the preset")
-	setFields := fs.String("set", "", "hyperparameter overrides `key=value,...` by their config.json names, e.g. n_step=3,hidden=[64,64]")
-	render := fs.Bool("render", false, "watch the agent in a live window (needs a build with -tags pixel)")
-	renderEvery := fs.Int("render-every", 0, "with --render: watch one episode in `K`, step by step at --render-speed (default: sample training --render-fps times a second)")
-	renderFPS := fs.Float64("render-fps", 30, "with --render: frames a second `F`, 1 to 60, sampled from training, which never slows")
-	renderSpeed := fs.Float64("render-speed", 1, "with --render-every: speed `S` of watched episodes, a multiple of the env's frame rate (0: full speed)")
-	renderSize := fs.String("render-size", "", "with --render: frame size `WxH` in the window (default: the env's, scaled to 320..960 pixels)")
-	renderClose := fs.String("render-close", "continue", "with --render: what closing the window (Esc) does: continue training headless, or stop")
+	f := &trainFlags{fs: fs}
+	f.env = fs.String("env", run.DefaultEnv, "environment `name`, with options (see 'deepq envs')")
+	f.preset = fs.String("preset", "", "hyperparameter preset `name` (default: the env's own)")
+	f.steps = fs.Int64("steps", 0, "environment steps to train `N` (default: the preset's)")
+	f.seed = fs.Uint64("seed", 1, "random seed `S`: the same seed gives the same run (default: the preset's, 1)")
+	f.out = fs.String("out", "", "run directory `DIR` (default: runs/<env>-s<seed>-<time>)")
+	f.progress = fs.String("progress", "auto", "progress display: auto (a bar on a terminal, lines otherwise), bar, lines or none")
+	f.metricsAddr = fs.String("metrics-addr", DefaultMetricsAddr, "serve Prometheus metrics on http://`host:port`/metrics ('' for none)")
+	f.threads = fs.Int("threads", net.Threads(), "goroutines `N` per matrix multiply or conv pass (1: single-threaded); results are the same bits for any N")
+	f.metricsLinger = fs.Duration("metrics-linger", 0, "after training, keep serving metrics for `duration` (e.g. 30s) so that a last scrape sees the final values")
+	f.resume = fs.String("resume", "", "continue the run of checkpoint `FILE`, or of a run directory (its newer of latest.ckpt and final.ckpt); --steps sets a new total")
+	f.noReplay = fs.Bool("no-replay", false, "with --resume: resume although the checkpoint's replay file is lost, refilling the buffer first")
+	f.every = fs.Int64("checkpoint-every", 0, "save latest.ckpt every `N` steps, to resume a cut-off run (0: never; a resumed run keeps its own)")
+	f.saveReplay = fs.Bool("save-replay", false, "save the replay buffer with final.ckpt and latest.ckpt, for an exact resume (a resumed run keeps its own)")
+	f.configFile = fs.String("config", "", "JSON `FILE` of hyperparameters (as a run's config.json) applied over the preset")
+	f.setFields = fs.String("set", "", "hyperparameter overrides `key=value,...` by their config.json names, e.g. n_step=3,hidden=[64,64]")
+	f.render = fs.Bool("render", false, "watch the agent in a live window (needs a build with -tags pixel)")
+	f.renderEvery = fs.Int("render-every", 0, "with --render: watch one episode in `K`, step by step at --render-speed (default: sample training --render-fps times a second)")
+	f.renderFPS = fs.Float64("render-fps", 30, "with --render: frames a second `F`, 1 to 60, sampled from training, which never slows")
+	f.renderSpeed = fs.Float64("render-speed", 1, "with --render: speed `S` of watched episodes, a multiple of the env's frame rate (0: full speed)")
+	f.renderSize = fs.String("render-size", "", "with --render: frame size `WxH` in the window (default: the env's, scaled to 320..960 pixels)")
+	f.renderClose = fs.String("render-close", "continue", "with --render: what closing the window (Esc) does: continue training headless, or stop")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: deepq train [--env NAME] [--steps N] [--seed S] [--out DIR] [--metrics-addr HOST:PORT] [--render]\n       deepq train --resume DIR/final.ckpt [--steps N]\n\nTrains a DQN agent and writes a run directory with config.json, log.jsonl,\nbest.ckpt, final.ckpt and curve.png. Ctrl-C stops early and still saves\nfinal.ckpt. Serves Prometheus metrics on /metrics (and /healthz) while it trains.\n--render shows the agent in a live window (keys: space pause, N step,\nG greedy, +/- speed, R record a GIF, Esc close).\n\nFlags:")
+		fmt.Fprintln(fs.Output(), "Usage: deepq train [--env NAME] [--steps N] [--seed S] [--out DIR] [--metrics-addr HOST:PORT] [--render]\n       deepq train --resume DIR [--steps N]\n\nTrains a DQN agent and writes a run directory with config.json, log.jsonl,\nbest.ckpt, final.ckpt and curve.png. Ctrl-C stops early and still saves\nfinal.ckpt. Serves Prometheus metrics on /metrics (and /healthz) while it trains.\n--render shows the agent in a live window (keys: space pause, N step,\nG greedy, +/- speed, R record a GIF, Esc close).\n\nFlags:")
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args, stderr); err != nil {
+	return f
+}
+
+// options checks the flags and returns the run's options: only the flags
+// given override the configuration's layers.
+func (f *trainFlags) options() (run.Options, error) {
+	o := run.Options{Preset: *f.preset, ConfigFile: *f.configFile, Set: *f.setFields, Dir: *f.out,
+		Resume: *f.resume, NoReplay: *f.noReplay}
+	switch {
+	case f.set["steps"] && *f.steps < 1:
+		return o, usageError{fmt.Errorf("--steps must be at least 1, got %d", *f.steps)}
+	case *f.every < 0:
+		return o, usageError{fmt.Errorf("--checkpoint-every must be ≥ 0, got %d", *f.every)}
+	case *f.noReplay && *f.resume == "":
+		return o, usageError{errors.New("--no-replay needs --resume")}
+	case *f.threads < 1:
+		return o, usageError{fmt.Errorf("--threads must be at least 1, got %d", *f.threads)}
+	case *f.progress != "auto" && *f.progress != "bar" && *f.progress != "lines" && *f.progress != "none":
+		return o, usageError{fmt.Errorf("--progress must be auto, bar, lines or none, got %q", *f.progress)}
+	case *f.metricsLinger < 0:
+		return o, usageError{fmt.Errorf("--metrics-linger must be ≥ 0, got %s", *f.metricsLinger)}
+	case *f.metricsLinger > 0 && *f.metricsAddr == "":
+		return o, usageError{errors.New("--metrics-linger needs --metrics-addr")}
+	}
+	if f.set["env"] {
+		o.Env = *f.env
+	}
+	if f.set["seed"] {
+		o.Seed = f.seed
+	}
+	if f.set["steps"] {
+		o.Steps = *f.steps
+	}
+	if f.set["checkpoint-every"] {
+		o.CheckpointEvery = f.every
+	}
+	if f.set["save-replay"] {
+		o.SaveReplay = f.saveReplay
+	}
+	return o, nil
+}
+
+func runTrain(args []string, stdout, stderr io.Writer) error {
+	f := newTrainFlags()
+	if err := parseFlags(f.fs, args, stderr); err != nil {
 		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if set["steps"] && *steps < 1 {
-		return usageError{fmt.Errorf("--steps must be at least 1, got %d", *steps)}
+	f.set = map[string]bool{}
+	f.fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	opts, err := f.options()
+	if err != nil {
+		return err
 	}
-	if *every < 0 {
-		return usageError{fmt.Errorf("--checkpoint-every must be ≥ 0, got %d", *every)}
-	}
-
-	var cfg agent.Config
-	var resumed *agent.Checkpoint
-	if *resume != "" {
-		for _, f := range []string{"env", "preset", "seed", "out", "config", "set"} {
-			if set[f] {
-				return usageError{fmt.Errorf("--%s cannot be changed when resuming: the run keeps its own", f)}
-			}
-		}
-		c, err := agent.LoadCheckpoint(*resume)
-		if err != nil {
-			return err
-		}
-		resumed, cfg = c, c.Meta.Config
-		*preset = agent.PresetFor(cfg.Env)
-		if set["steps"] {
-			if *steps <= c.Meta.Step {
-				return usageError{fmt.Errorf("--steps %d: the run is already at step %d", *steps, c.Meta.Step)}
-			}
-			cfg.TotalSteps = *steps
-		}
-	} else {
-		if _, err := env.Make(*envName); err != nil {
-			return usageError{err}
-		}
-		if *preset == "" {
-			*preset = agent.PresetFor(*envName)
-			if *preset == "" {
-				return usageError{fmt.Errorf("no preset for env %q; choose one with --preset (available: %s)",
-					*envName, strings.Join(agent.PresetNames(), ", "))}
-			}
-		}
-		var err error
-		if cfg, err = agent.Preset(*preset); err != nil {
-			return usageError{err}
-		}
-		if *configFile != "" {
-			if err := agent.LoadConfigFile(*configFile, &cfg); err != nil {
-				return usageError{err}
-			}
-		}
-		if *setFields != "" {
-			if err := agent.SetFields(*setFields, &cfg); err != nil {
-				return usageError{fmt.Errorf("--set: %w", err)}
-			}
-		}
-		if set["env"] || cfg.Env == "" {
-			cfg.Env = *envName
-		}
-		if set["seed"] || *configFile == "" {
-			cfg.Seed = *seed
-		}
-		if set["steps"] {
-			cfg.TotalSteps = *steps
-		}
-	}
-	if err := cfg.Validate(); err != nil {
-		return usageError{err}
-	}
-	probe, err := env.Make(cfg.Env)
+	vo, err := renderOptions(f.set, *f.render, *f.renderEvery, *f.renderFPS, *f.renderSpeed, *f.renderSize, *f.renderClose)
 	if err != nil {
 		return usageError{err}
 	}
-	if *threads < 1 {
-		return usageError{fmt.Errorf("--threads must be at least 1, got %d", *threads)}
-	}
-	defer net.SetThreads(net.SetThreads(*threads))
-	switch *progress {
-	case "auto", "bar", "lines", "none":
-	default:
-		return usageError{fmt.Errorf("--progress must be auto, bar, lines or none, got %q", *progress)}
-	}
-	vo, err := renderOptions(set, *render, *renderEvery, *renderFPS, *renderSpeed, *renderSize, *renderClose)
-	if err != nil {
-		return usageError{err}
-	}
-	if *render {
+	if *f.render {
 		// Before the run directory exists: no display, no OpenGL or no
 		// pixel tag is a clear error that leaves nothing behind.
 		if err := viz.Check(); err != nil {
 			return err
 		}
 	}
-
-	switch {
-	case *metricsLinger < 0:
-		return usageError{fmt.Errorf("--metrics-linger must be ≥ 0, got %s", *metricsLinger)}
-	case *metricsLinger > 0 && *metricsAddr == "":
-		return usageError{errors.New("--metrics-linger needs --metrics-addr")}
+	if opts.Resume == "" {
+		// Check the configuration before anything listens or is written.
+		if _, _, err := run.Configure(opts); err != nil {
+			return err
+		}
 	}
-
+	defer net.SetThreads(net.SetThreads(*f.threads))
 	// Listen before anything of the run exists: a port in use stops here.
 	var export *metricsExport
-	if *metricsAddr != "" {
-		if export, err = listenMetrics(*metricsAddr); err != nil {
+	if *f.metricsAddr != "" {
+		if export, err = listenMetrics(*f.metricsAddr); err != nil {
 			return err
 		}
 		defer export.close()
 	}
-
-	dir := *out
-	if resumed != nil {
-		dir = filepath.Dir(*resume)
-	} else {
-		if dir == "" {
-			base, _, _ := strings.Cut(cfg.Env, ":")
-			dir = filepath.Join("runs", fmt.Sprintf("%s-s%d-%s", base, cfg.Seed, time.Now().Format("20060102-150405")))
-		}
-		if err := makeRunDir(dir); err != nil {
-			return err
-		}
-	}
-	if err := writeJSON(filepath.Join(dir, "config.json"), cfg); err != nil {
-		return err
-	}
-	// A resumed run's log is opened once the checkpoint has loaded: its
-	// lines past the checkpoint's step are dropped, and written again.
-	logPath := filepath.Join(dir, "log.jsonl")
-	openLog := func(flags int) (*os.File, error) { return os.OpenFile(logPath, flags, 0o644) }
-	var logf *os.File
-	if resumed == nil {
-		if logf, err = openLog(os.O_CREATE | os.O_WRONLY | os.O_EXCL); err != nil {
-			return err
-		}
-		defer logf.Close()
-	}
-	runLog := runlog.NewWriter(logf)
-	prog := newProgress(stderr, *progress, cfg.TotalSteps)
-	observers := []agent.Observer{runLog, prog}
-	if export != nil {
-		obs, err := export.observe(cfg, probe.Spec(), *preset, filepath.Base(filepath.Clean(dir)))
-		if err != nil {
-			return err
-		}
-		observers = append(observers, obs)
-	}
-	window := &lateObserver{} // the viewer, once the trainer's env exists
-	if *render {
-		observers = append(observers, window)
-	}
-	var tr *agent.Trainer
-	if resumed != nil {
-		tr, err = agent.Resume(*resume, cfg.TotalSteps, observers...)
-	} else {
-		tr, err = agent.NewTrainer(cfg, observers...)
-	}
+	r, err := run.Open(opts)
 	if err != nil {
 		return err
 	}
-	if resumed != nil {
-		dropped, err := runlog.TruncateAfter(logPath, tr.Step())
+	defer r.Close()
+	return train(r, f, vo, export, stdout, stderr)
+}
+
+// train attaches the progress display, the metrics and the window to the
+// opened run, trains it and prints the summary.
+func train(r *run.Run, f *trainFlags, vo viz.Options, export *metricsExport, stdout, stderr io.Writer) error {
+	cfg, tr := r.Config, r.Trainer
+	prog := newProgress(stderr, *f.progress, cfg.TotalSteps)
+	tr.Observe(prog)
+	if export != nil {
+		obs, err := export.observe(cfg, tr.Env.Spec(), r.Preset, r.Name())
 		if err != nil {
 			return err
 		}
-		if dropped > 0 {
-			fmt.Fprintf(stderr, "deepq: %s: dropped %d lines past step %d (the resumed run writes them again)\n", logPath, dropped, tr.Step())
-		}
-		if logf, err = openLog(os.O_CREATE | os.O_WRONLY | os.O_APPEND); err != nil {
-			return err
-		}
-		defer logf.Close()
-		runLog.Reset(logf)
+		tr.Observe(obs)
 	}
-	tr.CheckpointDir, tr.CheckpointEvery, tr.SaveReplay = dir, *every, *saveReplay
 	var view *viz.Viewer
-	if *render {
-		vo.Caption = fmt.Sprintf("%s · preset %s · seed %d", cfg.Env, *preset, cfg.Seed)
-		vo.TotalSteps, vo.RecordDir, vo.Log = cfg.TotalSteps, dir, stderr
+	if *f.render {
+		vo.Caption = fmt.Sprintf("%s · preset %s · seed %d", cfg.Env, r.Preset, cfg.Seed)
+		vo.TotalSteps, vo.RecordDir, vo.Log = cfg.TotalSteps, r.Dir, stderr
 		vo.QValues = tr.Agent.QValues
+		var err error
 		if view, err = viz.NewViewer(tr.Env, vo); err != nil {
 			return err
 		}
-		window.Observer = view
+		tr.Observe(view)
 		tr.Actor.Greedy = view.Greedy
 	}
-	prog.startAt(tr.Step())
-	if resumed != nil {
+	for _, n := range r.Notes {
+		fmt.Fprintf(stderr, "deepq: %s\n", n)
+	}
+	if r.Resumed != nil {
 		fmt.Fprintf(stderr, "deepq: resuming %s (seed %d) at step %d of %d; run directory %s\n",
-			cfg.Env, cfg.Seed, tr.Step(), cfg.TotalSteps, dir)
+			cfg.Env, cfg.Seed, tr.Step(), cfg.TotalSteps, r.Dir)
 	} else {
 		fmt.Fprintf(stderr, "deepq: training %s (preset %s, seed %d) for %d steps; run directory %s\n",
-			cfg.Env, *preset, cfg.Seed, cfg.TotalSteps, dir)
+			cfg.Env, r.Preset, cfg.Seed, cfg.TotalSteps, r.Dir)
 	}
 	if export != nil {
 		fmt.Fprintf(stderr, "deepq: serving metrics on http://%s/metrics (run %q)\n", export.srv.Addr(), export.obs.Config().Run)
 	}
+	prog.startAt(tr.Step()) // the bar starts drawing only after the header lines
+	notes := len(r.Notes)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var res agent.Result
-	train := func(ctx context.Context) (err error) {
-		res, err = tr.Run(ctx)
+	trainRun := func(ctx context.Context) (err error) {
+		res, err = r.Train(ctx)
 		return err
 	}
+	var err error
 	if view != nil {
-		err = viz.Run(ctx, view, train)
+		err = viz.Run(ctx, view, trainRun)
 	} else {
-		err = train(ctx)
+		err = trainRun(ctx)
 	}
 	prog.finish()
 	if err != nil {
 		return err
 	}
-	if err := runLog.Flush(); err != nil {
-		return fmt.Errorf("writing log.jsonl: %w", err)
+	for _, n := range r.Notes[notes:] {
+		fmt.Fprintf(stderr, "deepq: %s\n", n)
 	}
-	if err := plotRun(dir); err != nil {
-		fmt.Fprintf(stderr, "deepq: no learning curve: %v\n", err)
-	}
+	return summarize(ctx, r, res, prog.first, export, *f.metricsLinger, stdout, stderr)
+}
+
+// summarize prints the end of a run.
+func summarize(ctx context.Context, r *run.Run, res agent.Result, first int64, export *metricsExport, linger time.Duration, stdout, stderr io.Writer) error {
+	dir := r.Dir
 	if res.Interrupted {
 		fmt.Fprintf(stderr, "deepq: interrupted at step %d; saved %s\n", res.Steps, filepath.Join(dir, "final.ckpt"))
 		return exitCode(130)
 	}
 	if export != nil {
-		defer export.linger(ctx, *metricsLinger, stderr) // after the summary below
+		defer export.linger(ctx, linger, stderr) // after the summary below
 	}
 	fmt.Fprintf(stdout, "steps %d  episodes %d  updates %d  time %.1fs  (%.0f steps/s)\n",
-		res.Steps, res.Episodes, res.Updates, res.Elapsed.Seconds(), float64(res.Steps-prog.first)/res.Elapsed.Seconds())
-	if cfg.FinalEvalEpisodes > 0 {
+		res.Steps, res.Episodes, res.Updates, res.Elapsed.Seconds(), float64(res.Steps-first)/res.Elapsed.Seconds())
+	if r.Config.FinalEvalEpisodes > 0 {
 		f := res.Final
 		fmt.Fprintf(stdout, "final greedy evaluation over %d episodes: mean %.2f ± %.2f (min %.0f, max %.0f); best during training %.2f\n",
 			f.Episodes, f.Mean, f.Std, f.Min, f.Max, res.Best)
 	}
 	fmt.Fprintf(stdout, "saved %s and %s\n", filepath.Join(dir, "final.ckpt"), filepath.Join(dir, "best.ckpt"))
 	return nil
-}
-
-// makeRunDir creates dir, refusing one that already holds a run so that no
-// saved work is overwritten.
-func makeRunDir(dir string) error {
-	for _, f := range []string{"final.ckpt", "best.ckpt", "log.jsonl"} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
-			return usageError{fmt.Errorf("%s already holds a run (%s); choose another --out", dir, f)}
-		} else if !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("creating run directory: %w", err)
-	}
-	return nil
-}
-
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
 // renderOptions checks the --render flags and returns the window's options.
@@ -349,40 +275,4 @@ func renderOptions(set map[string]bool, render bool, every int, fps, speed float
 		return o, fmt.Errorf("--render-close must be continue or stop, got %q", onClose)
 	}
 	return o, o.Validate()
-}
-
-// lateObserver forwards to an observer set after the trainer is built (the
-// window's viewer needs the trainer's env); until then it does nothing.
-type lateObserver struct {
-	agent.Observer
-}
-
-func (l *lateObserver) OnStep(e *agent.StepEvent) {
-	if l.Observer != nil {
-		l.Observer.OnStep(e)
-	}
-}
-
-func (l *lateObserver) OnEpisode(e *agent.EpisodeEvent) {
-	if l.Observer != nil {
-		l.Observer.OnEpisode(e)
-	}
-}
-
-func (l *lateObserver) OnUpdate(e *agent.UpdateEvent) {
-	if l.Observer != nil {
-		l.Observer.OnUpdate(e)
-	}
-}
-
-func (l *lateObserver) OnTargetUpdate(step, updates int64) {
-	if l.Observer != nil {
-		l.Observer.OnTargetUpdate(step, updates)
-	}
-}
-
-func (l *lateObserver) OnEval(e *agent.EvalEvent) {
-	if l.Observer != nil {
-		l.Observer.OnEval(e)
-	}
 }

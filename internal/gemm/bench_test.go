@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/deepq/deepq/internal/bench"
+	"github.com/deepq/deepq/bench"
 	"github.com/deepq/deepq/internal/gemm"
 )
 

@@ -1,4 +1,4 @@
-package curve
+package run
 
 import (
 	"image/png"
@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/deepq/deepq/internal/runlog"
 )
 
 const sample = `{"type":"episode","step":20,"episode":1,"return":20,"length":20,"terminated":true}
@@ -18,7 +17,7 @@ const sample = `{"type":"episode","step":20,"episode":1,"return":20,"length":20,
 `
 
 func TestWritePNG(t *testing.T) {
-	lg, err := runlog.Parse(strings.NewReader(sample), "sample")
+	lg, err := ParseLog(strings.NewReader(sample), "sample")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +25,7 @@ func TestWritePNG(t *testing.T) {
 		t.Fatalf("parsed %+v", lg)
 	}
 	path := filepath.Join(t.TempDir(), "curve.png")
-	if err := WritePNG(lg, "test", path, 400, 250); err != nil {
+	if err := WriteCurvePNG(lg, "test", path, 400, 250); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(path)
@@ -41,14 +40,14 @@ func TestWritePNG(t *testing.T) {
 	if b := img.Bounds(); b.Dx() < 400 || b.Dy() < 250 {
 		t.Fatalf("image %v", b)
 	}
-	if _, err := Plot(&runlog.Log{}, "empty"); err == nil {
+	if _, err := PlotCurve(&Log{}, "empty"); err == nil {
 		t.Fatal("empty log plotted")
 	}
 }
 
 func TestParseErrors(t *testing.T) {
 	for _, bad := range []string{"not json\n", `{"type":"nope"}` + "\n", `{"type":"eval","mean":"x"}` + "\n"} {
-		if _, err := runlog.Parse(strings.NewReader(bad), "bad.jsonl"); err == nil || !strings.Contains(err.Error(), "bad.jsonl:1") {
+		if _, err := ParseLog(strings.NewReader(bad), "bad.jsonl"); err == nil || !strings.Contains(err.Error(), "bad.jsonl:1") {
 			t.Errorf("Parse(%q) = %v, want an error at bad.jsonl:1", bad, err)
 		}
 	}

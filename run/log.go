@@ -1,8 +1,9 @@
-// Package runlog writes and reads a training run's log.jsonl: one JSON object
+// The run's log: log.jsonl: one JSON object
 // a line, with "type" "episode" (step, episode, return, length, terminated,
 // and the mean loss of the gradient steps since the previous episode line) or
 // "eval" (step, episodes, mean, std, min, max, final).
-package runlog
+
+package run
 
 import (
 	"bufio"
@@ -41,8 +42,8 @@ type Eval struct {
 	Final    bool    `json:"final"`
 }
 
-// Writer is an agent.Observer that writes the log.
-type Writer struct {
+// LogWriter is an agent.Observer that writes the log.
+type LogWriter struct {
 	agent.NopObserver
 	w       *bufio.Writer
 	enc     *json.Encoder
@@ -51,27 +52,27 @@ type Writer struct {
 	err     error
 }
 
-// NewWriter writes log lines to w. A nil w is allowed until the first line
+// NewLogWriter writes log lines to w. A nil w is allowed until the first line
 // if Reset sets the destination before it.
-func NewWriter(w io.Writer) *Writer {
+func NewLogWriter(w io.Writer) *LogWriter {
 	bw := bufio.NewWriter(w)
-	return &Writer{w: bw, enc: json.NewEncoder(bw)}
+	return &LogWriter{w: bw, enc: json.NewEncoder(bw)}
 }
 
 // Reset makes l write to w, discarding lines not yet flushed.
-func (l *Writer) Reset(w io.Writer) { l.w.Reset(w) }
+func (l *LogWriter) Reset(w io.Writer) { l.w.Reset(w) }
 
-func (l *Writer) write(v any) {
+func (l *LogWriter) write(v any) {
 	if err := l.enc.Encode(v); err != nil && l.err == nil {
 		l.err = err
 	}
 }
 
 // OnUpdate accumulates the loss for the next episode line.
-func (l *Writer) OnUpdate(e *agent.UpdateEvent) { l.lossSum += e.Loss; l.lossN++ }
+func (l *LogWriter) OnUpdate(e *agent.UpdateEvent) { l.lossSum += e.Loss; l.lossN++ }
 
 // OnEpisode writes an episode line.
-func (l *Writer) OnEpisode(e *agent.EpisodeEvent) {
+func (l *LogWriter) OnEpisode(e *agent.EpisodeEvent) {
 	line := Episode{Type: "episode", Step: e.Step, Episode: e.Episode, Return: e.Return, Length: e.Length, Terminated: e.Terminated}
 	if l.lossN > 0 {
 		m := l.lossSum / float64(l.lossN)
@@ -82,19 +83,19 @@ func (l *Writer) OnEpisode(e *agent.EpisodeEvent) {
 }
 
 // OnEval writes an eval line and flushes.
-func (l *Writer) OnEval(e *agent.EvalEvent) {
+func (l *LogWriter) OnEval(e *agent.EvalEvent) {
 	l.write(Eval{Type: "eval", Step: e.Step, Episodes: e.Episodes, Mean: e.Mean, Std: e.Std, Min: e.Min, Max: e.Max, Final: e.Final})
 	l.Flush()
 }
 
 // BeforeCheckpoint flushes, so that the log holds every line up to the
 // checkpoint's step before the checkpoint exists.
-func (l *Writer) BeforeCheckpoint(int64) { l.Flush() }
+func (l *LogWriter) BeforeCheckpoint(int64) { l.Flush() }
 
-var _ agent.CheckpointObserver = (*Writer)(nil)
+var _ agent.CheckpointObserver = (*LogWriter)(nil)
 
 // Flush writes buffered lines and returns the first error met so far.
-func (l *Writer) Flush() error {
+func (l *LogWriter) Flush() error {
 	if err := l.w.Flush(); err != nil && l.err == nil {
 		l.err = err
 	}
@@ -107,18 +108,18 @@ type Log struct {
 	Evals    []Eval
 }
 
-// Read parses the log at path. A malformed line is an error naming its number.
-func Read(path string) (*Log, error) {
+// ReadLog parses the log at path. A malformed line is an error naming its number.
+func ReadLog(path string) (*Log, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return Parse(f, path)
+	return ParseLog(f, path)
 }
 
-// Parse parses a log from r; name labels errors.
-func Parse(r io.Reader, name string) (*Log, error) {
+// ParseLog parses a log from r; name labels errors.
+func ParseLog(r io.Reader, name string) (*Log, error) {
 	lg := &Log{}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
@@ -153,13 +154,13 @@ func Parse(r io.Reader, name string) (*Log, error) {
 	return lg, nil
 }
 
-// TruncateAfter prepares the log at path for a run resumed from a
+// TruncateLogAfter prepares the log at path for a run resumed from a
 // checkpoint at step: it keeps the lines of steps up to step and drops those
 // after it (the resumed run writes them again) and any line that does not
 // parse (a run killed mid-write leaves a partial last line). The file is
 // replaced atomically. It returns the number of lines dropped. A missing log
 // is not an error: there is nothing to keep.
-func TruncateAfter(path string, step int64) (dropped int, err error) {
+func TruncateLogAfter(path string, step int64) (dropped int, err error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, nil

@@ -1,7 +1,8 @@
-// Package curve draws a run's learning curve with gonum/plot: each episode's
+// The learning curve: draws a run's learning curve with gonum/plot: each episode's
 // return, their moving average, and the greedy evaluations with ±1 std bars,
 // against environment steps.
-package curve
+
+package run
 
 import (
 	"fmt"
@@ -13,14 +14,13 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
-	"github.com/deepq/deepq/internal/runlog"
 )
 
 // Window is the number of episodes the moving average spans.
 const Window = 100
 
-// Plot makes the learning-curve plot of lg.
-func Plot(lg *runlog.Log, title string) (*plot.Plot, error) {
+// PlotCurve makes the learning-curve plot of lg.
+func PlotCurve(lg *Log, title string) (*plot.Plot, error) {
 	if len(lg.Episodes) == 0 && len(lg.Evals) == 0 {
 		return nil, fmt.Errorf("curve: the log has no episodes or evaluations")
 	}
@@ -114,11 +114,17 @@ func StepLabel(v float64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
-// WritePNG plots lg and saves it at path, width×height in points.
-func WritePNG(lg *runlog.Log, title, path string, width, height vg.Length) error {
-	p, err := Plot(lg, title)
+// WriteCurvePNG plots lg and saves it at path, width×height in points.
+func WriteCurvePNG(lg *Log, title, path string, width, height vg.Length) error {
+	p, err := PlotCurve(lg, title)
 	if err != nil {
 		return err
 	}
 	return p.Save(width, height, path)
 }
+
+// The size of a run's curve.png, in points.
+const (
+	curveWidth  = 7 * vg.Inch
+	curveHeight = 4 * vg.Inch
+)

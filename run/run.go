@@ -1,0 +1,387 @@
+package run
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/deepq/deepq/agent"
+	"github.com/deepq/deepq/env"
+)
+
+// Options say which run to start or resume. Their zero values mean "not
+// given": then the layer below decides.
+type Options struct {
+	// Env names the env with its options (env.Make); "" takes the env of the
+	// config file or --set layers, else DefaultEnv.
+	Env string
+	// Preset names the preset the configuration starts from; "" takes the
+	// env's own (agent.PresetFor).
+	Preset string
+	// ConfigFile is a JSON file in the format of config.json, applied over
+	// the preset (only the fields it names).
+	ConfigFile string
+	// Set holds key=value overrides by config.json names, applied over the
+	// config file.
+	Set string
+	// Seed and Steps, when not nil and not 0, override everything below.
+	Seed  *uint64
+	Steps int64
+	// Dir is the run directory; "" is DefaultDir of the configuration.
+	Dir string
+
+	// Resume continues the run of a checkpoint file, or of a run directory
+	// (its newer checkpoint of latest.ckpt and final.ckpt). Env, Preset,
+	// ConfigFile, Set, Seed and Dir must then be empty.
+	Resume string
+	// NoReplay resumes a run whose replay file is lost: the buffer refills
+	// before learning goes on (the run is then no longer bit-exact).
+	NoReplay bool
+
+	// CheckpointEvery and SaveReplay, when not nil, set the checkpoint
+	// settings; else a new run has none and a resumed run keeps its own.
+	CheckpointEvery *int64
+	SaveReplay      *bool
+}
+
+// DefaultEnv is the env of a run that names none.
+const DefaultEnv = "cartpole"
+
+// Run is a training run in its directory: the configuration resolved from
+// its layers or its checkpoint, the trainer, and the log it writes. Add
+// observers to Trainer (Trainer.Observe) before Train.
+type Run struct {
+	Config  agent.Config
+	Preset  string
+	Dir     string
+	Trainer *agent.Trainer
+	// Resumed is the checkpoint the run continues, or nil for a new run.
+	Resumed *agent.Checkpoint
+	// Notes are what Open did that the user should hear of, such as log
+	// lines dropped past the checkpoint.
+	Notes []string
+
+	log     *LogWriter
+	logFile *os.File
+}
+
+// Open resolves the run's configuration, creates its directory (or, when
+// resuming, reopens it and drops the log lines past the checkpoint) and
+// builds its trainer, with the log writer attached. A new run refuses a
+// directory that already holds one. Errors that the options caused are
+// *UsageError.
+func Open(o Options) (*Run, error) {
+	if o.Resume != "" {
+		return openResumed(o)
+	}
+	cfg, preset, err := Configure(o)
+	if err != nil {
+		return nil, err
+	}
+	dir := o.Dir
+	if dir == "" {
+		dir = DefaultDir(cfg, time.Now())
+	}
+	if err := makeRunDir(dir); err != nil {
+		return nil, err
+	}
+	r := &Run{Config: cfg, Preset: preset, Dir: dir}
+	if r.logFile, err = os.OpenFile(r.logPath(), os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o644); err != nil {
+		return nil, err
+	}
+	r.log = NewLogWriter(r.logFile)
+	if r.Trainer, err = agent.NewTrainer(cfg, r.log); err != nil {
+		r.logFile.Close()
+		return nil, err
+	}
+	if o.CheckpointEvery != nil {
+		r.Trainer.CheckpointEvery = *o.CheckpointEvery
+	}
+	if o.SaveReplay != nil {
+		r.Trainer.SaveReplay = *o.SaveReplay
+	}
+	r.Trainer.CheckpointDir = dir
+	if err := writeJSON(filepath.Join(dir, "config.json"), cfg); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// Configure resolves a new run's configuration from its layers: the preset,
+// then the config file, then the --set overrides, then Env, Seed and Steps
+// when given. It returns the configuration, validated, and the preset's name.
+func Configure(o Options) (agent.Config, string, error) {
+	name := o.Env
+	if name == "" {
+		name = DefaultEnv
+	}
+	if _, err := env.Make(name); err != nil {
+		return agent.Config{}, "", usage(err)
+	}
+	preset := o.Preset
+	if preset == "" {
+		if preset = agent.PresetFor(name); preset == "" {
+			return agent.Config{}, "", usage(fmt.Errorf("no preset for env %q; choose one with --preset (available: %s)",
+				name, strings.Join(agent.PresetNames(), ", ")))
+		}
+	}
+	cfg, err := agent.Preset(preset)
+	if err != nil {
+		return cfg, "", usage(err)
+	}
+	if o.ConfigFile != "" {
+		if err := agent.LoadConfigFile(o.ConfigFile, &cfg); err != nil {
+			return cfg, "", usage(err)
+		}
+	}
+	if o.Set != "" {
+		if err := agent.SetFields(o.Set, &cfg); err != nil {
+			return cfg, "", usage(fmt.Errorf("--set: %w", err))
+		}
+	}
+	// Flags the user gave win over every layer; flags not given change nothing.
+	if o.Env != "" {
+		cfg.Env = o.Env
+	}
+	if o.Seed != nil {
+		cfg.Seed = *o.Seed
+	}
+	if o.Steps != 0 {
+		cfg.TotalSteps = o.Steps
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, "", usage(err)
+	}
+	if cfg.Env != name {
+		if _, err := env.Make(cfg.Env); err != nil {
+			return cfg, "", usage(err)
+		}
+	}
+	return cfg, preset, nil
+}
+
+func openResumed(o Options) (*Run, error) {
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"env", o.Env != ""}, {"preset", o.Preset != ""}, {"seed", o.Seed != nil}, {"out", o.Dir != ""},
+		{"config", o.ConfigFile != ""}, {"set", o.Set != ""}} {
+		if f.set {
+			return nil, usage(fmt.Errorf("--%s cannot be changed when resuming: the run keeps its own", f.name))
+		}
+	}
+	path, err := ResumePath(o.Resume)
+	if err != nil {
+		return nil, err
+	}
+	c, err := agent.LoadCheckpoint(path)
+	if err != nil {
+		return nil, err
+	}
+	if o.Steps != 0 && o.Steps <= c.Meta.Step {
+		return nil, usage(fmt.Errorf("--steps %d: the run is already at step %d", o.Steps, c.Meta.Step))
+	}
+	r := &Run{Resumed: c, Dir: filepath.Dir(path), Preset: agent.PresetFor(c.Meta.Config.Env)}
+	r.log = NewLogWriter(nil) // opened once the trainer is rebuilt
+	r.Trainer, err = agent.ResumeCheckpoint(c, agent.ResumeOptions{TotalSteps: o.Steps, NoReplay: o.NoReplay}, r.log)
+	var missing *agent.MissingReplayError
+	if errors.As(err, &missing) {
+		return nil, fmt.Errorf("%w; resume with --no-replay to refill the buffer instead (the run will then differ from the uninterrupted one)", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.Meta.Replay != "" && o.NoReplay {
+		r.Notes = append(r.Notes, fmt.Sprintf("resuming without the replay file %s: the buffer refills before learning goes on", c.Meta.Replay))
+	}
+	if o.CheckpointEvery != nil {
+		r.Trainer.CheckpointEvery = *o.CheckpointEvery
+	}
+	if o.SaveReplay != nil {
+		r.Trainer.SaveReplay = *o.SaveReplay
+	}
+	r.Trainer.CheckpointDir = r.Dir
+	r.Config = r.Trainer.Config
+	// The lines a killed run wrote past its checkpoint are dropped: the
+	// resumed run writes them again.
+	dropped, err := TruncateLogAfter(r.logPath(), r.Trainer.Step())
+	if err != nil {
+		return nil, err
+	}
+	if dropped > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("%s: dropped %d lines past step %d (the resumed run writes them again)", r.logPath(), dropped, r.Trainer.Step()))
+	}
+	if r.logFile, err = os.OpenFile(r.logPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err != nil {
+		return nil, err
+	}
+	r.log.Reset(r.logFile)
+	if err := writeJSON(filepath.Join(r.Dir, "config.json"), r.Config); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// ResumePath returns the checkpoint to resume for path: path itself if it is
+// a file, or, for a run directory, the newer of its latest.ckpt and
+// final.ckpt (by step; final.ckpt on a tie).
+func ResumePath(path string) (string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", usage(fmt.Errorf("--resume: %w", err))
+	}
+	if !fi.IsDir() {
+		return path, nil
+	}
+	best, bestStep := "", int64(-1)
+	var errs []error
+	for _, name := range []string{"latest.ckpt", "final.ckpt"} {
+		p := filepath.Join(path, name)
+		c, err := agent.LoadCheckpoint(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if c.Meta.Step >= bestStep {
+			best, bestStep = p, c.Meta.Step
+		}
+	}
+	if best == "" {
+		if len(errs) > 0 {
+			return "", errors.Join(errs...)
+		}
+		return "", usage(fmt.Errorf("--resume: %s holds neither latest.ckpt nor final.ckpt", path))
+	}
+	return best, nil
+}
+
+func (r *Run) logPath() string { return filepath.Join(r.Dir, "log.jsonl") }
+
+// Name is the run's name: its directory's base name, the run label of its
+// metrics.
+func (r *Run) Name() string { return filepath.Base(filepath.Clean(r.Dir)) }
+
+// Train runs the trainer until the run's end or until ctx is done, then
+// flushes the log and draws curve.png (a curve that cannot be drawn is a
+// note, not an error: the run's results are saved).
+func (r *Run) Train(ctx context.Context) (agent.Result, error) {
+	res, err := r.Trainer.Run(ctx)
+	if err != nil {
+		return res, err
+	}
+	if err := r.log.Flush(); err != nil {
+		return res, fmt.Errorf("writing log.jsonl: %w", err)
+	}
+	if err := PlotDir(r.Dir, ""); err != nil {
+		r.Notes = append(r.Notes, fmt.Sprintf("no learning curve: %v", err))
+	}
+	return res, nil
+}
+
+// Close closes the run's log.
+func (r *Run) Close() error {
+	if r.logFile == nil {
+		return nil
+	}
+	err := errors.Join(r.log.Flush(), r.logFile.Close())
+	r.logFile = nil
+	return err
+}
+
+// DefaultDir is the directory of a new run of cfg started at t:
+// runs/<env>-s<seed>-<time>, with the env's options kept (filesystem-safe),
+// e.g. runs/gridworld_map-four-rooms-s1-20261202-101500.
+func DefaultDir(cfg agent.Config, t time.Time) string {
+	return filepath.Join("runs", fmt.Sprintf("%s-s%d-%s", SafeName(cfg.Env), cfg.Seed, t.Format("20060102-150405")))
+}
+
+// SafeName turns an env name with options into a file name: ':' and ','
+// become '_', '=' becomes '-', and any other character outside letters,
+// digits, '.', '-' and '_' becomes '-'; at most 100 bytes.
+func SafeName(name string) string {
+	var b strings.Builder
+	for _, c := range strings.TrimSpace(name) {
+		switch {
+		case c == ':' || c == ',':
+			b.WriteByte('_')
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '-', c == '_':
+			b.WriteRune(c)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	s := strings.Trim(b.String(), ".")
+	if len(s) > 100 {
+		s = s[:100]
+	}
+	if s == "" {
+		s = "env"
+	}
+	return s
+}
+
+// makeRunDir creates dir, refusing one that already holds a run so that no
+// saved work is overwritten.
+func makeRunDir(dir string) error {
+	for _, f := range []string{"final.ckpt", "best.ckpt", "log.jsonl"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			return usage(fmt.Errorf("%s already holds a run (%s); choose another --out", dir, f))
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating run directory: %w", err)
+	}
+	return nil
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// UsageError marks an error in the options a user gave (a command line's
+// exit status 2), as opposed to one met while running.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+func usage(err error) error { return &UsageError{err} }
+
+// PlotDir draws the learning curve of the run in dir from its log.jsonl
+// into out ("" for dir/curve.png), titled with the env and seed of its
+// config.json.
+func PlotDir(dir, out string) error {
+	if out == "" {
+		out = filepath.Join(dir, "curve.png")
+	}
+	lg, err := ReadLog(filepath.Join(dir, "log.jsonl"))
+	if err != nil {
+		return err
+	}
+	title := dir
+	if b, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
+		var cfg agent.Config
+		if json.Unmarshal(b, &cfg) == nil {
+			title = fmt.Sprintf("%s, seed %d", cfg.Env, cfg.Seed)
+		}
+	}
+	return WriteCurvePNG(lg, title, out, curveWidth, curveHeight)
+}
+
+var _ io.Closer = (*Run)(nil)

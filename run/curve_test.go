@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
 )
 
 const sample = `{"type":"episode","step":20,"episode":1,"return":20,"length":20,"terminated":true}

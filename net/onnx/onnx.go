@@ -2,9 +2,12 @@ package onnx
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 
@@ -87,11 +90,22 @@ func WriteFile(path string, m *net.Sequential[float32], opt Options) error {
 	if err != nil {
 		return err
 	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("onnx: writing %s: is a directory", path)
+	}
 	err = atomicfile.WriteFile(path, func(w io.Writer) error {
 		_, err := w.Write(b)
 		return err
 	})
 	if err != nil {
+		// The temporary file's name is of no use to the reader.
+		var pe *fs.PathError
+		var le *os.LinkError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		} else if errors.As(err, &le) {
+			err = le.Err
+		}
 		return fmt.Errorf("onnx: writing %s: %w", path, err)
 	}
 	return nil

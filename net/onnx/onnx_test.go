@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/deepq/deepq/env"
 	"github.com/deepq/deepq/net"
 	"github.com/deepq/deepq/net/onnx/internal/onnxpb"
 )
@@ -26,8 +27,11 @@ type testNet struct {
 	name string
 	in   []int
 	spec []net.LayerSpec
-	// obs draws one observation element.
+	// obs draws one observation element, unless env is set.
 	obs func(r *rand.Rand) float32
+	// env names a deepq env whose observations, along random play, make
+	// the batch: the graph takes them as they are.
+	env string
 }
 
 func uniform(r *rand.Rand) float32 { return r.Float32() }
@@ -43,23 +47,24 @@ func binary01(r *rand.Rand) float32 {
 // trunks, plain and dueling heads) and two networks with every other layer
 // kind.
 var testNets = []testNet{
-	{"mlp", []int{4}, net.MLP([]int{64, 64}, 2), normal},
-	{"mlp_dueling_linear", []int{6}, append(net.MLPTrunk([]int{32}), net.Dueling(3, 0)), normal},
-	{"minatar", []int{4, 10, 10}, net.MinAtarDQN(6), binary01},
-	{"minatar_dueling", []int{7, 10, 10}, append(net.MinAtarTrunk(), net.Dueling(6, 128)), binary01},
-	{"nature", []int{4, 84, 84}, net.NatureDQN(4), uniform},
-	{"nature_dueling", []int{4, 84, 84}, append(net.NatureTrunk(), net.Dueling(18, 512)), uniform},
+	{"mlp", []int{4}, net.MLP([]int{64, 64}, 2), normal, ""},
+	{"mlp_dueling_linear", []int{6}, append(net.MLPTrunk([]int{32}), net.Dueling(3, 0)), normal, ""},
+	{"minatar", []int{4, 10, 10}, net.MinAtarDQN(6), binary01, ""},
+	{"minatar_dueling", []int{7, 10, 10}, append(net.MinAtarTrunk(), net.Dueling(6, 128)), binary01, ""},
+	{"nature", []int{4, 84, 84}, net.NatureDQN(4), uniform, ""},
+	{"nature_dueling", []int{4, 84, 84}, append(net.NatureTrunk(), net.Dueling(18, 512)), uniform, ""},
+	{"minatar_seaquest_env", []int{10, 10, 10}, append(net.MinAtarTrunk(), net.Dueling(6, 128)), nil, "minatar-seaquest"},
 	{"conv2d_norms", []int{3, 9, 11}, []net.LayerSpec{
 		{Kind: "conv2d", Channels: 8, KernelH: 3, KernelW: 4, StrideH: 2, StrideW: 1, PadH: 1, PadW: 2},
 		net.BatchNorm(), net.LeakyReLU(0.1), net.LayerNorm(1), net.Tanh(),
 		net.Dense(10), net.Sigmoid(), net.Dropout(0.3), net.Dense(5), net.Softmax(-1),
-	}, normal},
+	}, normal, ""},
 	{"conv3d_norms", []int{2, 5, 6, 7}, []net.LayerSpec{
 		net.Conv3D(4, 3, 1, 1), {Kind: "batch_norm", Eps: 1e-3, Momentum: 0.1, NoAffine: true}, net.ReLU(),
 		net.Flatten(), net.Dense(16), net.LayerNorm(-1), net.ReLU(),
 		{Kind: "layer_norm", Dim: -1, Eps: 1e-5, NoAffine: true},
 		net.Dueling(4, 8), net.LogSoftmax(1),
-	}, normal},
+	}, normal, ""},
 }
 
 // build makes tn's network with seeded random weights, random batch-norm
@@ -94,6 +99,40 @@ func (tn testNet) build(t testing.TB, seed uint64) *net.Sequential[float32] {
 	return m
 }
 
+// batch returns n observations (n, in…): drawn by tn.obs, or those tn.env
+// shows along an episode of random actions (every 7th step, from the start).
+func (tn testNet) batch(t testing.TB, n int, r *rand.Rand) *net.Tensor[float32] {
+	t.Helper()
+	x := net.New[float32](append([]int{n}, tn.in...)...)
+	per := len(x.Data) / n
+	if tn.env == "" {
+		for j := range x.Data {
+			x.Data[j] = tn.obs(r)
+		}
+		return x
+	}
+	e, err := env.Make(tn.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sp := e.Spec().Observation.Shape; !slices.Equal(sp, tn.in) {
+		t.Fatalf("%s observations are %v, the network takes %v", tn.env, sp, tn.in)
+	}
+	e.Seed(r.Uint64())
+	obs := e.Reset()
+	for i := range n * 7 {
+		if i%7 == 0 {
+			copy(x.Data[i/7*per:], obs)
+		}
+		var term, trunc bool
+		obs, _, term, trunc = e.Step(r.IntN(e.Spec().Actions.N))
+		if term || trunc {
+			obs = e.Reset()
+		}
+	}
+	return x
+}
+
 func fill(r *rand.Rand, x []float32, around float32) {
 	for i := range x {
 		x[i] = around + float32(r.NormFloat64()*0.2)
@@ -121,10 +160,7 @@ func TestNumpyEvaluatesExports(t *testing.T) {
 	for i, tn := range testNets {
 		m := tn.build(t, uint64(i))
 		r := rand.New(rand.NewPCG(uint64(i), 2))
-		x := net.New[float32](append([]int{batch}, tn.in...)...)
-		for j := range x.Data {
-			x.Data[j] = tn.obs(r)
-		}
+		x := tn.batch(t, batch, r)
 		q := m.Forward(x)
 		c := caseJSON{Name: tn.name, Model: tn.name + ".onnx", Obs: tn.name + ".obs.f32", ObsShape: x.Shape,
 			Q: tn.name + ".q.f32", QShape: q.Shape}

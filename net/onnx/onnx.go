@@ -20,8 +20,8 @@ import (
 
 const (
 	// Opset is the version of the default ONNX operator set ("ai.onnx") the
-	// exported graphs import: 13, read by onnx ≥ 1.8, ONNX Runtime ≥ 1.6,
-	// TensorRT ≥ 8 and OpenVINO.
+	// exported graphs import: 13, of ONNX 1.8 (2020), which runtimes of the
+	// years since read; onnx 1.12 knows opsets up to 17.
 	Opset = 13
 	// IRVersion is the ONNX IR version of the exported files: 7, the one
 	// that came with opset 13.
@@ -37,9 +37,9 @@ const (
 	BatchDim = "batch"
 )
 
-// Kinds lists the layer kinds Export translates, in net's names; any other
-// kind is an error.
-var Kinds = []string{
+// kinds lists the layer kinds Export translates, in net's names: all that
+// net.Build makes. A layer of another type is an error.
+var kinds = []string{
 	"dense", "conv2d", "conv3d", "flatten", "relu", "leaky_relu", "sigmoid", "tanh",
 	"softmax", "log_softmax", "dropout", "layer_norm", "batch_norm", "dueling",
 }
@@ -63,8 +63,9 @@ type Options struct {
 }
 
 // Marshal returns m as a serialized ONNX ModelProto (see the package doc for
-// the graph it builds). It fails, naming the layer, if m has a layer kind
-// that Export does not translate.
+// the graph it builds). Every layer kind net.Build makes has a translation;
+// a layer of another type (a Layer implemented outside net) is an error
+// naming it.
 func Marshal(m *net.Sequential[float32], opt Options) ([]byte, error) {
 	mp, err := model(m, opt)
 	if err != nil {
@@ -258,7 +259,7 @@ func (b *builder) layer(name string, l net.Layer[float32], x string, shape []int
 		return b.dueling(name, l, x, shape), []int{l.Actions}, nil
 	}
 	return "", nil, fmt.Errorf("onnx: layer %s (%s): no ONNX translation for this kind (supported: %s)",
-		name, s.Kind, strings.Join(Kinds, ", "))
+		name, s.Kind, strings.Join(kinds, ", "))
 }
 
 // flatten returns x (batch, shape…) as (batch, Πshape): x itself if shape has

@@ -61,8 +61,10 @@
 // # Encoding
 //
 // The protobuf messages are generated (internal/onnxpb) from a subset of
-// ONNX's onnx.proto with its field numbers; the tests check every file with
+// ONNX's onnx.proto with its field numbers. The tests check every file with
 // Debian's python3-onnx (onnx.checker with full_check, which also infers
-// every shape) and evaluate every graph with a numpy interpreter of its
-// operators, independent of deepq, against Sequential.Forward.
+// every shape), evaluate every graph with a numpy interpreter of its
+// operators, independent of deepq, and run it in ONNX Runtime (npm's
+// onnxruntime-node, with DEEPQ_ORT set as CI does); both agree with
+// Sequential.Forward to float32 rounding.
 package onnx

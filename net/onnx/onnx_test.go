@@ -139,30 +139,30 @@ func fill(r *rand.Rand, x []float32, around float32) {
 	}
 }
 
-// TestNumpyEvaluatesExports exports each test network and runs
-// testdata/eval_onnx.py on it, which checks the file with python3-onnx's
-// checker (full_check) and evaluates the graph with its own numpy
-// interpreter in float64, independently of deepq. deepq's float32 forward
-// pass must match it to float32 rounding.
-func TestNumpyEvaluatesExports(t *testing.T) {
-	py := onnxPython(t)
-	dir := t.TempDir()
-	type caseJSON struct {
-		Name     string `json:"name"`
-		Model    string `json:"model"`
-		Obs      string `json:"obs"`
-		ObsShape []int  `json:"obs_shape"`
-		Q        string `json:"q"`
-		QShape   []int  `json:"q_shape"`
-	}
-	var cases []caseJSON
+// evalCase is one export for a script to evaluate: files in one directory,
+// listed in its cases.json.
+type evalCase struct {
+	Name     string `json:"name"`
+	Model    string `json:"model"` // the ONNX file
+	Obs      string `json:"obs"`   // observations, raw float32
+	ObsShape []int  `json:"obs_shape"`
+	Q        string `json:"q"` // deepq's Q-values for them, raw float32
+	QShape   []int  `json:"q_shape"`
+}
+
+// writeCases exports each of testNets into dir with a batch of 5
+// observations and deepq's Q-values for them (Sequential.Forward in
+// evaluation mode), and writes dir/cases.json.
+func writeCases(t *testing.T, dir string) []evalCase {
+	t.Helper()
+	var cases []evalCase
 	const batch = 5
 	for i, tn := range testNets {
 		m := tn.build(t, uint64(i))
 		r := rand.New(rand.NewPCG(uint64(i), 2))
 		x := tn.batch(t, batch, r)
 		q := m.Forward(x)
-		c := caseJSON{Name: tn.name, Model: tn.name + ".onnx", Obs: tn.name + ".obs.f32", ObsShape: x.Shape,
+		c := evalCase{Name: tn.name, Model: tn.name + ".onnx", Obs: tn.name + ".obs.f32", ObsShape: x.Shape,
 			Q: tn.name + ".q.f32", QShape: q.Shape}
 		if err := WriteFile(filepath.Join(dir, c.Model), m, Options{}); err != nil {
 			t.Fatal(err)
@@ -175,6 +175,25 @@ func TestNumpyEvaluatesExports(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "cases.json"), js, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return cases
+}
+
+// tolerance is how far two float32 evaluations of a graph whose largest
+// output is maxQ may differ: 16 units in the last place of the largest
+// Q-value (2⁻²⁰·max|q|, with ε₃₂ = 2⁻²⁴), for sums of up to 3136 products
+// (the Nature trunk's features) in between. deepq and a float64 reference
+// differ by 1 or 2.
+func tolerance(maxQ float64) float64 { return 0x1p-20 * maxQ }
+
+// TestNumpyEvaluatesExports exports each test network and runs
+// testdata/eval_onnx.py on it, which checks the file with python3-onnx's
+// checker (full_check) and evaluates the graph with its own numpy
+// interpreter in float64, independently of deepq. deepq's float32 forward
+// pass must match it to float32 rounding.
+func TestNumpyEvaluatesExports(t *testing.T) {
+	py := onnxPython(t)
+	dir := t.TempDir()
+	writeCases(t, dir)
 	var stderr bytes.Buffer
 	cmd := exec.Command(py, "testdata/eval_onnx.py", dir)
 	cmd.Stderr = &stderr
@@ -203,11 +222,7 @@ func TestNumpyEvaluatesExports(t *testing.T) {
 	}
 	t.Logf("onnx %s", res.Version)
 	for i, c := range res.Cases {
-		// float32 rounding: 16 units in the last place of the largest
-		// Q-value (2⁻²⁰·max|q|, with ε₃₂ = 2⁻²⁴), for sums of up to 3136
-		// products (the Nature trunk's features) in between; deepq and
-		// the float64 reference differ by 1 or 2.
-		tol := 0x1p-20 * c.MaxAbsQ
+		tol := tolerance(c.MaxAbsQ)
 		t.Logf("%-20s max |q_deepq − q_numpy| = %.2e (max |q| %.3f, tolerance %.1e)  %d nodes %v",
 			c.Name, c.MaxAbsErr, c.MaxAbsQ, tol, len(c.Ops), summarize(c.Ops))
 		if c.Name != testNets[i].name {
@@ -221,6 +236,60 @@ func TestNumpyEvaluatesExports(t *testing.T) {
 		}
 	}
 	checkFieldNumbers(t, res.Fields)
+}
+
+// TestOnnxRuntime runs the exports in ONNX Runtime, where exported policies
+// mostly end up: npm's onnxruntime-node (CPU, default graph optimisations),
+// whose output must match deepq's forward pass to float32 rounding. It needs
+// DEEPQ_ORT=DIR, a node_modules directory with onnxruntime-node
+// (testdata/ort/package-lock.json; .ci/run installs it with npm ci
+// --ignore-scripts), and skips without it.
+func TestOnnxRuntime(t *testing.T) {
+	mods := os.Getenv("DEEPQ_ORT")
+	if mods == "" {
+		t.Skip("set DEEPQ_ORT to a node_modules directory with onnxruntime-node (npm ci --ignore-scripts in testdata/ort)")
+	}
+	dir := t.TempDir()
+	cases := writeCases(t, dir)
+	var stderr bytes.Buffer
+	cmd := exec.Command("node", "testdata/ort/run_ort.js", dir)
+	cmd.Env = append(os.Environ(), "NODE_PATH="+mods)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("run_ort.js: %v\n%s", err, stderr.String())
+	}
+	var res struct {
+		Version string `json:"ort_version"`
+		Cases   []struct {
+			Name      string   `json:"name"`
+			Dims      []int    `json:"dims"`
+			MaxAbsErr *float64 `json:"max_abs_err"`
+			MaxAbsQ   float64  `json:"max_abs_q"`
+			Inputs    []string `json:"inputs"`
+			Outputs   []string `json:"outputs"`
+		} `json:"cases"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("run_ort.js output: %v\n%s", err, out)
+	}
+	if len(res.Cases) != len(cases) {
+		t.Fatalf("ONNX Runtime ran %d cases, want %d", len(res.Cases), len(cases))
+	}
+	t.Logf("ONNX Runtime %s", res.Version)
+	for i, c := range res.Cases {
+		want := cases[i]
+		if c.Name != want.Name || !slices.Equal(c.Dims, want.QShape) || !slices.Equal(c.Inputs, []string{Input}) || !slices.Equal(c.Outputs, []string{Output}) {
+			t.Errorf("case %d: %s %v -> %v dims %v; want %s obs -> q dims %v", i, c.Name, c.Inputs, c.Outputs, c.Dims, want.Name, want.QShape)
+			continue
+		}
+		tol := 2 * tolerance(c.MaxAbsQ) // two float32 evaluations, each within tolerance of the exact value
+		if c.MaxAbsErr == nil || !(*c.MaxAbsErr <= tol) {
+			t.Errorf("%s: ONNX Runtime and deepq differ by %v (tolerance %.3g)", c.Name, c.MaxAbsErr, tol)
+			continue
+		}
+		t.Logf("%-20s max |q_deepq − q_ort| = %.2e (max |q| %.3f, tolerance %.1e)", c.Name, *c.MaxAbsErr, c.MaxAbsQ, tol)
+	}
 }
 
 // checkFieldNumbers compares every field of deepq's onnx.proto with the same

@@ -178,11 +178,11 @@ func writeCases(t *testing.T, dir string) []evalCase {
 	return cases
 }
 
-// tolerance is how far two float32 evaluations of a graph whose largest
-// output is maxQ may differ: 16 units in the last place of the largest
-// Q-value (2⁻²⁰·max|q|, with ε₃₂ = 2⁻²⁴), for sums of up to 3136 products
-// (the Nature trunk's features) in between. deepq and a float64 reference
-// differ by 1 or 2.
+// tolerance is how far a float32 evaluation of a graph whose largest output
+// is maxQ may be from the exact value: 16 units in the last place of the
+// largest Q-value (2⁻²⁰·max|q|, with ε₃₂ = 2⁻²⁴), for sums of up to 3136
+// products (the Nature trunk's features) in between. deepq and a float64
+// reference differ by 1 or 2.
 func tolerance(maxQ float64) float64 { return 0x1p-20 * maxQ }
 
 // TestNumpyEvaluatesExports exports each test network and runs
@@ -193,7 +193,7 @@ func tolerance(maxQ float64) float64 { return 0x1p-20 * maxQ }
 func TestNumpyEvaluatesExports(t *testing.T) {
 	py := onnxPython(t)
 	dir := t.TempDir()
-	writeCases(t, dir)
+	cases := writeCases(t, dir)
 	var stderr bytes.Buffer
 	cmd := exec.Command(py, "testdata/eval_onnx.py", dir)
 	cmd.Stderr = &stderr
@@ -206,7 +206,6 @@ func TestNumpyEvaluatesExports(t *testing.T) {
 		Cases   []struct {
 			Name      string   `json:"name"`
 			Ops       []string `json:"ops"`
-			Inits     int      `json:"initializers"`
 			Inferred  []any    `json:"inferred_output"`
 			MaxAbsErr float64  `json:"max_abs_err"`
 			MaxAbsQ   float64  `json:"max_abs_q"`
@@ -217,16 +216,23 @@ func TestNumpyEvaluatesExports(t *testing.T) {
 	if err := json.Unmarshal(out, &res); err != nil {
 		t.Fatalf("eval_onnx.py output: %v\n%s", err, out)
 	}
-	if len(res.Cases) != len(testNets) {
-		t.Fatalf("eval_onnx.py checked %d cases, want %d", len(res.Cases), len(testNets))
+	if len(res.Cases) != len(cases) {
+		t.Fatalf("eval_onnx.py checked %d cases, want %d", len(res.Cases), len(cases))
 	}
 	t.Logf("onnx %s", res.Version)
 	for i, c := range res.Cases {
 		tol := tolerance(c.MaxAbsQ)
 		t.Logf("%-20s max |q_deepq − q_numpy| = %.2e (max |q| %.3f, tolerance %.1e)  %d nodes %v",
 			c.Name, c.MaxAbsErr, c.MaxAbsQ, tol, len(c.Ops), summarize(c.Ops))
-		if c.Name != testNets[i].name {
-			t.Errorf("case %d is %s, want %s", i, c.Name, testNets[i].name)
+		if c.Name != cases[i].Name {
+			t.Errorf("case %d is %s, want %s", i, c.Name, cases[i].Name)
+		}
+		want := []any{BatchDim}
+		for _, d := range cases[i].QShape[1:] {
+			want = append(want, float64(d))
+		}
+		if !slices.Equal(c.Inferred, want) {
+			t.Errorf("%s: onnx's shape inference gives the output shape %v, want %v", c.Name, c.Inferred, want)
 		}
 		if !(c.MaxAbsErr <= tol) {
 			t.Errorf("%s: deepq and the ONNX graph differ by %.3g (tolerance %.3g)", c.Name, c.MaxAbsErr, tol)

@@ -38,6 +38,7 @@ func init() {
 		{"eval", "evaluate a checkpoint greedily", runEval},
 		{"envs", "list the environments, their spaces and options", runEnvs},
 		{"plot", "draw a run's learning curve (curve.png)", runPlot},
+		{"export", "write a checkpoint's Q-network as an ONNX model", runExport},
 		{"play", "play episodes (random or a checkpoint's policy) into an animated GIF or a live window", runPlay},
 		{"bench", "run the standard benchmarks on this machine (GEMM, train steps, env, replay)", runBench},
 	}

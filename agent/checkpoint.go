@@ -56,6 +56,8 @@ type Meta struct {
 	// which a resumed run keeps.
 	CheckpointEvery int64 `json:"checkpoint_every,omitempty"`
 	SaveReplay      bool  `json:"save_replay,omitempty"`
+	// Observers holds the state of each StatefulObserver by its StateKey.
+	Observers map[string]json.RawMessage `json:"observers,omitempty"`
 }
 
 // Checkpoint is a loaded agent checkpoint.
@@ -90,6 +92,18 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 	if !math.IsInf(t.best, -1) {
 		b := t.best
 		m.BestEval = &b
+	}
+	for _, o := range t.observers {
+		if so, ok := o.(StatefulObserver); ok {
+			st, err := so.MarshalState()
+			if err != nil {
+				return fmt.Errorf("saving the state of observer %s: %w", so.StateKey(), err)
+			}
+			if m.Observers == nil {
+				m.Observers = map[string]json.RawMessage{}
+			}
+			m.Observers[so.StateKey()] = st
+		}
 	}
 	var err error
 	if m.ActRNG, err = t.Actor.rng.src.MarshalBinary(); err != nil {
@@ -214,6 +228,15 @@ func resume(c *Checkpoint, o ResumeOptions, observers []Observer) (*Trainer, err
 		return nil, err
 	}
 	t.CheckpointEvery, t.SaveReplay = m.CheckpointEvery, m.SaveReplay
+	for _, o := range t.observers {
+		if so, ok := o.(StatefulObserver); ok {
+			if st, ok := m.Observers[so.StateKey()]; ok {
+				if err := so.UnmarshalState(st); err != nil {
+					return nil, fmt.Errorf("observer %s: %w", so.StateKey(), err)
+				}
+			}
+		}
+	}
 	if !slices.Equal(c.Online.Specs(), t.Agent.Online.Specs()) || !slices.Equal(c.Online.InShape, t.Agent.Online.InShape) {
 		return nil, fmt.Errorf("the saved network's architecture does not match its config")
 	}

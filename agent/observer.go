@@ -29,6 +29,22 @@ type CheckpointObserver interface {
 	BeforeCheckpoint(step int64)
 }
 
+// StatefulObserver is an Observer whose state belongs to the run: a
+// checkpoint saves it under the observer's StateKey and resuming restores
+// it, so that what the observer writes after a resume is what it would have
+// written without the interruption (the log's running mean of the losses
+// since the last episode, for one).
+type StatefulObserver interface {
+	Observer
+	// StateKey names the state in the checkpoint; unique among a run's
+	// observers.
+	StateKey() string
+	// MarshalState returns the state as JSON.
+	MarshalState() ([]byte, error)
+	// UnmarshalState restores a state MarshalState returned.
+	UnmarshalState([]byte) error
+}
+
 // StepEvent describes one environment step.
 type StepEvent struct {
 	Step    int64 // environment steps so far, this one included

@@ -92,7 +92,39 @@ func (l *LogWriter) OnEval(e *agent.EvalEvent) {
 // checkpoint's step before the checkpoint exists.
 func (l *LogWriter) BeforeCheckpoint(int64) { l.Flush() }
 
-var _ agent.CheckpointObserver = (*LogWriter)(nil)
+var (
+	_ agent.CheckpointObserver = (*LogWriter)(nil)
+	_ agent.StatefulObserver   = (*LogWriter)(nil)
+)
+
+// logState is what a checkpoint keeps of a LogWriter: the losses of the
+// gradient steps since the last episode line, whose mean the next line
+// carries.
+type logState struct {
+	LossSum float64 `json:"loss_sum"`
+	LossN   int     `json:"loss_n"`
+}
+
+// StateKey names the log's state in a checkpoint.
+func (l *LogWriter) StateKey() string { return "log" }
+
+// MarshalState saves the running loss sum and count.
+func (l *LogWriter) MarshalState() ([]byte, error) {
+	return json.Marshal(logState{l.lossSum, l.lossN})
+}
+
+// UnmarshalState restores them.
+func (l *LogWriter) UnmarshalState(b []byte) error {
+	var s logState
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	if s.LossN < 0 {
+		return fmt.Errorf("loss count %d", s.LossN)
+	}
+	l.lossSum, l.lossN = s.LossSum, s.LossN
+	return nil
+}
 
 // Flush writes buffered lines and returns the first error met so far.
 func (l *LogWriter) Flush() error {

@@ -197,3 +197,24 @@ func TestTrainConfigAndSet(t *testing.T) {
 		t.Errorf("bad gamma: exit %d %q", code, e)
 	}
 }
+
+// TestSetSeedFromCLI: --set seed=7 trains seed 7, not the --seed flag's
+// default; --seed given explicitly wins.
+func TestSetSeedFromCLI(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--set", "seed=7"}, `"seed": 7,`},
+		{[]string{"--set", "seed=7", "--seed", "5"}, `"seed": 5,`},
+	} {
+		dir := filepath.Join(t.TempDir(), "run")
+		args := append([]string{"train", "--steps", "300", "--out", dir, "--progress", "none", "--metrics-addr", ""}, c.args...)
+		if code, _, e := runCLI(args...); code != 0 {
+			t.Fatalf("%v: %s", c.args, e)
+		}
+		if b, _ := os.ReadFile(filepath.Join(dir, "config.json")); !strings.Contains(string(b), c.want) {
+			t.Errorf("%v: config.json lacks %s", c.args, c.want)
+		}
+	}
+}

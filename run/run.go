@@ -84,30 +84,29 @@ func Open(o Options) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir := o.Dir
-	if dir == "" {
-		dir = DefaultDir(cfg, time.Now())
+	// The trainer first: an env that cannot be built leaves nothing behind.
+	r := &Run{Config: cfg, Preset: preset, Dir: o.Dir, log: NewLogWriter(nil)}
+	if r.Dir == "" {
+		r.Dir = DefaultDir(cfg, time.Now())
 	}
-	if err := makeRunDir(dir); err != nil {
+	if r.Trainer, err = agent.NewTrainer(cfg, r.log); err != nil {
+		return nil, usage(err)
+	}
+	if err := makeRunDir(r.Dir); err != nil {
 		return nil, err
 	}
-	r := &Run{Config: cfg, Preset: preset, Dir: dir}
 	if r.logFile, err = os.OpenFile(r.logPath(), os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o644); err != nil {
 		return nil, err
 	}
-	r.log = NewLogWriter(r.logFile)
-	if r.Trainer, err = agent.NewTrainer(cfg, r.log); err != nil {
-		r.logFile.Close()
-		return nil, err
-	}
+	r.log.Reset(r.logFile)
 	if o.CheckpointEvery != nil {
 		r.Trainer.CheckpointEvery = *o.CheckpointEvery
 	}
 	if o.SaveReplay != nil {
 		r.Trainer.SaveReplay = *o.SaveReplay
 	}
-	r.Trainer.CheckpointDir = dir
-	if err := writeJSON(filepath.Join(dir, "config.json"), cfg); err != nil {
+	r.Trainer.CheckpointDir = r.Dir
+	if err := writeJSON(filepath.Join(r.Dir, "config.json"), cfg); err != nil {
 		r.Close()
 		return nil, err
 	}
@@ -122,8 +121,8 @@ func Configure(o Options) (agent.Config, string, error) {
 	if name == "" {
 		name = DefaultEnv
 	}
-	if _, err := env.Make(name); err != nil {
-		return agent.Config{}, "", usage(err)
+	if err := knownEnv(name); err != nil {
+		return agent.Config{}, "", err
 	}
 	preset := o.Preset
 	if preset == "" {
@@ -159,12 +158,23 @@ func Configure(o Options) (agent.Config, string, error) {
 	if err := cfg.Validate(); err != nil {
 		return cfg, "", usage(err)
 	}
-	if cfg.Env != name {
-		if _, err := env.Make(cfg.Env); err != nil {
-			return cfg, "", usage(err)
-		}
+	if err := knownEnv(cfg.Env); err != nil {
+		return cfg, "", err
 	}
 	return cfg, preset, nil
+}
+
+// knownEnv checks that name is a registered env, without building it (Open
+// builds it once, and reports bad options then).
+func knownEnv(name string) error {
+	if _, ok := env.Lookup(name); ok {
+		return nil
+	}
+	_, err := env.Make(name) // not registered: env.Make's error lists the envs
+	if err == nil {
+		err = fmt.Errorf("unknown environment %q", name)
+	}
+	return usage(err)
 }
 
 func openResumed(o Options) (*Run, error) {

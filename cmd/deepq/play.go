@@ -133,7 +133,7 @@ func runPlay(args []string, stdout, stderr io.Writer) error {
 
 	rs := make([]string, len(p.returns))
 	for i, v := range p.returns {
-		rs[i] = strconv.FormatFloat(v, 'g', -1, 64)
+		rs[i] = formatReturn(v)
 	}
 	if p.rec != nil {
 		if err := p.rec.Write(*out); err != nil {

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,6 +54,16 @@ func runPlay(args []string, stdout, stderr io.Writer) error {
 	}
 	if *render && *speed != 0 && (*speed < 1.0/16 || *speed > 64) {
 		return usageError{fmt.Errorf("--speed must be 0 (as fast as it goes) or from 1/16 to 64, got %g", *speed)}
+	}
+	if *out != "" {
+		// Before playing: a GIF that cannot be written is an error now,
+		// naming the file as given.
+		dir := filepath.Dir(*out)
+		if st, err := os.Stat(dir); err != nil {
+			return usageError{fmt.Errorf("--gif %s: directory %s does not exist", *out, dir)}
+		} else if !st.IsDir() {
+			return usageError{fmt.Errorf("--gif %s: %s is not a directory", *out, dir)}
+		}
 	}
 	if *render && !set["episodes"] {
 		*episodes = 0 // until the window closes

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -101,4 +102,58 @@ func TestDecodeConfigRoundTrip(t *testing.T) {
 	if err := DecodeConfig([]byte(`{"gamma": 0.5}`), &part); err != nil || part.Gamma != 0.5 || part.NStep != cartpole(t).NStep {
 		t.Fatalf("partial config: %v %+v", err, part)
 	}
+}
+
+// FuzzDecodeConfig: any bytes decode without a panic; an error leaves the
+// config unchanged and says where (config: line L, column C, or empty); a
+// success round-trips through JSON.
+func FuzzDecodeConfig(f *testing.F) {
+	c, err := Preset("cartpole")
+	if err != nil {
+		f.Fatal(err)
+	}
+	b, _ := json.MarshalIndent(c, "", "  ")
+	f.Add(b)
+	for _, s := range []string{`{"n_step": "3"}`, "{\n\"gamma\": 0.9,}", `{"hidden": [64, "x"]}`, `{"gamma": 0.9} {}`, `[1]`, `{"nstep": 3}`, "{\"env\": \"é\\u00e9\"}"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, _ := Preset("cartpole")
+		before, _ := json.Marshal(cfg)
+		err := DecodeConfig(data, &cfg)
+		after, _ := json.Marshal(cfg)
+		if err != nil {
+			if string(after) != string(before) {
+				t.Fatalf("error %v, and the config changed", err)
+			}
+			if msg := err.Error(); !strings.HasPrefix(msg, "config: line ") && !strings.HasPrefix(msg, "config: empty") {
+				t.Fatalf("error without a position: %v", err)
+			}
+			return
+		}
+		again, _ := Preset("cartpole")
+		if err := DecodeConfig(after, &again); err != nil {
+			t.Fatalf("a decoded config does not decode again: %v\n%s", err, after)
+		}
+		if b, _ := json.Marshal(again); string(b) != string(after) {
+			t.Fatalf("round trip differs:\n%s\n%s", b, after)
+		}
+	})
+}
+
+// FuzzSetFields: any --set text is applied or refused without a panic, and a
+// refusal leaves the config unchanged.
+func FuzzSetFields(f *testing.F) {
+	for _, s := range []string{"n_step=3,hidden=[32,16]", "n_step=three", "gamma", "hidden=[1,", "a=b=c,,", "seed=-1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, spec string) {
+		cfg, _ := Preset("cartpole")
+		before, _ := json.Marshal(cfg)
+		if err := SetFields(spec, &cfg); err != nil {
+			if after, _ := json.Marshal(cfg); string(after) != string(before) {
+				t.Fatalf("SetFields(%q): error %v, and the config changed", spec, err)
+			}
+		}
+	})
 }

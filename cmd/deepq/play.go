@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"image"
@@ -59,8 +60,10 @@ func runPlay(args []string, stdout, stderr io.Writer) error {
 		// Before playing: a GIF that cannot be written is an error now,
 		// naming the file as given.
 		dir := filepath.Dir(*out)
-		if st, err := os.Stat(dir); err != nil {
+		if st, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 			return usageError{fmt.Errorf("--gif %s: directory %s does not exist", *out, dir)}
+		} else if err != nil {
+			return fmt.Errorf("--gif %s: %w", *out, err)
 		} else if !st.IsDir() {
 			return usageError{fmt.Errorf("--gif %s: %s is not a directory", *out, dir)}
 		}

@@ -14,7 +14,8 @@ import (
 )
 
 // Config holds every hyperparameter of a DQN training run. Start from a preset
-// (Preset) or DefaultConfig and change fields; Validate before use. A Config
+// (Preset, e.g. Preset("cartpole")) or DefaultConfig and change fields;
+// Validate before use. A Config
 // is a plain value: copying it copies everything but the Hidden slice, which
 // the agent never modifies.
 type Config struct {

@@ -27,6 +27,7 @@ const (
 	barHeight  = 18
 	fontSize   = 13
 	valueX     = 96 // value column, from the panel's padding
+	textMargin = 4  // least room right of a line of text, in the right padding
 )
 
 var (
@@ -132,6 +133,9 @@ type hud struct {
 	uniform     map[color.RGBA]*image.Uniform
 	ascent      int
 	nameColumns int
+
+	fitWidth             int    // the width fitTitle and fitCaption fit
+	fitTitle, fitCaption string // title and caption, shortened to fitWidth pixels
 }
 
 func newHUD(title, caption string, names []string, every, envFPS int, totalSteps int64, playing bool) *hud {
@@ -199,9 +203,16 @@ func (h *hud) draw(dst *image.RGBA, r image.Rectangle, s *hudState) {
 		y += lineHeight
 	}
 
-	h.text(dst, h.bold, textColor, x0, y, h.title)
+	// Lines of text may run into the right padding, up to textMargin from
+	// the panel's edge; longer ones are shortened to fit.
+	textWidth := r.Max.X - textMargin - x0
+	if h.fitWidth != textWidth { // the title and caption, fitted once per width
+		h.fitWidth = textWidth
+		h.fitTitle, h.fitCaption = fit(h.bold, h.title, textWidth), fit(h.reg, h.caption, textWidth)
+	}
+	h.text(dst, h.bold, textColor, x0, y, h.fitTitle)
 	y += lineHeight
-	h.text(dst, h.reg, dimColor, x0, y, clip(h.caption, width/7))
+	h.text(dst, h.reg, dimColor, x0, y, h.fitCaption)
 	y += lineHeight
 
 	l := &s.live
@@ -291,7 +302,7 @@ func (h *hud) draw(dst *image.RGBA, r image.Rectangle, s *hudState) {
 		x = h.text(dst, h.bold, greedyColor, x, y, "GREEDY") + 12
 	}
 	if s.note != "" {
-		h.text(dst, h.reg, textColor, x, y, clip(s.note, (x0+width-x)/7))
+		h.text(dst, h.reg, textColor, x, y, fit(h.reg, s.note, x0+textWidth-x))
 	}
 	y += lineHeight
 
@@ -409,6 +420,34 @@ func fixed2(v float64) string {
 		s = "0.00"
 	}
 	return s
+}
+
+// fit returns s if it is at most w pixels wide in face, else s with its
+// middle replaced by "…", keeping as much of its start and end as fits: the
+// start of a caption says what it is, the end of a path names the file
+// ("greedy policy of runs/…-120000/best.ckpt"). If not even "…" fits, it
+// returns "".
+func fit(face font.Face, s string, w int) string {
+	if font.MeasureString(face, s).Ceil() <= w {
+		return s
+	}
+	r := []rune(s)
+	// The longest k runes kept, ⌈k/2⌉ from the start and ⌊k/2⌋ from the
+	// end, that fit: binary search, widths growing with k.
+	cut := func(k int) string { return string(r[:(k+1)/2]) + "…" + string(r[len(r)-k/2:]) }
+	lo, hi := -1, len(r)-1 // cut(lo) fits (-1: nothing does), cut(hi+1) does not
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if font.MeasureString(face, cut(max(mid, 0))).Ceil() <= w && mid >= 0 {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	if lo < 0 {
+		return ""
+	}
+	return cut(lo)
 }
 
 // clip shortens s to at most n runes, ending it with … if cut.

@@ -6,7 +6,10 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"golang.org/x/image/font"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden images in testdata")
@@ -144,5 +147,43 @@ func TestFormat(t *testing.T) {
 	}
 	if got := clip("abc", 4); got != "abc" {
 		t.Errorf("clip = %q", got)
+	}
+}
+
+// TestHUDTextFitsThePanel: a caption, title or note longer than the panel is
+// shortened in the middle, so that nothing is drawn in the last textMargin
+// pixels of the panel and the caption keeps its start and its end (a
+// checkpoint's file).
+func TestHUDTextFitsThePanel(t *testing.T) {
+	long := "greedy policy of runs/cartpole-s1-20260101-120000/best.ckpt"
+	h := newHUD("deepq play  ·  GridWorld-four-rooms-with-a-long-id-v1", long, []string{"left", "right"}, 0, 50, 0, true)
+	img := image.NewRGBA(image.Rect(0, 0, hudWidth, h.height()))
+	s := sampleState()
+	s.note = "saved a recording to runs/cartpole-s1-20260101-120000/episode-118.gif"
+	h.draw(img, img.Bounds(), s)
+	for y := range img.Bounds().Dy() {
+		for x := hudWidth - textMargin; x < hudWidth; x++ {
+			if c := img.RGBAAt(x, y); c != bgColor {
+				t.Fatalf("pixel (%d, %d) in the right padding is %v: text runs past the panel", x, y, c)
+			}
+		}
+	}
+
+	width := hudWidth - hudPad - textMargin
+	got := fit(h.reg, long, width)
+	if w := font.MeasureString(h.reg, got).Ceil(); w > width || !strings.HasPrefix(got, "greedy policy of ") ||
+		!strings.HasSuffix(got, "/best.ckpt") || !strings.Contains(got, "…") {
+		t.Errorf("fit(%q) = %q, %d pixels wide: want at most %d, its start and its end", long, got, w, width)
+	}
+	if w := font.MeasureString(h.reg, got+"x").Ceil(); w <= width {
+		t.Errorf("fit(%q) = %q leaves room for more", long, got)
+	}
+	for _, s := range []string{"", "cartpole · preset cartpole · seed 1"} {
+		if got := fit(h.reg, s, width); got != s {
+			t.Errorf("fit(%q) = %q, want it unchanged", s, got)
+		}
+	}
+	if got := fit(h.reg, "abcdef", 3); got != "" {
+		t.Errorf("fit into 3 pixels = %q, want nothing", got)
 	}
 }

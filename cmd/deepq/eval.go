@@ -67,7 +67,11 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		enc := json.NewEncoder(stdout)
 		return enc.Encode(out)
 	}
-	fmt.Fprintf(stdout, "%s: %d greedy episodes of %s (checkpoint at step %d): mean %.2f ± %.2f, min %.0f, max %.0f\n",
-		*path, res.Episodes, envName, c.Meta.Step, res.Mean, res.Std, res.Min, res.Max)
+	how := "greedy"
+	if *epsilon > 0 {
+		how = fmt.Sprintf("ε-greedy (ε %g)", *epsilon)
+	}
+	fmt.Fprintf(stdout, "%s: %d %s episodes of %s (checkpoint at step %d): mean %.2f ± %.2f, min %s, max %s\n",
+		*path, res.Episodes, how, envName, c.Meta.Step, res.Mean, res.Std, formatReturn(res.Min), formatReturn(res.Max))
 	return nil
 }

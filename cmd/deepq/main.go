@@ -14,11 +14,15 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"strings"
+	"time"
 
 	"github.com/deepq/deepq/run"
 	"github.com/deepq/deepq/viz"
@@ -76,6 +80,7 @@ func execute(args []string, stdout, stderr io.Writer) int {
 		var code exitCode
 		var ue usageError
 		var rue *run.UsageError
+		var fe flagError
 		switch {
 		case err == nil:
 			return 0
@@ -83,6 +88,9 @@ func execute(args []string, stdout, stderr io.Writer) int {
 			return 0
 		case errors.As(err, &code):
 			return int(code)
+		case errors.As(err, &fe):
+			fmt.Fprintf(stderr, "%s: %v\nrun '%s -h' for help\n", fe.command, err, fe.command)
+			return 2
 		case errors.As(err, &ue), errors.As(err, &rue):
 			fmt.Fprintf(stderr, "deepq %s: %v\n", c.name, err)
 			return 2
@@ -104,18 +112,74 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'deepq <command> -h' for a command's flags.")
 }
 
-// parseFlags parses args with fs, turning flag errors into usage errors and
-// refusing stray positional arguments.
+// parseFlags parses args with fs and refuses stray positional arguments. A
+// mistake in the flags is a flagError: one line naming it, where the flag
+// package would print the whole usage; -h prints the usage and returns
+// flag.ErrHelp.
 func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	var out bytes.Buffer // the flag package's error and usage
+	fs.SetOutput(&out)
+	err := fs.Parse(args)
 	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return exitCode(2) // the flag package has printed the error and usage
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		io.Copy(stderr, &out)
+		return err
+	case err != nil:
+		return flagError{fs.Name(), flagMessage(fs, err)}
+	case fs.NArg() > 0:
+		return flagError{fs.Name(), fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
 	return nil
+}
+
+// flagError is a mistake in a command's flags: run prints it with a pointer
+// to the command's -h and exits with status 2.
+type flagError struct {
+	command string // "deepq train"
+	msg     string
+}
+
+func (e flagError) Error() string { return e.msg }
+
+// invalidValue matches the flag package's error for a value its flag does
+// not parse.
+var invalidValue = regexp.MustCompile(`^invalid (?:boolean )?value "(.*)" for (?:flag )?-(\S+): `)
+
+// flagMessage rewords an error of fs.Parse in the user's terms: the flag as
+// documented (--seed), the value as given and what the flag wants.
+func flagMessage(fs *flag.FlagSet, err error) string {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		return fmt.Sprintf("unknown flag --%s", name)
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		return fmt.Sprintf("--%s needs a value", name)
+	}
+	m := invalidValue.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	value, name := m[1], m[2]
+	want := ""
+	if f := fs.Lookup(name); f != nil {
+		if g, ok := f.Value.(flag.Getter); ok {
+			switch g.Get().(type) {
+			case int, int64:
+				want = "an integer"
+			case uint, uint64:
+				want = "a non-negative integer"
+			case float64:
+				want = "a number"
+			case bool:
+				want = "true or false"
+			case time.Duration:
+				want = "a duration such as 30s or 1m30s"
+			}
+		}
+	}
+	if want == "" {
+		return fmt.Sprintf("--%s %q: %s", name, value, msg[len(m[0]):])
+	}
+	return fmt.Sprintf("--%s %q: want %s", name, value, want)
 }

@@ -33,7 +33,7 @@ func TestBadInput(t *testing.T) {
 	}{
 		{[]string{"train", "--env", "nope", "--out", filepath.Join(dir, "a")}, `unknown environment "nope"`},
 		{[]string{"train", "--steps", "-5", "--out", filepath.Join(dir, "b")}, "--steps must be at least 1"},
-		{[]string{"train", "--steps", "lots"}, "invalid value"},
+		{[]string{"train", "--steps", "lots"}, `--steps "lots": want an integer`},
 		{[]string{"train", "--env", "cartpole:max-steps=0"}, "max-steps"},
 		{[]string{"train", "--progress", "fancy"}, "--progress"},
 		{[]string{"train", "--threads", "0", "--out", filepath.Join(dir, "t")}, "--threads must be at least 1"},

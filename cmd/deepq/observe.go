@@ -38,26 +38,29 @@ func newProgress(w io.Writer, mode string, total int64) *progress {
 			mode = "bar"
 		}
 	}
-	p := &progress{w: w, mode: mode, total: total, every: max(total/20, 1000), start: time.Now()}
-	if mode == "bar" {
-		p.bar = progressbar.NewOptions64(total,
-			progressbar.OptionSetWriter(w),
-			progressbar.OptionSetWidth(24),
-			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("steps"),
-			progressbar.OptionThrottle(200*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
-		)
-	}
-	return p
+	return &progress{w: w, mode: mode, total: total, every: max(total/20, 1000), start: time.Now()}
 }
 
 // startAt makes a resumed run's progress count from step.
 func (p *progress) startAt(step int64) {
 	p.last, p.first = step, step
-	if p.bar != nil {
-		p.bar.Set64(step)
+}
+
+// drawBar makes the bar, which draws its first frame at once. It is made at
+// the first step, not with the progress, so that the lines train prints
+// before training (the header) come before the bar and not on its line.
+func (p *progress) drawBar() {
+	p.bar = progressbar.NewOptions64(p.total,
+		progressbar.OptionSetWriter(p.w),
+		progressbar.OptionSetWidth(24),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("steps"),
+		progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+	if p.first > 0 {
+		p.bar.Set64(p.first)
 	}
 }
 
@@ -77,6 +80,9 @@ func (p *progress) OnStep(e *agent.StepEvent) {
 	p.eps = e.Epsilon
 	switch p.mode {
 	case "bar":
+		if p.bar == nil {
+			p.drawBar()
+		}
 		if e.Step-p.last >= 500 || e.Step == p.total {
 			p.bar.Describe(fmt.Sprintf("ep %d  ret100 %.1f  ε %.3f  loss %.4f%s", e.Episode, p.meanReturn(), p.eps, p.loss, p.eval))
 			p.bar.Add64(e.Step - p.last)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"image"
@@ -9,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,6 +55,18 @@ func runPlay(args []string, stdout, stderr io.Writer) error {
 	}
 	if *render && *speed != 0 && (*speed < 1.0/16 || *speed > 64) {
 		return usageError{fmt.Errorf("--speed must be 0 (as fast as it goes) or from 1/16 to 64, got %g", *speed)}
+	}
+	if *out != "" {
+		// Before playing: a GIF that cannot be written is an error now,
+		// naming the file as given.
+		dir := filepath.Dir(*out)
+		if st, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+			return usageError{fmt.Errorf("--gif %s: directory %s does not exist", *out, dir)}
+		} else if err != nil {
+			return fmt.Errorf("--gif %s: %w", *out, err)
+		} else if !st.IsDir() {
+			return usageError{fmt.Errorf("--gif %s: %s is not a directory", *out, dir)}
+		}
 	}
 	if *render && !set["episodes"] {
 		*episodes = 0 // until the window closes
@@ -133,7 +147,7 @@ func runPlay(args []string, stdout, stderr io.Writer) error {
 
 	rs := make([]string, len(p.returns))
 	for i, v := range p.returns {
-		rs[i] = strconv.FormatFloat(v, 'g', -1, 64)
+		rs[i] = formatReturn(v)
 	}
 	if p.rec != nil {
 		if err := p.rec.Write(*out); err != nil {

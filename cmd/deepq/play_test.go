@@ -99,7 +99,9 @@ func TestPlayCheckpoint(t *testing.T) {
 		{[]string{"play", "--gif", out, "--episodes", "0"}, "--episodes"},
 		{[]string{"play", "--gif", out, "--env", "gridworld:map=nowhere"}, `unknown map "nowhere"`},
 		{[]string{"play", "--gif", out, "--checkpoint", filepath.Join(dir, "missing.ckpt")}, "missing.ckpt"},
-		{[]string{"play", "--gif", filepath.Join(dir, "no", "such", "dir.gif"), "--size", "8x8"}, "no such file"},
+		{[]string{"play", "--gif", filepath.Join(dir, "no", "dir.gif"), "--size", "8x8"},
+			"deepq play: --gif " + filepath.Join(dir, "no", "dir.gif") + ": directory " + filepath.Join(dir, "no") + " does not exist\n"},
+		{[]string{"play", "--gif", filepath.Join(ck, "x.gif")}, ck + " is not a directory"},
 	} {
 		code, _, stderr := runCLI(c.args...)
 		if code == 0 || !strings.Contains(stderr, c.want) {

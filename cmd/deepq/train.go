@@ -228,8 +228,8 @@ func summarize(ctx context.Context, r *run.Run, res agent.Result, first int64, e
 		res.Steps, res.Episodes, res.Updates, res.Elapsed.Seconds(), float64(res.Steps-first)/res.Elapsed.Seconds())
 	if r.Config.FinalEvalEpisodes > 0 {
 		f := res.Final
-		fmt.Fprintf(stdout, "final greedy evaluation over %d episodes: mean %.2f ± %.2f (min %.0f, max %.0f); best during training %.2f\n",
-			f.Episodes, f.Mean, f.Std, f.Min, f.Max, res.Best)
+		fmt.Fprintf(stdout, "final greedy evaluation over %d episodes: mean %.2f ± %.2f (min %s, max %s); best during training %.2f\n",
+			f.Episodes, f.Mean, f.Std, formatReturn(f.Min), formatReturn(f.Max), res.Best)
 	}
 	fmt.Fprintf(stdout, "saved %s and %s\n", filepath.Join(dir, "final.ckpt"), filepath.Join(dir, "best.ckpt"))
 	return nil

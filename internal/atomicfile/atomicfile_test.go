@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -36,5 +37,27 @@ func TestWriteFile(t *testing.T) {
 	}
 	if err := WriteFile(filepath.Join(dir, "missing", "f"), func(io.Writer) error { return nil }); err == nil {
 		t.Fatal("writing into a missing directory succeeded")
+	}
+}
+
+// TestErrorsNameThePath: the errors of WriteFile's own steps name the path
+// it was given, never its temporary file, and unwrap to the cause.
+func TestErrorsNameThePath(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "missing", "out.gif")
+	err := WriteFile(path, func(io.Writer) error { return nil })
+	want := "create " + path + ": no such file or directory"
+	if err == nil || err.Error() != want || !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("into a missing directory: %v, want %s", err, want)
+	}
+	// A directory where the file should go: the rename fails.
+	busy := filepath.Join(dir, "busy")
+	os.MkdirAll(filepath.Join(busy, "x"), 0o755)
+	err = WriteFile(busy, func(w io.Writer) error { _, err := io.WriteString(w, "x"); return err })
+	if err == nil || !strings.HasPrefix(err.Error(), "rename "+busy+": ") || strings.Contains(err.Error(), ".tmp-") {
+		t.Fatalf("over a directory: %v", err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 1 {
+		t.Fatalf("temporary file left behind: %v", left)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/deepq/deepq/internal/atomicfile"
@@ -297,6 +298,7 @@ func (r *Reader) ReadAll(max int64) ([]byte, error) {
 
 // WriteFile writes a container to path atomically (see internal/atomicfile),
 // so that path holds either the old or the new checkpoint, never a partial one.
+// Its errors name path once.
 func WriteFile(path string, fill func(*Writer) error) error {
 	err := atomicfile.WriteFile(path, func(f io.Writer) error {
 		w := NewWriter(f)
@@ -305,32 +307,49 @@ func WriteFile(path string, fill func(*Writer) error) error {
 		}
 		return w.Close()
 	})
-	if err != nil {
-		return fmt.Errorf("ckpt: writing %s: %w", path, err)
+	var pe *fs.PathError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &pe) && pe.Path == path: // a file error, naming path
+		return fmt.Errorf("ckpt: %w", err)
 	}
-	return nil
+	return fmt.Errorf("ckpt: writing %s: %w", path, err)
 }
 
-// Open opens the checkpoint file at path for reading. Close the returned file
-// when done.
+// Open opens the checkpoint file at path for reading and checks its header.
+// Close the returned file when done. Its errors do not name path: the caller,
+// which knows what the file is for, does ("checkpoint x.ckpt: not a valid
+// deepq checkpoint: ..."). A missing file's error wraps fs.ErrNotExist.
 func Open(path string) (*Reader, *os.File, error) {
+	withoutPath := func(err error) error {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return pe.Err // "no such file or directory"
+		}
+		return err
+	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, withoutPath(err)
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, nil, err
+		return nil, nil, withoutPath(err)
 	}
-	if !st.Mode().IsRegular() {
+	switch {
+	case st.IsDir():
 		f.Close()
-		return nil, nil, fmt.Errorf("%s is not a regular file", path)
+		return nil, nil, errors.New("a directory, not a regular file")
+	case !st.Mode().IsRegular():
+		f.Close()
+		return nil, nil, errors.New("not a regular file")
 	}
 	r, err := NewReader(f, st.Size())
 	if err != nil {
 		f.Close()
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, err
 	}
 	return r, f, nil
 }

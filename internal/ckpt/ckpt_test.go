@@ -208,3 +208,39 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+// TestOpenErrorsLeaveThePathToTheCaller: Open's errors do not name the path,
+// which its callers (agent.LoadCheckpoint, replay.Buffer.Load) put in front,
+// so that no message repeats it; they still say what is wrong.
+func TestOpenErrorsLeaveThePathToTheCaller(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.ckpt")
+	os.WriteFile(empty, nil, 0o644)
+	for _, c := range []struct {
+		path, want string
+		is         error
+	}{
+		{filepath.Join(dir, "missing.ckpt"), "no such file or directory", os.ErrNotExist},
+		{empty, "not a valid deepq checkpoint: file too short for a header", ErrFormat},
+		{dir, "a directory, not a regular file", nil},
+	} {
+		_, f, err := Open(c.path)
+		if err == nil {
+			f.Close()
+			t.Fatalf("Open(%s): no error", c.path)
+		}
+		if err.Error() != c.want || (c.is != nil && !errors.Is(err, c.is)) {
+			t.Errorf("Open(%s): %v, want %q (wrapping %v)", c.path, err, c.want, c.is)
+		}
+	}
+}
+
+// TestWriteFileErrorNamesThePath: writing into a missing directory is an
+// error naming the path once, not the temporary file's.
+func TestWriteFileErrorNamesThePath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "no", "x.ckpt")
+	err := WriteFile(path, func(w *Writer) error { return w.Bytes("a", nil) })
+	if err == nil || strings.Count(err.Error(), path) != 1 || strings.Contains(err.Error(), ".tmp-") || !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("WriteFile into a missing directory: %v", err)
+	}
+}

@@ -4,9 +4,13 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
+
+	"golang.org/x/sys/cpu"
 )
 
 // forEachKernel runs f with each kernel this machine has selected in turn
@@ -25,16 +29,57 @@ func forEachKernel(t *testing.T, f func(t *testing.T)) {
 	}
 }
 
-// TestKernelsAvailable makes sure the paths this machine supports are the
-// ones being tested, and that CI on an AVX-512 machine does test all three.
-func TestKernelsAvailable(t *testing.T) {
-	names := Kernels()
-	t.Logf("kernels: %v (default %s)", names, Kernel())
-	if names[len(names)-1] != "generic" {
-		t.Errorf("generic kernel missing from %v", names)
+// wantKernels are the kernels this build on this CPU must offer, fastest
+// first, by the CPU's flags as golang.org/x/sys/cpu reports them (which
+// includes the OS saving the AVX-512 registers): a kernel the CPU can run
+// must be there, so that forEachKernel tests it.
+func wantKernels() []string {
+	var want []string
+	if len(blasKernels) > 0 { // the openblas build tag
+		want = append(want, "openblas")
 	}
-	if Kernel() != names[0] {
-		t.Errorf("default kernel %s, want the fastest, %s", Kernel(), names[0])
+	if asmBuild && cpu.X86.HasAVX512F {
+		want = append(want, "avx512")
+	}
+	if asmBuild && cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		want = append(want, "avx2")
+	}
+	return append(want, "generic")
+}
+
+// TestKernelsAvailable: the kernels offered, and so tested by every
+// forEachKernel test, are those the CPU can run, and the default is the
+// fastest; a CPU with AVX-512 whose AVX-512 kernel was not selected fails
+// here. On Linux, /proc/cpuinfo is a second witness of the CPU's flags.
+// Run with -v, it states the kernels tested (CI prints it).
+func TestKernelsAvailable(t *testing.T) {
+	names, want := Kernels(), wantKernels()
+	t.Logf("gemm kernels tested: %s (default %s); CPU: avx512f %v, avx2 %v, fma %v; assembly built: %v",
+		strings.Join(names, ", "), Kernel(), cpu.X86.HasAVX512F, cpu.X86.HasAVX2, cpu.X86.HasFMA, asmBuild)
+	if !slices.Equal(names, want) {
+		t.Errorf("kernels %v, want %v for this CPU and build", names, want)
+	}
+	if Kernel() != want[0] {
+		t.Errorf("default kernel %s, want the fastest, %s", Kernel(), want[0])
+	}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil && asmBuild {
+		flags := map[string]bool{}
+		for line := range strings.Lines(string(b)) {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "flags" {
+				for _, f := range strings.Fields(v) {
+					flags[f] = true
+				}
+				break
+			}
+		}
+		for _, c := range []struct {
+			flag, kernel string
+			has          bool
+		}{{"avx512f", "avx512", cpu.X86.HasAVX512F}, {"avx2", "avx2", cpu.X86.HasAVX2}} {
+			if flags[c.flag] && !c.has {
+				t.Errorf("/proc/cpuinfo lists %s but golang.org/x/sys/cpu does not: the %s kernel is not tested", c.flag, c.kernel)
+			}
+		}
 	}
 	if _, err := Use("sse1"); err == nil || !strings.Contains(err.Error(), "sse1") {
 		t.Errorf("Use(sse1) = %v, want an error naming it", err)

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"golang.org/x/sys/cpu"
 )
 
 func randSlice(rng *rand.Rand, n int, pos bool) []float32 {
@@ -30,13 +32,50 @@ func sameBits(t *testing.T, what string, n int, got, want []float32) {
 
 var sizes = []int{0, 1, 5, 15, 16, 17, 31, 32, 33, 100, 1000, 1027}
 
+// cpuHasAsm reports whether this build on this CPU must run the assembly:
+// it needs AVX512F (golang.org/x/sys/cpu also checks that the OS saves the
+// AVX-512 registers) and BMI2.
+func cpuHasAsm() bool { return asmBuild && cpu.X86.HasAVX512F && cpu.X86.HasBMI2 }
+
+// requireAsm skips t on a CPU or build without the assembly and fails it if
+// the CPU has what the assembly needs but it was not selected.
+func requireAsm(t *testing.T) {
+	t.Helper()
+	switch {
+	case HasAsm() != cpuHasAsm():
+		t.Fatalf("HasAsm() = %v on a CPU with avx512f %v, bmi2 %v (assembly built: %v)",
+			HasAsm(), cpu.X86.HasAVX512F, cpu.X86.HasBMI2, asmBuild)
+	case !HasAsm():
+		t.Skipf("no AVX-512 assembly to test: CPU avx512f %v, bmi2 %v, assembly built %v",
+			cpu.X86.HasAVX512F, cpu.X86.HasBMI2, asmBuild)
+	}
+}
+
+// TestAsmSelected: the assembly is used exactly when the CPU can run it.
+// Run with -v, it states what was tested (CI prints it).
+func TestAsmSelected(t *testing.T) {
+	if HasAsm() != cpuHasAsm() {
+		t.Fatalf("HasAsm() = %v on a CPU with avx512f %v, bmi2 %v (assembly built: %v)",
+			HasAsm(), cpu.X86.HasAVX512F, cpu.X86.HasBMI2, asmBuild)
+	}
+	if HasAsm() {
+		t.Logf("vec kernels tested: avx512, go (default avx512)")
+	} else {
+		t.Logf("vec kernels tested: go (CPU avx512f %v, bmi2 %v; assembly built %v)", cpu.X86.HasAVX512F, cpu.X86.HasBMI2, asmBuild)
+	}
+	// The default is the assembly where there is one.
+	prev := UseAsm(true)
+	UseAsm(prev)
+	if prev != HasAsm() {
+		t.Errorf("default useAsm %v, want %v", prev, HasAsm())
+	}
+}
+
 // TestAsmMatchesGoBitwise runs every function through both implementations
 // on the same random inputs, including ragged tails, and wants equal bits
 // in every output (and no write past n).
 func TestAsmMatchesGoBitwise(t *testing.T) {
-	if !HasAsm() {
-		t.Skip("no assembly on this CPU")
-	}
+	requireAsm(t)
 	defer UseAsm(true)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, n := range sizes {

@@ -115,9 +115,9 @@ func (a *Actor) Act(t int64) (action int, q []float32) {
 	a.q.f, a.q.last = a.Q, nil
 	switch {
 	case a.Greedy != nil && a.Greedy():
-		action = policy.Greedy(a.q.QValues(a.obs))
+		action = policy.Exploit{}.Act(t, a.obs, &a.q, a.rng.Rand)
 	case t < a.WarmUp:
-		action = a.rng.IntN(a.Env.Spec().Actions.N)
+		action = policy.Uniform{NumActions: a.Env.Spec().Actions.N}.Act(t, a.obs, &a.q, a.rng.Rand)
 	default:
 		action = a.Policy.Act(t, a.obs, &a.q, a.rng.Rand)
 	}

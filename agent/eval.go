@@ -86,7 +86,7 @@ func Evaluate(q *net.Sequential[float32], mk func() (env.Env, error), o EvalOpti
 		copy(obs[i*obsSize:], e.Reset())
 		active = append(active, i)
 	}
-	batch := batchQ{q: q, x: &net.Tensor[float32]{}, shape: spec.Observation.Shape}
+	batch := NewQNet(q)
 	var x []float32
 	actions := make([]int, n)
 	for len(active) > 0 {
@@ -135,16 +135,29 @@ func summarize(v []float64) (mean, std, lo, hi float64) {
 	return mean, math.Sqrt(std / float64(len(v))), lo, hi
 }
 
-// batchQ evaluates a Q-network on a batch of observations for policy's
-// ActBatch.
-type batchQ struct {
-	q     *net.Sequential[float32]
-	x     *net.Tensor[float32]
-	shape []int
+// QNet adapts a Q-network to policy's QFunc and BatchQFunc: observations
+// in, Q-values out, one row per observation. The slice it returns is reused
+// by the next call.
+type QNet struct {
+	Net *net.Sequential[float32]
+	x   net.Tensor[float32]
 }
 
-func (b batchQ) QValuesBatch(obs []float32, n int) []float32 {
-	b.x.Shape = append(append(b.x.Shape[:0], n), b.shape...)
-	b.x.Data = obs
-	return b.q.Forward(b.x).Data
+// NewQNet adapts q.
+func NewQNet(q *net.Sequential[float32]) *QNet { return &QNet{Net: q} }
+
+// QValues returns Q(obs, ·).
+func (q *QNet) QValues(obs []float32) []float32 { return q.QValuesBatch(obs, 1) }
+
+// QValuesBatch returns Q(obsᵢ, ·) of n observations laid end to end, (n, A)
+// row-major.
+func (q *QNet) QValuesBatch(obs []float32, n int) []float32 {
+	q.x.Shape = append(append(q.x.Shape[:0], n), q.Net.InShape...)
+	q.x.Data = obs
+	return q.Net.Forward(&q.x).Data
 }
+
+var (
+	_ policy.QFunc      = (*QNet)(nil)
+	_ policy.BatchQFunc = (*QNet)(nil)
+)

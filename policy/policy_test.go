@@ -135,3 +135,33 @@ func TestBoltzmann(t *testing.T) {
 		t.Fatalf("extreme values: picked %d", a)
 	}
 }
+
+func TestUniformAndExploit(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	counts := make([]int, 4)
+	for range 40_000 {
+		counts[Uniform{NumActions: 4}.Act(0, nil, nil, rng)]++
+	}
+	for a, c := range counts {
+		if f := float64(c) / 40_000; math.Abs(f-0.25) > 0.01 {
+			t.Errorf("Uniform picked action %d %.3f of the time, want 0.25", a, f)
+		}
+	}
+	q := &countingQ{fixedQ: fixedQ{0, 3, 3, 1}}
+	if a := (Exploit{}).Act(0, nil, q, nil); a != 1 || q.calls != 1 {
+		t.Errorf("Exploit = %d after %d Q calls, want 1 after 1", a, q.calls)
+	}
+	acts := make([]int, 2)
+	Exploit{}.ActBatch(0, []float32{0, 1}, 2, &batchQ{rows: [][]float32{{0, 1}, {1, 0}}}, acts, nil)
+	if acts[0] != 1 || acts[1] != 0 {
+		t.Errorf("Exploit.ActBatch = %v, want [1 0]", acts)
+	}
+	u := make([]int, 3)
+	Uniform{NumActions: 2}.ActBatch(0, nil, 3, nil, u, rand.New(rand.NewPCG(1, 1)))
+	r := rand.New(rand.NewPCG(1, 1))
+	for i := range u {
+		if want := r.IntN(2); u[i] != want {
+			t.Fatalf("Uniform.ActBatch draws out of order: %v", u)
+		}
+	}
+}

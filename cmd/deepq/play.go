@@ -19,154 +19,134 @@ import (
 	"github.com/deepq/deepq/agent"
 	"github.com/deepq/deepq/env"
 	"github.com/deepq/deepq/internal/gifrec"
-	"github.com/deepq/deepq/net"
 	"github.com/deepq/deepq/policy"
+	"github.com/deepq/deepq/run"
 	"github.com/deepq/deepq/viz"
 )
 
-func runPlay(args []string, stdout, stderr io.Writer) error {
+// playFlags are the flags of deepq play.
+type playFlags struct {
+	fs                     *flag.FlagSet
+	set                    map[string]bool
+	out, envName, ckptPath *string
+	size                   *string
+	episodes               *int
+	seed                   *uint64
+	render                 *bool
+	speed                  *float64
+}
+
+func newPlayFlags() *playFlags {
 	fs := flag.NewFlagSet("deepq play", flag.ContinueOnError)
-	out := fs.String("gif", "", "write the episodes as an animated GIF to `FILE` (required without --render)")
-	envName := fs.String("env", "", "environment `name` with options (default: the checkpoint's, else cartpole)")
-	ckptPath := fs.String("checkpoint", "", "play the greedy policy of this checkpoint `FILE` (default: random actions)")
-	episodes := fs.Int("episodes", 1, "number of episodes `N` (with --render and without --episodes: until the window closes)")
-	seed := fs.Uint64("seed", 0, "seed `S`: episode i is seeded with S+i; random actions are drawn from S")
-	size := fs.String("size", "", "frame size `WxH` in pixels (default: the env's, e.g. 600x400 for CartPole)")
-	render := fs.Bool("render", false, "show the episodes in a live window in real time (needs a build with -tags pixel)")
-	speed := fs.Float64("speed", 1, "with --render: playback speed `S` as a multiple of the env's frame rate (0: as fast as it goes)")
+	f := &playFlags{fs: fs}
+	f.out = fs.String("gif", "", "write the episodes as an animated GIF to `FILE` (required without --render)")
+	f.envName = fs.String("env", "", "environment `name` with options (default: the checkpoint's, else cartpole)")
+	f.ckptPath = fs.String("checkpoint", "", "play the greedy policy of this checkpoint `FILE` (default: random actions)")
+	f.episodes = fs.Int("episodes", 1, "number of episodes `N` (with --render and without --episodes: until the window closes)")
+	f.seed = fs.Uint64("seed", 0, "seed `S`: episode i is seeded with S+i; random actions are drawn from S")
+	f.size = fs.String("size", "", "frame size `WxH` in pixels (default: the env's, e.g. 600x400 for CartPole)")
+	f.render = fs.Bool("render", false, "show the episodes in a live window in real time (needs a build with -tags pixel)")
+	f.speed = fs.Float64("speed", 1, "with --render: playback speed `S` as a multiple of the env's frame rate (0: as fast as it goes)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: deepq play (--gif FILE | --render) [--env NAME] [--checkpoint FILE] [--episodes N] [--seed S] [--size WxH] [--speed S]\n\n"+
 			"Plays episodes with random actions or a checkpoint's greedy policy and writes\nthem as an animated GIF, or shows them in a live window (--render).\n\nFlags:")
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args, stderr); err != nil {
+	return f
+}
+
+// check refuses flag combinations that cannot work, before any work.
+func (f *playFlags) check() error {
+	switch {
+	case *f.out == "" && !*f.render:
+		return usageError{fmt.Errorf("--gif is required (or --render to watch)")}
+	case *f.episodes < 1:
+		return usageError{fmt.Errorf("--episodes must be at least 1, got %d", *f.episodes)}
+	case f.set["speed"] && !*f.render:
+		return usageError{fmt.Errorf("--speed needs --render")}
+	case *f.render && *f.speed != 0 && (*f.speed < 1.0/16 || *f.speed > 64):
+		return usageError{fmt.Errorf("--speed must be 0 (as fast as it goes) or from 1/16 to 64, got %g", *f.speed)}
+	}
+	if *f.out != "" {
+		// A GIF that cannot be written is an error now, naming the file as given.
+		dir := filepath.Dir(*f.out)
+		if st, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+			return usageError{fmt.Errorf("--gif %s: directory %s does not exist", *f.out, dir)}
+		} else if err != nil {
+			return fmt.Errorf("--gif %s: %w", *f.out, err)
+		} else if !st.IsDir() {
+			return usageError{fmt.Errorf("--gif %s: %s is not a directory", *f.out, dir)}
+		}
+	}
+	if *f.render && !f.set["episodes"] {
+		*f.episodes = 0 // until the window closes
+	}
+	if *f.render {
+		// No display, no OpenGL or no pixel tag is a clear error.
+		return viz.Check()
+	}
+	return nil
+}
+
+func runPlay(args []string, stdout, stderr io.Writer) error {
+	f := newPlayFlags()
+	if err := parseFlags(f.fs, args, stderr); err != nil {
 		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if *out == "" && !*render {
-		return usageError{fmt.Errorf("--gif is required (or --render to watch)")}
+	f.set = map[string]bool{}
+	f.fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	if err := f.check(); err != nil {
+		return err
 	}
-	if *episodes < 1 {
-		return usageError{fmt.Errorf("--episodes must be at least 1, got %d", *episodes)}
-	}
-	if set["speed"] && !*render {
-		return usageError{fmt.Errorf("--speed needs --render")}
-	}
-	if *render && *speed != 0 && (*speed < 1.0/16 || *speed > 64) {
-		return usageError{fmt.Errorf("--speed must be 0 (as fast as it goes) or from 1/16 to 64, got %g", *speed)}
-	}
-	if *out != "" {
-		// Before playing: a GIF that cannot be written is an error now,
-		// naming the file as given.
-		dir := filepath.Dir(*out)
-		if st, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-			return usageError{fmt.Errorf("--gif %s: directory %s does not exist", *out, dir)}
-		} else if err != nil {
-			return fmt.Errorf("--gif %s: %w", *out, err)
-		} else if !st.IsDir() {
-			return usageError{fmt.Errorf("--gif %s: %s is not a directory", *out, dir)}
-		}
-	}
-	if *render && !set["episodes"] {
-		*episodes = 0 // until the window closes
-	}
-	if *render {
-		// Before any work: no display, no OpenGL or no pixel tag is a clear error.
-		if err := viz.Check(); err != nil {
-			return err
-		}
-	}
-
-	var q *net.Sequential[float32]
-	name := *envName
-	if *ckptPath != "" {
-		c, err := agent.LoadCheckpoint(*ckptPath)
-		if err != nil {
-			return err
-		}
-		q = c.Online
-		if name == "" {
-			name = c.Meta.Config.Env
-		}
-	}
-	if name == "" {
-		name = "cartpole"
-	}
-	e, err := env.Make(name)
+	p, err := newPlayer(f)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
-	sp := e.Spec()
-	if q != nil && (!slices.Equal(sp.Observation.Shape, q.InShape) || q.OutShape()[0] != sp.Actions.N) {
-		return fmt.Errorf("env %s has %v observations and %d actions; the checkpoint's network expects %v and %d",
-			name, sp.Observation.Shape, sp.Actions.N, q.InShape, q.OutShape()[0])
-	}
-	r, ok := env.Find[env.Renderer](e)
-	if !ok {
-		return fmt.Errorf("env %s cannot render", name)
-	}
-	w, h := env.RenderSize(e)
-	if *size != "" {
-		if w, h, err = parseSize(*size); err != nil {
-			return usageError{err}
-		}
-	}
-	who := "random actions"
-	if q != nil {
-		who = "greedy policy of " + *ckptPath
-	}
-
-	p := &player{env: e, r: r, q: q, episodes: *episodes, seed: *seed}
-	if *out != "" {
-		p.rec = gifrec.New(w, h, sp.FPS)
-		p.frame = image.NewRGBA(image.Rect(0, 0, w, h))
-	}
-	if *render {
+	if *f.render {
 		o := viz.DefaultOptions()
-		o.Title, o.Caption = "deepq play", who
-		o.Every, o.Speed, o.CloseStops, o.Playing = 1, *speed, true, true
-		if *size != "" {
-			o.Width, o.Height = w, h
+		o.Title, o.Caption = "deepq play", p.who
+		o.Every, o.Speed, o.CloseStops, o.Playing = 1, *f.speed, true, true
+		if *f.size != "" {
+			o.Width, o.Height = p.w, p.h
 		}
 		o.RecordDir, o.Log = ".", stderr
-		v, err := viz.NewViewer(e, o)
-		if err != nil {
+		if p.view, err = viz.NewViewer(p.env, o); err != nil {
 			return err
 		}
-		p.view = v
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		err = viz.Run(ctx, v, p.play)
-		if err != nil {
+		if err := viz.Run(ctx, p.view, p.play); err != nil {
 			return err
 		}
 	} else if err := p.play(context.Background()); err != nil {
 		return err
 	}
-
 	rs := make([]string, len(p.returns))
 	for i, v := range p.returns {
 		rs[i] = formatReturn(v)
 	}
-	if p.rec != nil {
-		if err := p.rec.Write(*out); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "wrote %s: %d episode(s) of %s with %s, returns %s; %d frames of %dx%d, %d colours\n",
-			*out, len(p.returns), name, who, strings.Join(rs, ", "), p.rec.Frames(), w, h, p.rec.Colors())
-	} else {
-		fmt.Fprintf(stdout, "played %d episode(s) of %s with %s, returns %s\n", len(p.returns), name, who, strings.Join(rs, ", "))
+	if p.rec == nil {
+		fmt.Fprintf(stdout, "played %d episode(s) of %s with %s, returns %s\n", len(p.returns), p.name, p.who, strings.Join(rs, ", "))
+		return nil
 	}
+	if err := p.rec.Write(*f.out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d episode(s) of %s with %s, returns %s; %d frames of %dx%d, %d colours\n",
+		*f.out, len(p.returns), p.name, p.who, strings.Join(rs, ", "), p.rec.Frames(), p.w, p.h, p.rec.Colors())
 	return nil
 }
 
 // player plays episodes into a GIF, a window or both.
 type player struct {
 	env      env.Env
+	name     string // the env's name with options
 	r        env.Renderer
-	q        *net.Sequential[float32] // nil: random actions
-	episodes int                      // 0: until ctx is done
+	policy   policy.Policy // greedy on q, or uniformly random
+	q        *agent.QNet   // nil: random actions
+	who      string        // whose actions, for messages
+	w, h     int           // the frame size
+	episodes int           // 0: until ctx is done
 	seed     uint64
 	rec      *gifrec.Recorder // nil: no GIF
 	frame    *image.RGBA      // the GIF's frame
@@ -174,69 +154,126 @@ type player struct {
 	returns  []float64
 }
 
-// play plays the episodes, stopping early (without error) when ctx is done.
-func (p *player) play(ctx context.Context) error {
+// newPlayer loads the checkpoint (once), makes the env and checks that they
+// fit together and that the env renders.
+func newPlayer(f *playFlags) (*player, error) {
+	p := &player{name: *f.envName, episodes: *f.episodes, seed: *f.seed, who: "random actions"}
+	if *f.ckptPath != "" {
+		c, err := agent.LoadCheckpoint(*f.ckptPath)
+		if err != nil {
+			return nil, err
+		}
+		p.q, p.who = agent.NewQNet(c.Online), "greedy policy of "+*f.ckptPath
+		if p.name == "" {
+			p.name = c.Meta.Config.Env
+		}
+	}
+	if p.name == "" {
+		p.name = run.DefaultEnv
+	}
+	var err error
+	if p.env, err = env.Make(p.name); err != nil {
+		return nil, usageError{err}
+	}
 	sp := p.env.Spec()
-	rng := rand.New(rand.NewPCG(p.seed, 0x706c6179)) // "play"
-	x := &net.Tensor[float32]{Shape: append([]int{1}, sp.Observation.Shape...)}
-	obs := make([]float32, sp.Observation.Size())
-	var step int64
-	addFrame := func() error {
-		if p.rec == nil {
-			return nil
+	p.policy = policy.Uniform{NumActions: sp.Actions.N}
+	if q := p.q; q != nil {
+		if !slices.Equal(sp.Observation.Shape, q.Net.InShape) || q.Net.OutShape()[0] != sp.Actions.N {
+			return nil, fmt.Errorf("env %s has %v observations and %d actions; the checkpoint's network expects %v and %d",
+				p.name, sp.Observation.Shape, sp.Actions.N, q.Net.InShape, q.Net.OutShape()[0])
 		}
-		p.r.Render(p.frame)
-		if err := p.rec.Add(p.frame); err != nil {
-			return fmt.Errorf("%w (play fewer episodes or use a smaller --size)", err)
+		p.policy = policy.Exploit{}
+	}
+	var ok bool
+	if p.r, ok = env.Find[env.Renderer](p.env); !ok {
+		return nil, fmt.Errorf("env %s cannot render", p.name)
+	}
+	p.w, p.h = env.RenderSize(p.env)
+	if *f.size != "" {
+		if p.w, p.h, err = parseSize(*f.size); err != nil {
+			return nil, usageError{err}
 		}
+	}
+	if *f.out != "" {
+		p.rec = gifrec.New(p.w, p.h, sp.FPS)
+		p.frame = image.NewRGBA(image.Rect(0, 0, p.w, p.h))
+	}
+	return p, nil
+}
+
+// addFrame renders the env into the GIF, if there is one.
+func (p *player) addFrame() error {
+	if p.rec == nil {
 		return nil
 	}
+	p.r.Render(p.frame)
+	if err := p.rec.Add(p.frame); err != nil {
+		return fmt.Errorf("%w (play fewer episodes or use a smaller --size)", err)
+	}
+	return nil
+}
+
+// play plays the episodes, stopping early (without error) when ctx is done.
+func (p *player) play(ctx context.Context) error {
+	rng := rand.New(rand.NewPCG(p.seed, 0x706c6179)) // "play"
+	obs := make([]float32, p.env.Spec().Observation.Size())
+	q := qRecorder{q: p.q}
+	var step int64
 	for ep := 0; p.episodes == 0 || ep < p.episodes; ep++ {
 		p.env.Seed(p.seed + uint64(ep))
 		copy(obs, p.env.Reset())
-		if err := addFrame(); err != nil {
+		if err := p.addFrame(); err != nil {
 			return err
 		}
-		ret, length, ended := 0.0, 0, false
+		ret, length := 0.0, 0
 		for {
 			if ctx.Err() != nil {
 				return nil
 			}
-			var a int
-			var qv []float32
-			if p.q != nil {
-				x.Data = obs
-				qv = p.q.Forward(x).Data
-				a = policy.Greedy(qv)
-			} else {
-				a = rng.IntN(sp.Actions.N)
-			}
+			q.last = nil
+			a := p.policy.Act(step, obs, &q, rng)
 			next, rew, term, trunc := p.env.Step(a)
 			ret += rew
 			length++
 			step++
-			if err := addFrame(); err != nil {
+			if err := p.addFrame(); err != nil {
 				return err
 			}
 			if p.view != nil {
-				p.view.OnStep(&agent.StepEvent{Step: step, Episode: ep, Obs: obs, Action: a, Q: qv, Reward: rew,
+				p.view.OnStep(&agent.StepEvent{Step: step, Episode: ep, Obs: obs, Action: a, Q: q.last, Reward: rew,
 					Return: ret, Terminated: term, Truncated: trunc})
 			}
 			if term || trunc {
-				ended = term
+				p.endEpisode(step, ep, ret, length, term)
 				break
 			}
 			copy(obs, next)
 		}
-		if p.rec != nil {
-			p.rec.Hold(50) // half a second on the last frame of each episode
-		}
-		p.returns = append(p.returns, ret)
-		if p.view != nil {
-			p.view.OnEpisode(&agent.EpisodeEvent{Step: step, Episode: ep + 1, Return: ret, Length: length, Terminated: ended})
-		}
 	}
 	return nil
+}
+
+// endEpisode records an episode's return and shows its end.
+func (p *player) endEpisode(step int64, ep int, ret float64, length int, terminated bool) {
+	if p.rec != nil {
+		p.rec.Hold(50) // half a second on the last frame of each episode
+	}
+	p.returns = append(p.returns, ret)
+	if p.view != nil {
+		p.view.OnEpisode(&agent.EpisodeEvent{Step: step, Episode: ep + 1, Return: ret, Length: length, Terminated: terminated})
+	}
+}
+
+// qRecorder forwards to a Q-network and keeps the Q-values of its last
+// call, for the window's bars.
+type qRecorder struct {
+	q    *agent.QNet
+	last []float32
+}
+
+func (r *qRecorder) QValues(obs []float32) []float32 {
+	r.last = r.q.QValues(obs)
+	return r.last
 }
 
 // parseSize parses "WxH".

@@ -1,7 +1,9 @@
 // Command deepq trains, evaluates and inspects deep Q-learning agents.
 //
 //	deepq train [--env NAME] [--steps N] [--seed S] [--out DIR]
+//	deepq train --resume DIR [--steps N] [--no-replay]
 //	deepq eval --checkpoint FILE [--episodes N] [--seed S] [--json]
+//	deepq export --checkpoint FILE --onnx OUT.onnx
 //	deepq envs
 //	deepq plot --run DIR [--out FILE]
 //	deepq play (--gif FILE | --render) [--env NAME] [--checkpoint FILE] [--episodes N] [--seed S] [--size WxH]
@@ -10,7 +12,8 @@
 // train --render and play --render open a live window; they need a build with
 // the pixel tag (go build -tags pixel ./cmd/deepq), cgo and OpenGL.
 //
-// Run a command with -h for its flags.
+// Run a command with -h for its flags. The command only parses flags and
+// prints: package run assembles training runs, for any Go program.
 package main
 
 import (

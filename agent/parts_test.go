@@ -3,11 +3,16 @@ package agent
 import (
 	"context"
 	"errors"
+	"math"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/deepq/deepq/env"
 	"github.com/deepq/deepq/net"
+	"github.com/deepq/deepq/replay"
 )
 
 // endless is an env whose episodes never end by themselves: its spec
@@ -132,5 +137,95 @@ func TestObserveBeforeRun(t *testing.T) {
 	}
 	if len(lengths.lengths) != 3 {
 		t.Fatalf("observer added with Observe saw %d episodes, want 3", len(lengths.lengths))
+	}
+}
+
+// TestActorAndLearnerInTwoGoroutines runs the actor and the learner of DQN
+// in goroutines of their own, joined only by the replay (the actor's Adder,
+// the learner's data) and a ParamStore (the learner publishes every 50
+// updates, the actor pulls between steps into its own copy of the network).
+// The learner neither knows nor cares where its transitions come from; the
+// agent must still learn GridWorld's open map to its optimal return.
+func TestActorAndLearnerInTwoGoroutines(t *testing.T) {
+	cfg, err := Preset("gridworld")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Env, cfg.Seed, cfg.TotalSteps, cfg.ExplorationSteps = "gridworld:map=open-5x5", 2, 6000, 3000
+	e, err := env.Make(cfg.Env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := e.Spec()
+	buf, err := replay.New(replayConfig(&cfg, e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dqn, err := NewDQN(cfg, spec.Observation.Shape, spec.Actions.N, newRand(cfg.Seed, streamInit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	learner := NewLearner(dqn, buf, cfg.Seed)
+	store := NewParamStore(dqn.Online)
+	actorNet := dqn.Online.Clone()
+	actor := NewActor(e, cfg.policy(spec.Actions.N), NewQNet(actorNet), buf, cfg.Seed, subSeed(cfg.Seed, streamEnv))
+	actor.WarmUp = cfg.LearningStarts
+	actor.StartEpisode()
+
+	// A rate limiter keeps the two at the preset's ratio of one gradient
+	// step per TrainFreq environment steps (as Reverb's does): neither side
+	// may run more than 200 steps' worth ahead of the other.
+	var done atomic.Bool
+	var steps, updates atomic.Int64
+	ahead := func(a, b int64) bool { return a > b+200 }
+	var wg sync.WaitGroup
+	var version int64
+	wg.Add(2)
+	go func() { // the actor
+		defer wg.Done()
+		defer done.Store(true)
+		for step := int64(0); step < cfg.TotalSteps; step++ {
+			for step > cfg.LearningStarts && ahead(step-cfg.LearningStarts, updates.Load()*int64(cfg.TrainFreq)) {
+				runtime.Gosched()
+			}
+			version = store.Pull(actorNet, version)
+			if ev := actor.Step(step); ev.Terminated || ev.Truncated {
+				actor.EndEpisode(step+1, ev.Terminated)
+			}
+			steps.Store(step + 1)
+		}
+	}()
+	go func() { // the learner
+		defer wg.Done()
+		for !done.Load() {
+			if s := steps.Load(); s <= cfg.LearningStarts || ahead(updates.Load()*int64(cfg.TrainFreq), s-cfg.LearningStarts) {
+				runtime.Gosched()
+				continue
+			}
+			if _, _, err := learner.Step(); err != nil {
+				t.Error(err)
+				return
+			}
+			if u := updates.Add(1); u%50 == 0 {
+				learner.Publish(store)
+			}
+		}
+	}()
+	wg.Wait()
+	res, err := Evaluate(dqn.Online, func() (env.Env, error) { return env.Make(cfg.Env) }, EvalOptions{Episodes: 1, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := env.Find[*env.GridWorld](e)
+	opt, _, err := g.OptimalReturn(spec.MaxEpisodeSteps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d updates, actor at parameter version %d; greedy return %.2f (optimum %.2f)", updates.Load(), version, res.Mean, opt)
+	if updates.Load() < 4000 || version < 4000 {
+		t.Fatalf("%d updates, actor at version %d: the two goroutines did not both work", updates.Load(), version)
+	}
+	if math.Abs(res.Mean-opt) > 1e-9 {
+		t.Fatalf("greedy return %v, want the optimum %v", res.Mean, opt)
 	}
 }

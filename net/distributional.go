@@ -327,3 +327,23 @@ func QuantileHuberLoss[T Float](theta, tau, target []T, bs int, kappa float64, w
 	}
 	return total / float64(bs)
 }
+
+// QuantileQ returns QR-DQN's action values from quantiles theta (B, A, N),
+// e.g. the output of Dense(A·N) read as (B, A, N):
+//
+//	Q(s_b, a) = (1/N) Σᵢ theta_bai  -> q (B, A)
+//
+// N = len(theta)/len(q).
+func QuantileQ[T Float](theta, q []T) {
+	if len(q) == 0 || len(theta)%len(q) != 0 || len(theta) == 0 {
+		panic(fmt.Sprintf("net: QuantileQ: theta %d elements are not rows for q %d", len(theta), len(q)))
+	}
+	n := len(theta) / len(q)
+	for r := range q {
+		s := 0.0
+		for _, v := range theta[r*n : (r+1)*n] {
+			s += float64(v)
+		}
+		q[r] = T(s / float64(n))
+	}
+}

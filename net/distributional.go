@@ -84,13 +84,12 @@ func ProjectCategorical[T Float](s Support, next, reward, discount, m []T) {
 			len(next), len(reward), len(discount), len(m), n))
 	}
 	dz := s.DeltaZ()
-	z := s.Values()
 	row := make([]float64, n)
 	for b := range bs {
 		clear(row)
 		r, g := float64(reward[b]), float64(discount[b])
 		for j, p := range next[b*n : (b+1)*n] {
-			tz := min(max(r+g*z[j], s.VMin), s.VMax)
+			tz := min(max(r+g*s.Z(j), s.VMin), s.VMax)
 			bj := (tz - s.VMin) / dz
 			l, u := math.Floor(bj), math.Ceil(bj)
 			pj := float64(p)
@@ -134,11 +133,10 @@ func CategoricalCrossEntropy[T Float](logits, m []T, atoms int, weights, grad, p
 	if bs == 0 {
 		return 0
 	}
-	p := make([]float64, atoms)
 	total := 0.0
 	for b := range bs {
 		x, mb, g := logits[b*atoms:(b+1)*atoms], m[b*atoms:(b+1)*atoms], grad[b*atoms:(b+1)*atoms]
-		lse := logSumExp(x, p) // p holds e^(x − max)
+		lse := logSumExp(x)
 		l, msum := 0.0, 0.0
 		for i, v := range x {
 			mi := float64(mb[i])
@@ -163,23 +161,23 @@ func CategoricalCrossEntropy[T Float](logits, m []T, atoms int, weights, grad, p
 }
 
 // logSumExp returns log Σᵢ e^(xᵢ), computed as m + log Σᵢ e^(xᵢ−m) with
-// m = max x; scratch (len(x)) is overwritten.
-func logSumExp[T Float](x []T, scratch []float64) float64 {
+// m = max x.
+func logSumExp[T Float](x []T) float64 {
 	m := math.Inf(-1)
 	for _, v := range x {
 		m = max(m, float64(v))
 	}
 	s := 0.0
-	for i, v := range x {
-		scratch[i] = math.Exp(float64(v) - m)
-		s += scratch[i]
+	for _, v := range x {
+		s += math.Exp(float64(v) - m)
 	}
 	return m + math.Log(s)
 }
 
 // CategoricalQ turns C51 logits (B, A, N) into probabilities and
-// expected values: p_ba = softmax(logits_ba) over the N atoms, written into
-// probs (B, A, N) if it is not nil, and
+// expected values: p_ba = softmax(logits_ba) over the N atoms (with the
+// maximum subtracted, in float64), written into probs (B, A, N) if it is not
+// nil, and
 //
 //	Q(s_b, a) = Σᵢ zᵢ·p_bai  -> q (B, A)
 //
@@ -189,20 +187,27 @@ func CategoricalQ[T Float](s Support, logits, probs, q []T) {
 	if len(logits) != len(q)*n || (probs != nil && len(probs) != len(logits)) {
 		panic(fmt.Sprintf("net: CategoricalQ: logits %d, probs %d, q %d elements for %d atoms", len(logits), len(probs), len(q), n))
 	}
-	z := s.Values()
-	e := make([]float64, n)
 	for r := range q {
 		x := logits[r*n : (r+1)*n]
-		lse := logSumExp(x, e)
-		v := 0.0
-		for i, xi := range x {
-			pi := math.Exp(float64(xi) - lse)
-			if probs != nil {
-				probs[r*n+i] = T(pi)
-			}
-			v += z[i] * pi
+		m := math.Inf(-1)
+		for _, v := range x {
+			m = max(m, float64(v))
 		}
-		q[r] = T(v)
+		sum, zsum := 0.0, 0.0
+		for i, xi := range x {
+			e := math.Exp(float64(xi) - m)
+			sum += e
+			zsum += s.Z(i) * e
+			if probs != nil {
+				probs[r*n+i] = T(e)
+			}
+		}
+		q[r] = T(zsum / sum)
+		if probs != nil {
+			for i := range x {
+				probs[r*n+i] = T(float64(probs[r*n+i]) / sum)
+			}
+		}
 	}
 }
 

@@ -151,3 +151,63 @@ func TestCategoricalHead(t *testing.T) {
 		}
 	}
 }
+
+// TestC51LearnsReturnDistribution runs C51 policy evaluation on a two-step
+// chain: s0 → s1 with reward 0, then s1 → end with reward +1 or −1, each with
+// probability ½, γ = 0.9. The return distributions are Z(s1) = ±1 and Z(s0) =
+// ±0.9, each with probability ½. On the support [−2, 2] of 21 atoms
+// (Δz = 0.2), ±0.9 falls halfway between ±0.8 and ±1, so the learnt p(s0) must
+// put ¼ on each of −1, −0.8, 0.8, 1, and p(s1) ½ on each of −1 and 1. A
+// discount applied twice, or to the terminal step, would move that mass.
+func TestC51LearnsReturnDistribution(t *testing.T) {
+	sup := Support{VMin: -2, VMax: 2, Atoms: 21}
+	rng := rand.New(rand.NewPCG(61, 62))
+	online, err := Build[float64]([]int{2}, []LayerSpec{Dense(16), ReLU(), Categorical(1, sup.Atoms, 0)}, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := online.Clone()
+	opt := NewAdam(online.Params(), AdamConfig{LR: 2e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
+	const bs, n = 32, 21
+	s, s2 := New[float64](bs, 2), New[float64](bs, 2)
+	reward, disc := make([]float64, bs), make([]float64, bs)
+	next, m, g := make([]float64, bs*n), make([]float64, bs*n), make([]float64, bs*n)
+	q := make([]float64, bs)
+	for step := range 1500 {
+		if step%20 == 0 {
+			target.CopyFrom(online)
+		}
+		clear(s.Data)
+		clear(s2.Data)
+		for b := range bs {
+			if rng.IntN(2) == 0 { // s0 → s1
+				s.Data[b*2], s2.Data[b*2+1], reward[b], disc[b] = 1, 1, 0, 0.9
+			} else { // s1 → end, ±1
+				s.Data[b*2+1], reward[b], disc[b] = 1, float64(2*rng.IntN(2)-1), 0
+			}
+		}
+		CategoricalQ(sup, target.Forward(s2).Data, next, q)
+		ProjectCategorical(sup, next, reward, disc, m)
+		logits := online.Forward(s)
+		CategoricalCrossEntropy(logits.Data, m, n, nil, g, nil)
+		opt.ZeroGrad()
+		online.BackwardParams(FromSlice(g, bs, 1, n))
+		opt.Step()
+	}
+	probs, qv := make([]float64, 2*n), make([]float64, 2)
+	CategoricalQ(sup, online.Forward(FromSlice([]float64{1, 0, 0, 1}, 2, 2)).Data, probs, qv)
+	at := func(state int, z float64) float64 { return probs[state*n+int(math.Round((z+2)/0.2))] }
+	t.Logf("p(s0) at −1, −0.8, 0.8, 1: %.3f %.3f %.3f %.3f; p(s1) at −1, 1: %.3f %.3f; Q = %.3f, %.3f",
+		at(0, -1), at(0, -0.8), at(0, 0.8), at(0, 1), at(1, -1), at(1, 1), qv[0], qv[1])
+	for _, c := range []struct {
+		state int
+		z, p  float64
+	}{{0, -1, 0.25}, {0, -0.8, 0.25}, {0, 0.8, 0.25}, {0, 1, 0.25}, {1, -1, 0.5}, {1, 1, 0.5}} {
+		if got := at(c.state, c.z); math.Abs(got-c.p) > 0.04 {
+			t.Errorf("p(s%d) at z = %v is %.3f, want %.2f", c.state, c.z, got, c.p)
+		}
+	}
+	if math.Abs(qv[0]) > 0.05 || math.Abs(qv[1]) > 0.05 {
+		t.Errorf("Q = %v, want about 0 for both states", qv)
+	}
+}

@@ -51,13 +51,14 @@ type NoisyDenseLayer[T Float] struct {
 	// EpsIn (In) and EpsOut (Out) are the current noise factors.
 	EpsIn, EpsOut *Buffer[T]
 
-	init      string
-	off       bool       // noise off: mean weights
-	x         *Tensor[T] // last input
-	w, b      []T        // the W and b of the last Forward
-	ein, eout []T        // the noise of the last Forward (zero when off)
-	gw        []T        // scratch for G
-	y, dx     *Tensor[T]
+	init         string
+	off          bool       // noise off: mean weights
+	x            *Tensor[T] // last input
+	w, b         []T        // W and b with noise (μ + σ ⊙ ε)
+	wUsed, bUsed []T        // the W and b of the last Forward: w, b or μ
+	ein, eout    []T        // the noise of the last Forward (zero when off)
+	gw           []T        // scratch for G
+	y, dx        *Tensor[T]
 }
 
 // NoisyDense returns the spec of a factorised-Gaussian noisy linear layer with
@@ -138,24 +139,26 @@ func (d *NoisyDenseLayer[T]) Forward(x *Tensor[T]) *Tensor[T] {
 	if d.off {
 		clear(d.ein)
 		clear(d.eout)
+		d.wUsed, d.bUsed = d.WMu.Value.Data, d.BMu.Value.Data
 	} else {
 		copy(d.ein, d.EpsIn.Value.Data)
 		copy(d.eout, d.EpsOut.Value.Data)
-	}
-	mw, sw := d.WMu.Value.Data, d.WSigma.Value.Data
-	for o, eo := range d.eout {
-		row := o * d.In
-		for i, ei := range d.ein {
-			d.w[row+i] = mw[row+i] + sw[row+i]*(eo*ei)
+		mw, sw := d.WMu.Value.Data, d.WSigma.Value.Data
+		for o, eo := range d.eout {
+			row := o * d.In
+			for i, ei := range d.ein {
+				d.w[row+i] = mw[row+i] + sw[row+i]*(eo*ei)
+			}
+			d.b[o] = d.BMu.Value.Data[o] + d.BSigma.Value.Data[o]*eo
 		}
-		d.b[o] = d.BMu.Value.Data[o] + d.BSigma.Value.Data[o]*eo
+		d.wUsed, d.bUsed = d.w, d.b
 	}
 	d.y = reuse(d.y, bs, d.Out)
 	y := d.y.Data
 	for r := 0; r < bs; r++ {
-		copy(y[r*d.Out:(r+1)*d.Out], d.b)
+		copy(y[r*d.Out:(r+1)*d.Out], d.bUsed)
 	}
-	gemm(false, true, bs, d.Out, d.In, 1, x.Data, d.In, d.w, d.In, 1, y, d.Out)
+	gemm(false, true, bs, d.Out, d.In, 1, x.Data, d.In, d.wUsed, d.In, 1, y, d.Out)
 	return d.y
 }
 
@@ -165,7 +168,7 @@ func (d *NoisyDenseLayer[T]) Backward(dy *Tensor[T]) *Tensor[T] {
 	d.backwardParams(dy)
 	bs := d.x.Shape[0]
 	d.dx = reuse(d.dx, d.x.Shape...)
-	gemm(false, false, bs, d.In, d.Out, 1, dy.Data, d.Out, d.w, d.In, 0, d.dx.Data, d.In)
+	gemm(false, false, bs, d.In, d.Out, 1, dy.Data, d.Out, d.wUsed, d.In, 0, d.dx.Data, d.In)
 	return d.dx
 }
 

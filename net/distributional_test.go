@@ -348,3 +348,67 @@ func TestGatherScatterAction(t *testing.T) {
 		t.Errorf("⟨gather x, g⟩ = %v, ⟨x, scatter g⟩ = %v", a, b)
 	}
 }
+
+// TestQRDQNLearnsReturnQuantiles runs QR-DQN policy evaluation on the chain of
+// TestC51LearnsReturnDistribution (s0 → s1 with reward 0, then ±1 with
+// probability ½, γ = 0.9) with N = 4 quantiles at τ = ⅛, ⅜, ⅝, ⅞ of a
+// Dense(A·N) head: the targets are r + γ·θ(s′) (r alone at the end), and the
+// learnt quantiles must be (−0.9, −0.9, 0.9, 0.9) at s0 and (−1, −1, 1, 1) at
+// s1, with QuantileQ ≈ 0. A small κ makes the minimiser the quantile itself.
+func TestQRDQNLearnsReturnQuantiles(t *testing.T) {
+	rng := rand.New(rand.NewPCG(63, 64))
+	const bs, n, kappa = 32, 4, 0.01
+	online, err := Build[float64]([]int{2}, []LayerSpec{Dense(16), ReLU(), Dense(1 * n)}, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := online.Clone()
+	opt := NewAdam(online.Params(), AdamConfig{LR: 3e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
+	s, s2 := New[float64](bs, 2), New[float64](bs, 2)
+	y, theta, g := make([]float64, bs*n), make([]float64, bs*n), make([]float64, bs*n)
+	actions := make([]int, bs) // one action
+	for step := range 2000 {
+		if step%20 == 0 {
+			target.CopyFrom(online)
+		}
+		clear(s.Data)
+		clear(s2.Data)
+		reward, disc := make([]float64, bs), make([]float64, bs)
+		for b := range bs {
+			if rng.IntN(2) == 0 {
+				s.Data[b*2], s2.Data[b*2+1], disc[b] = 1, 1, 0.9
+			} else {
+				s.Data[b*2+1], reward[b] = 1, float64(2*rng.IntN(2)-1)
+			}
+		}
+		next := target.Forward(s2)
+		GatherAction(next.Data, actions, y)
+		for b := range bs {
+			for j := range n {
+				y[b*n+j] = reward[b] + disc[b]*y[b*n+j]
+			}
+		}
+		out := online.Forward(s)
+		GatherAction(out.Data, actions, theta)
+		QuantileHuberLoss(theta, nil, y, bs, kappa, nil, g, nil)
+		dout := New[float64](bs, n)
+		ScatterAction(g, actions, dout.Data)
+		opt.ZeroGrad()
+		online.BackwardParams(dout)
+		opt.Step()
+	}
+	out := online.Forward(FromSlice([]float64{1, 0, 0, 1}, 2, 2))
+	q := make([]float64, 2)
+	QuantileQ(out.Data, q)
+	t.Logf("θ(s0) = %.3f, θ(s1) = %.3f, Q = %.3f", out.Data[:n], out.Data[n:], q)
+	want := []float64{-0.9, -0.9, 0.9, 0.9, -1, -1, 1, 1}
+	for i, w := range want {
+		if math.Abs(out.Data[i]-w) > 0.05 {
+			t.Errorf("θ = %.3f, want %v", out.Data, want)
+			break
+		}
+	}
+	if math.Abs(q[0]) > 0.05 || math.Abs(q[1]) > 0.05 {
+		t.Errorf("Q = %v, want about 0", q)
+	}
+}

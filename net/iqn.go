@@ -253,7 +253,10 @@ func ScatterQuantiles[T Float](g []T, actions []int, dz []T) {
 //
 // drawing K fractions per sample from rng into tau (B, K) (reused if it has
 // that shape, else replaced; pass nil the first time), running m on x (B, …),
-// and writing q (B, A). It returns tau, to be passed again.
+// and writing q (B, A). It returns tau, to be passed again. It runs
+// m.Forward and sets m's τ: a Forward whose Backward is still to come must
+// follow it, not precede it (e.g. pick a′ on s′ with the online network, then
+// run it on s with the loss's τ).
 func IQNQValues[T Float](m *Sequential[T], x *Tensor[T], k int, rng *rand.Rand, tau *Tensor[T], q []T) *Tensor[T] {
 	bs := x.Shape[0]
 	if k < 1 {

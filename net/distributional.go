@@ -75,7 +75,8 @@ func (s Support) Values() []float64 {
 // discount_b is (1 − done_b)·γⁿ for an n-step transition (0 when it
 // terminated, so that the whole mass lands on clip(r)). The arithmetic is in
 // float64 for either element type, so that a target on an atom is found
-// exactly. N = s.Atoms; m is overwritten.
+// exactly. N = s.Atoms; m is overwritten. A reward or discount that is not
+// finite panics: it is a bug upstream, not a target.
 func ProjectCategorical[T Float](s Support, next, reward, discount, m []T) {
 	n := s.Atoms
 	bs := len(reward)
@@ -88,9 +89,14 @@ func ProjectCategorical[T Float](s Support, next, reward, discount, m []T) {
 	for b := range bs {
 		clear(row)
 		r, g := float64(reward[b]), float64(discount[b])
+		if math.IsNaN(r) || math.IsInf(r, 0) || math.IsNaN(g) || math.IsInf(g, 0) {
+			panic(fmt.Sprintf("net: ProjectCategorical: sample %d has reward %v and discount %v, not finite", b, r, g))
+		}
 		for j, p := range next[b*n : (b+1)*n] {
 			tz := min(max(r+g*s.Z(j), s.VMin), s.VMax)
-			bj := (tz - s.VMin) / dz
+			// (VMax − VMin)/Δz can round above N − 1 (e.g. 61.00000000000001
+			// for 62 atoms on [−10, 10]): clamp, as CleanRL clamps l and u.
+			bj := min((tz-s.VMin)/dz, float64(n-1))
 			l, u := math.Floor(bj), math.Ceil(bj)
 			pj := float64(p)
 			if l == u {

@@ -199,6 +199,17 @@ func TestProjectCategoricalCases(t *testing.T) {
 			}
 		}
 	}
+	// Supports where (VMax − VMin)/Δz rounds above Atoms − 1: a target at
+	// VMax must still land on the last atom.
+	for _, s := range []Support{{-10, 10, 62}, {-10, 10, 155}, {-10, 100, 50}} {
+		next := make([]float64, s.Atoms)
+		next[3] = 1
+		m := make([]float64, s.Atoms)
+		ProjectCategorical(s, next, []float64{1e3}, []float64{0}, m)
+		if m[s.Atoms-1] != 1 {
+			t.Errorf("support %+v: a target beyond v_max gives m[last] = %v, want 1", s, m[s.Atoms-1])
+		}
+	}
 	rng := rand.New(rand.NewPCG(4, 5))
 	s = Support{VMin: -10, VMax: 10, Atoms: 51}
 	const bs = 16

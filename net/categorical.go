@@ -49,7 +49,8 @@ type CategoricalLayer[T Float] struct {
 }
 
 // Categorical returns the spec of a C51 head (logits (B, actions, atoms))
-// whose streams have a hidden layer of the given width (0: one linear layer).
+// whose stream has a hidden layer of the given width (0: one linear layer).
+// Set Sigma0 (0.5) for noisy linear layers.
 func Categorical(actions, atoms, hidden int) LayerSpec {
 	return LayerSpec{Kind: "categorical", Units: actions, Atoms: atoms, Hidden: hidden}
 }

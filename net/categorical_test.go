@@ -45,8 +45,11 @@ func TestCategoricalHead(t *testing.T) {
 	noisy.Sigma0 = 0.5
 	noisyLinear := Categorical(4, 3, 0)
 	noisyLinear.Sigma0 = 0.5
+	noisyHidden := Categorical(2, 4, 6)
+	noisyHidden.Sigma0 = 0.4
 	for _, specs := range [][]LayerSpec{
 		{Categorical(3, 5, 0)},
+		{noisyHidden},
 		{Dense(6), ReLU(), Categorical(3, 5, 4)},
 		{DuelingCategorical(3, 5, 0)},
 		{Dense(6), ReLU(), noisy},

@@ -202,6 +202,18 @@ func TestNoisyCheckpoint(t *testing.T) {
 	if !m.HasNoise() {
 		t.Error("HasNoise is false for a noisy model")
 	}
+	// In evaluation mode every noisy layer, the head's included, uses μ: new
+	// noise changes nothing.
+	m.SetTraining(false)
+	before := m.Forward(x).Clone()
+	m.ResampleNoise(rand.New(rand.NewPCG(3, 4)))
+	if !equalBits(m.Forward(x).Data, before.Data) {
+		t.Error("resampling changed the output in evaluation mode")
+	}
+	m.SetTraining(true)
+	if equalBits(m.Forward(x).Data, before.Data) {
+		t.Error("back in training mode, the noise has no effect")
+	}
 	if plain, _ := Build[float32]([]int{4}, []LayerSpec{Categorical(2, 3, 0)}, nil); plain.HasNoise() {
 		t.Error("HasNoise is true for a model without noise")
 	}

@@ -26,6 +26,9 @@
 //	softmax, log_softmax (along a dim)      Softmax, LogSoftmax
 //	dropout, layer_norm, batch_norm         Dropout, LayerNorm, BatchNorm
 //	dueling (Q = V + A − mean A)            Dueling
+//	noisy_dense (factorised NoisyNet)       NoisyDense
+//	categorical, dueling_categorical (C51)  Categorical, DuelingCategorical
+//	cosine_embedding (IQN's φ(τ) ⊙ ψ(x))    CosineEmbedding
 //
 // MLPTrunk, MinAtarTrunk and NatureTrunk give the bodies of the usual DQN
 // networks; put Dense(actions) or Dueling(actions, hidden) on top. WithInit
@@ -67,6 +70,23 @@
 // one multiply per kernel tap reading the input in place. SetThreads caps the
 // goroutines of one multiply or conv pass (default 2); results are the same
 // bits for any setting.
+//
+// # Distributional and noisy Q-learning
+//
+// C51 (Bellemare et al. 2017): a Categorical or DuelingCategorical head gives
+// logits (B, A, N) over a Support's atoms; CategoricalQ turns them into
+// Q = Σ z·p for acting; ProjectCategorical projects r + γⁿ·z onto the support
+// for the target, and CategoricalCrossEntropy is the loss (with importance
+// weights, and per-sample losses as priorities). QR-DQN (Dabney et al. 2018a):
+// a Dense(A·N) head read as (B, A, N), QuantileQ to act, QuantileHuberLoss to
+// learn. IQN (Dabney et al. 2018b): a CosineEmbedding between torso and head,
+// τ from SampleTau given by SetTau, the same QuantileHuberLoss with
+// per-sample τ, IQNQValues to act. GatherAction/ScatterAction and
+// GatherQuantiles/ScatterQuantiles pick the chosen action's row and put its
+// gradient back. NoisyDense layers and noisy heads (Sigma0 > 0) draw new noise
+// on ResampleNoise(rng) and act on their mean weights after SetNoise(false) or
+// SetTraining(false); their noise is a buffer, saved in checkpoints. An
+// Ensemble averages the Q-values of several networks.
 //
 // # Models
 //

@@ -75,7 +75,8 @@ type (
 type LayerSpec struct {
 	// Kind is one of "dense", "conv2d", "conv3d", "flatten", "relu",
 	// "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
-	// "layer_norm", "batch_norm", "dueling".
+	// "layer_norm", "batch_norm", "dueling", "noisy_dense", "categorical",
+	// "dueling_categorical", "cosine_embedding".
 	Kind string `json:"kind"`
 	// Units is the output width of a dense layer, or the number of actions of
 	// a dueling head.
@@ -117,6 +118,11 @@ type LayerSpec struct {
 	// Init names the weight initialiser of a layer with weights (dense, conv,
 	// dueling); "" means "torch", PyTorch's default. See Initializers.
 	Init string `json:"init,omitempty"`
+	// Atoms is the number of atoms of a categorical (C51) head's support.
+	Atoms int `json:"atoms,omitempty"`
+	// Sigma0 is σ₀ of a noisy layer's initial σ = σ₀/√fanIn (NoisyNet's 0.5);
+	// on a categorical head, > 0 makes its linear layers noisy.
+	Sigma0 float64 `json:"sigma0,omitempty"`
 }
 
 // Dense returns the spec of a fully connected layer with the given output
@@ -201,6 +207,11 @@ var kinds = map[string][]string{
 	"layer_norm":  {"dim", "eps", "no_affine"},
 	"batch_norm":  {"eps", "momentum", "no_affine"},
 	"dueling":     {"units", "hidden", "init"},
+
+	"noisy_dense":         {"units", "sigma0", "init"},
+	"categorical":         {"units", "atoms", "hidden", "sigma0", "init"},
+	"dueling_categorical": {"units", "atoms", "hidden", "sigma0", "init"},
+	"cosine_embedding":    {"units", "init"},
 }
 
 // Kinds returns the layer kinds Build knows, sorted.
@@ -338,6 +349,12 @@ func (s LayerSpec) infer(in []int) (layerSize, error) {
 			return layerSize{}, fmt.Errorf("dueling head on %d features with hidden %d has too many weights", fanIn, s.Hidden)
 		}
 		return layerSize{out: []int{s.Units}, params: n}, nil
+	case "noisy_dense":
+		return s.inferNoisyDense(fanIn)
+	case "categorical", "dueling_categorical":
+		return s.inferCategorical(fanIn)
+	case "cosine_embedding":
+		return s.inferCosineEmbedding(fanIn)
 	}
 	panic("net: unreachable: kind " + s.Kind)
 }
@@ -425,6 +442,18 @@ func buildLayer[T Float](s LayerSpec, i int, in []int, rng *rand.Rand) (Layer[T]
 		d := newDueling[T](prefix, s, numel(in))
 		d.initWeights(rng)
 		return d, size.out, nil
+	case "noisy_dense":
+		d := newNoisyDense[T](prefix, numel(in), s.Units, s.Sigma0, s.Init)
+		d.initWeights(rng)
+		return d, size.out, nil
+	case "categorical", "dueling_categorical":
+		d := newCategorical[T](prefix, s, numel(in))
+		d.initWeights(rng)
+		return d, size.out, nil
+	case "cosine_embedding":
+		e := newCosineEmbedding[T](prefix, s, numel(in))
+		e.initWeights(rng)
+		return e, size.out, nil
 	}
 	panic("net: unreachable: kind " + s.Kind)
 }

@@ -187,14 +187,11 @@ func openResumed(o Options) (*Run, error) {
 			return nil, usage(fmt.Errorf("--%s cannot be changed when resuming: the run keeps its own", f.name))
 		}
 	}
-	path, err := ResumePath(o.Resume)
+	c, err := LoadResume(o.Resume)
 	if err != nil {
 		return nil, err
 	}
-	c, err := agent.LoadCheckpoint(path)
-	if err != nil {
-		return nil, err
-	}
+	path := c.Path
 	if o.Steps != 0 && o.Steps <= c.Meta.Step {
 		return nil, usage(fmt.Errorf("--steps %d: the run is already at step %d", o.Steps, c.Meta.Step))
 	}
@@ -239,22 +236,21 @@ func openResumed(o Options) (*Run, error) {
 	return r, nil
 }
 
-// ResumePath returns the checkpoint to resume for path: path itself if it is
+// LoadResume loads the checkpoint to resume for path: path itself if it is
 // a file, or, for a run directory, the newer of its latest.ckpt and
-// final.ckpt (by step; final.ckpt on a tie).
-func ResumePath(path string) (string, error) {
+// final.ckpt (by step; final.ckpt on a tie). Each file is read once.
+func LoadResume(path string) (*agent.Checkpoint, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return "", usage(fmt.Errorf("--resume: %w", err))
+		return nil, usage(fmt.Errorf("--resume: %w", err))
 	}
 	if !fi.IsDir() {
-		return path, nil
+		return agent.LoadCheckpoint(path)
 	}
-	best, bestStep := "", int64(-1)
+	var best *agent.Checkpoint
 	var errs []error
 	for _, name := range []string{"latest.ckpt", "final.ckpt"} {
-		p := filepath.Join(path, name)
-		c, err := agent.LoadCheckpoint(p)
+		c, err := agent.LoadCheckpoint(filepath.Join(path, name))
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}
@@ -262,15 +258,15 @@ func ResumePath(path string) (string, error) {
 			errs = append(errs, err)
 			continue
 		}
-		if c.Meta.Step >= bestStep {
-			best, bestStep = p, c.Meta.Step
+		if best == nil || c.Meta.Step >= best.Meta.Step {
+			best = c
 		}
 	}
-	if best == "" {
+	if best == nil {
 		if len(errs) > 0 {
-			return "", errors.Join(errs...)
+			return nil, errors.Join(errs...)
 		}
-		return "", usage(fmt.Errorf("--resume: %s holds neither latest.ckpt nor final.ckpt", path))
+		return nil, usage(fmt.Errorf("--resume: %s holds neither latest.ckpt nor final.ckpt", path))
 	}
 	return best, nil
 }

@@ -85,13 +85,13 @@ func TestSetSeedIsKept(t *testing.T) {
 func TestResumeDirectoryAndMissingReplay(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
 	train(t, Options{Set: small, Dir: dir, CheckpointEvery: ptr[int64](1000), SaveReplay: ptr(true)})
-	p, err := ResumePath(dir)
-	if err != nil || filepath.Base(p) != "final.ckpt" {
-		t.Fatalf("ResumePath(dir) = %q, %v; want final.ckpt (step 3000, newer than latest.ckpt's 2000)", p, err)
+	c, err := LoadResume(dir)
+	if err != nil || filepath.Base(c.Path) != "final.ckpt" {
+		t.Fatalf("LoadResume(dir) = %v, %v; want final.ckpt (step 3000, newer than latest.ckpt's 2000)", c, err)
 	}
 	os.Remove(filepath.Join(dir, "final.ckpt"))
-	if p, err = ResumePath(dir); err != nil || filepath.Base(p) != "latest.ckpt" {
-		t.Fatalf("without final.ckpt: %q, %v", p, err)
+	if c, err = LoadResume(dir); err != nil || filepath.Base(c.Path) != "latest.ckpt" {
+		t.Fatalf("without final.ckpt: %v, %v", c, err)
 	}
 	replays, _ := filepath.Glob(filepath.Join(dir, "latest.ckpt.*.replay"))
 	if len(replays) != 1 {
@@ -111,7 +111,7 @@ func TestResumeDirectoryAndMissingReplay(t *testing.T) {
 	if r.Trainer.Step() != 2000 || !strings.Contains(strings.Join(r.Notes, "\n"), "refills") {
 		t.Fatalf("--no-replay: step %d, notes %q", r.Trainer.Step(), r.Notes)
 	}
-	if _, err := ResumePath(t.TempDir()); err == nil || !strings.Contains(err.Error(), "neither") {
+	if _, err := LoadResume(t.TempDir()); err == nil || !strings.Contains(err.Error(), "neither") {
 		t.Fatalf("an empty directory: %v", err)
 	}
 	if _, err := Open(Options{Resume: dir, Seed: ptr[uint64](2)}); err == nil || !strings.Contains(err.Error(), "--seed") {

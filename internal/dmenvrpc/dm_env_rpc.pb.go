@@ -1,4 +1,4 @@
-// dm_env_rpc v1: DeepMind's protocol between an agent (the client) and an
+// dm_env_rpc v1 (as of release 1.1): DeepMind's protocol between an agent (the client) and an
 // environment (the server), written for deepq from the published protocol
 // (github.com/google-deepmind/dm_env_rpc, docs/v1/reference.md): the same
 // package, messages, field numbers and service, so deepq talks to any
@@ -402,7 +402,7 @@ func (*Tensor_Strings) isTensor_Payload() {}
 func (*Tensor_Protos) isTensor_Payload() {}
 
 // TensorSpec describes an action or observation: its name, shape, element
-// type and inclusive bounds (scalar bounds apply to every element).
+// type and inclusive bounds.
 type TensorSpec struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -1158,263 +1158,6 @@ func (*DestroyWorldResponse) Descriptor() ([]byte, []int) {
 	return file_dm_env_rpc_v1_dm_env_rpc_proto_rawDescGZIP(), []int{16}
 }
 
-// The properties requests read, write and list named tensors of the server.
-type ReadPropertyRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Keys          []string               `protobuf:"bytes,1,rep,name=keys,proto3" json:"keys,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ReadPropertyRequest) Reset() {
-	*x = ReadPropertyRequest{}
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[17]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ReadPropertyRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ReadPropertyRequest) ProtoMessage() {}
-
-func (x *ReadPropertyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[17]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ReadPropertyRequest.ProtoReflect.Descriptor instead.
-func (*ReadPropertyRequest) Descriptor() ([]byte, []int) {
-	return file_dm_env_rpc_v1_dm_env_rpc_proto_rawDescGZIP(), []int{17}
-}
-
-func (x *ReadPropertyRequest) GetKeys() []string {
-	if x != nil {
-		return x.Keys
-	}
-	return nil
-}
-
-type ReadPropertyResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Properties    map[string]*Tensor     `protobuf:"bytes,1,rep,name=properties,proto3" json:"properties,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ReadPropertyResponse) Reset() {
-	*x = ReadPropertyResponse{}
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[18]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ReadPropertyResponse) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ReadPropertyResponse) ProtoMessage() {}
-
-func (x *ReadPropertyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[18]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ReadPropertyResponse.ProtoReflect.Descriptor instead.
-func (*ReadPropertyResponse) Descriptor() ([]byte, []int) {
-	return file_dm_env_rpc_v1_dm_env_rpc_proto_rawDescGZIP(), []int{18}
-}
-
-func (x *ReadPropertyResponse) GetProperties() map[string]*Tensor {
-	if x != nil {
-		return x.Properties
-	}
-	return nil
-}
-
-type WritePropertyRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Properties    map[string]*Tensor     `protobuf:"bytes,1,rep,name=properties,proto3" json:"properties,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *WritePropertyRequest) Reset() {
-	*x = WritePropertyRequest{}
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[19]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *WritePropertyRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*WritePropertyRequest) ProtoMessage() {}
-
-func (x *WritePropertyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[19]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use WritePropertyRequest.ProtoReflect.Descriptor instead.
-func (*WritePropertyRequest) Descriptor() ([]byte, []int) {
-	return file_dm_env_rpc_v1_dm_env_rpc_proto_rawDescGZIP(), []int{19}
-}
-
-func (x *WritePropertyRequest) GetProperties() map[string]*Tensor {
-	if x != nil {
-		return x.Properties
-	}
-	return nil
-}
-
-type WritePropertyResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *WritePropertyResponse) Reset() {
-	*x = WritePropertyResponse{}
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[20]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *WritePropertyResponse) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*WritePropertyResponse) ProtoMessage() {}
-
-func (x *WritePropertyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[20]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use WritePropertyResponse.ProtoReflect.Descriptor instead.
-func (*WritePropertyResponse) Descriptor() ([]byte, []int) {
-	return file_dm_env_rpc_v1_dm_env_rpc_proto_rawDescGZIP(), []int{20}
-}
-
-type ListPropertyRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Keys          []string               `protobuf:"bytes,1,rep,name=keys,proto3" json:"keys,omitempty"` // "" is the root
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ListPropertyRequest) Reset() {
-	*x = ListPropertyRequest{}
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[21]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ListPropertyRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ListPropertyRequest) ProtoMessage() {}
-
-func (x *ListPropertyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[21]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ListPropertyRequest.ProtoReflect.Descriptor instead.
-func (*ListPropertyRequest) Descriptor() ([]byte, []int) {
-	return file_dm_env_rpc_v1_dm_env_rpc_proto_rawDescGZIP(), []int{21}
-}
-
-func (x *ListPropertyRequest) GetKeys() []string {
-	if x != nil {
-		return x.Keys
-	}
-	return nil
-}
-
-type ListPropertyResponse struct {
-	state         protoimpl.MessageState                    `protogen:"open.v1"`
-	Properties    map[string]*ListPropertyResponse_Property `protobuf:"bytes,1,rep,name=properties,proto3" json:"properties,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ListPropertyResponse) Reset() {
-	*x = ListPropertyResponse{}
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[22]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ListPropertyResponse) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ListPropertyResponse) ProtoMessage() {}
-
-func (x *ListPropertyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[22]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ListPropertyResponse.ProtoReflect.Descriptor instead.
-func (*ListPropertyResponse) Descriptor() ([]byte, []int) {
-	return file_dm_env_rpc_v1_dm_env_rpc_proto_rawDescGZIP(), []int{22}
-}
-
-func (x *ListPropertyResponse) GetProperties() map[string]*ListPropertyResponse_Property {
-	if x != nil {
-		return x.Properties
-	}
-	return nil
-}
-
 type EnvironmentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Payload:
@@ -1426,9 +1169,6 @@ type EnvironmentRequest struct {
 	//	*EnvironmentRequest_ResetWorld
 	//	*EnvironmentRequest_LeaveWorld
 	//	*EnvironmentRequest_DestroyWorld
-	//	*EnvironmentRequest_ReadProperty
-	//	*EnvironmentRequest_WriteProperty
-	//	*EnvironmentRequest_ListProperty
 	//	*EnvironmentRequest_Extension
 	Payload       isEnvironmentRequest_Payload `protobuf_oneof:"payload"`
 	unknownFields protoimpl.UnknownFields
@@ -1437,7 +1177,7 @@ type EnvironmentRequest struct {
 
 func (x *EnvironmentRequest) Reset() {
 	*x = EnvironmentRequest{}
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[23]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1449,7 +1189,7 @@ func (x *EnvironmentRequest) String() string {
 func (*EnvironmentRequest) ProtoMessage() {}
 
 func (x *EnvironmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[23]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1462,7 +1202,7 @@ func (x *EnvironmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnvironmentRequest.ProtoReflect.Descriptor instead.
 func (*EnvironmentRequest) Descriptor() ([]byte, []int) {
-	return file_dm_env_rpc_v1_dm_env_rpc_proto_rawDescGZIP(), []int{23}
+	return file_dm_env_rpc_v1_dm_env_rpc_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *EnvironmentRequest) GetPayload() isEnvironmentRequest_Payload {
@@ -1535,33 +1275,6 @@ func (x *EnvironmentRequest) GetDestroyWorld() *DestroyWorldRequest {
 	return nil
 }
 
-func (x *EnvironmentRequest) GetReadProperty() *ReadPropertyRequest {
-	if x != nil {
-		if x, ok := x.Payload.(*EnvironmentRequest_ReadProperty); ok {
-			return x.ReadProperty
-		}
-	}
-	return nil
-}
-
-func (x *EnvironmentRequest) GetWriteProperty() *WritePropertyRequest {
-	if x != nil {
-		if x, ok := x.Payload.(*EnvironmentRequest_WriteProperty); ok {
-			return x.WriteProperty
-		}
-	}
-	return nil
-}
-
-func (x *EnvironmentRequest) GetListProperty() *ListPropertyRequest {
-	if x != nil {
-		if x, ok := x.Payload.(*EnvironmentRequest_ListProperty); ok {
-			return x.ListProperty
-		}
-	}
-	return nil
-}
-
 func (x *EnvironmentRequest) GetExtension() *anypb.Any {
 	if x != nil {
 		if x, ok := x.Payload.(*EnvironmentRequest_Extension); ok {
@@ -1603,20 +1316,10 @@ type EnvironmentRequest_DestroyWorld struct {
 	DestroyWorld *DestroyWorldRequest `protobuf:"bytes,7,opt,name=destroy_world,json=destroyWorld,proto3,oneof"`
 }
 
-type EnvironmentRequest_ReadProperty struct {
-	ReadProperty *ReadPropertyRequest `protobuf:"bytes,8,opt,name=read_property,json=readProperty,proto3,oneof"`
-}
-
-type EnvironmentRequest_WriteProperty struct {
-	WriteProperty *WritePropertyRequest `protobuf:"bytes,9,opt,name=write_property,json=writeProperty,proto3,oneof"`
-}
-
-type EnvironmentRequest_ListProperty struct {
-	ListProperty *ListPropertyRequest `protobuf:"bytes,10,opt,name=list_property,json=listProperty,proto3,oneof"`
-}
-
 type EnvironmentRequest_Extension struct {
-	Extension *anypb.Any `protobuf:"bytes,15,opt,name=extension,proto3,oneof"` // a server-specific request
+	// A request of an extension (such as dm_env_rpc's properties) or of one
+	// server only.
+	Extension *anypb.Any `protobuf:"bytes,15,opt,name=extension,proto3,oneof"`
 }
 
 func (*EnvironmentRequest_CreateWorld) isEnvironmentRequest_Payload() {}
@@ -1633,12 +1336,6 @@ func (*EnvironmentRequest_LeaveWorld) isEnvironmentRequest_Payload() {}
 
 func (*EnvironmentRequest_DestroyWorld) isEnvironmentRequest_Payload() {}
 
-func (*EnvironmentRequest_ReadProperty) isEnvironmentRequest_Payload() {}
-
-func (*EnvironmentRequest_WriteProperty) isEnvironmentRequest_Payload() {}
-
-func (*EnvironmentRequest_ListProperty) isEnvironmentRequest_Payload() {}
-
 func (*EnvironmentRequest_Extension) isEnvironmentRequest_Payload() {}
 
 type EnvironmentResponse struct {
@@ -1652,9 +1349,6 @@ type EnvironmentResponse struct {
 	//	*EnvironmentResponse_ResetWorld
 	//	*EnvironmentResponse_LeaveWorld
 	//	*EnvironmentResponse_DestroyWorld
-	//	*EnvironmentResponse_ReadProperty
-	//	*EnvironmentResponse_WriteProperty
-	//	*EnvironmentResponse_ListProperty
 	//	*EnvironmentResponse_Extension
 	//	*EnvironmentResponse_Error
 	Payload       isEnvironmentResponse_Payload `protobuf_oneof:"payload"`
@@ -1664,7 +1358,7 @@ type EnvironmentResponse struct {
 
 func (x *EnvironmentResponse) Reset() {
 	*x = EnvironmentResponse{}
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[24]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1676,7 +1370,7 @@ func (x *EnvironmentResponse) String() string {
 func (*EnvironmentResponse) ProtoMessage() {}
 
 func (x *EnvironmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[24]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1689,7 +1383,7 @@ func (x *EnvironmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnvironmentResponse.ProtoReflect.Descriptor instead.
 func (*EnvironmentResponse) Descriptor() ([]byte, []int) {
-	return file_dm_env_rpc_v1_dm_env_rpc_proto_rawDescGZIP(), []int{24}
+	return file_dm_env_rpc_v1_dm_env_rpc_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *EnvironmentResponse) GetPayload() isEnvironmentResponse_Payload {
@@ -1762,33 +1456,6 @@ func (x *EnvironmentResponse) GetDestroyWorld() *DestroyWorldResponse {
 	return nil
 }
 
-func (x *EnvironmentResponse) GetReadProperty() *ReadPropertyResponse {
-	if x != nil {
-		if x, ok := x.Payload.(*EnvironmentResponse_ReadProperty); ok {
-			return x.ReadProperty
-		}
-	}
-	return nil
-}
-
-func (x *EnvironmentResponse) GetWriteProperty() *WritePropertyResponse {
-	if x != nil {
-		if x, ok := x.Payload.(*EnvironmentResponse_WriteProperty); ok {
-			return x.WriteProperty
-		}
-	}
-	return nil
-}
-
-func (x *EnvironmentResponse) GetListProperty() *ListPropertyResponse {
-	if x != nil {
-		if x, ok := x.Payload.(*EnvironmentResponse_ListProperty); ok {
-			return x.ListProperty
-		}
-	}
-	return nil
-}
-
 func (x *EnvironmentResponse) GetExtension() *anypb.Any {
 	if x != nil {
 		if x, ok := x.Payload.(*EnvironmentResponse_Extension); ok {
@@ -1839,20 +1506,8 @@ type EnvironmentResponse_DestroyWorld struct {
 	DestroyWorld *DestroyWorldResponse `protobuf:"bytes,7,opt,name=destroy_world,json=destroyWorld,proto3,oneof"`
 }
 
-type EnvironmentResponse_ReadProperty struct {
-	ReadProperty *ReadPropertyResponse `protobuf:"bytes,8,opt,name=read_property,json=readProperty,proto3,oneof"`
-}
-
-type EnvironmentResponse_WriteProperty struct {
-	WriteProperty *WritePropertyResponse `protobuf:"bytes,9,opt,name=write_property,json=writeProperty,proto3,oneof"`
-}
-
-type EnvironmentResponse_ListProperty struct {
-	ListProperty *ListPropertyResponse `protobuf:"bytes,10,opt,name=list_property,json=listProperty,proto3,oneof"`
-}
-
 type EnvironmentResponse_Extension struct {
-	Extension *anypb.Any `protobuf:"bytes,15,opt,name=extension,proto3,oneof"`
+	Extension *anypb.Any `protobuf:"bytes,15,opt,name=extension,proto3,oneof"` // the answer to an extension request
 }
 
 type EnvironmentResponse_Error struct {
@@ -1874,12 +1529,6 @@ func (*EnvironmentResponse_LeaveWorld) isEnvironmentResponse_Payload() {}
 
 func (*EnvironmentResponse_DestroyWorld) isEnvironmentResponse_Payload() {}
 
-func (*EnvironmentResponse_ReadProperty) isEnvironmentResponse_Payload() {}
-
-func (*EnvironmentResponse_WriteProperty) isEnvironmentResponse_Payload() {}
-
-func (*EnvironmentResponse_ListProperty) isEnvironmentResponse_Payload() {}
-
 func (*EnvironmentResponse_Extension) isEnvironmentResponse_Payload() {}
 
 func (*EnvironmentResponse_Error) isEnvironmentResponse_Payload() {}
@@ -1893,7 +1542,7 @@ type Tensor_FloatArray struct {
 
 func (x *Tensor_FloatArray) Reset() {
 	*x = Tensor_FloatArray{}
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[25]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1905,7 +1554,7 @@ func (x *Tensor_FloatArray) String() string {
 func (*Tensor_FloatArray) ProtoMessage() {}
 
 func (x *Tensor_FloatArray) ProtoReflect() protoreflect.Message {
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[25]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1937,7 +1586,7 @@ type Tensor_DoubleArray struct {
 
 func (x *Tensor_DoubleArray) Reset() {
 	*x = Tensor_DoubleArray{}
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[26]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1949,7 +1598,7 @@ func (x *Tensor_DoubleArray) String() string {
 func (*Tensor_DoubleArray) ProtoMessage() {}
 
 func (x *Tensor_DoubleArray) ProtoReflect() protoreflect.Message {
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[26]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1981,7 +1630,7 @@ type Tensor_Int8Array struct {
 
 func (x *Tensor_Int8Array) Reset() {
 	*x = Tensor_Int8Array{}
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[27]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1993,7 +1642,7 @@ func (x *Tensor_Int8Array) String() string {
 func (*Tensor_Int8Array) ProtoMessage() {}
 
 func (x *Tensor_Int8Array) ProtoReflect() protoreflect.Message {
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[27]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2025,7 +1674,7 @@ type Tensor_Int32Array struct {
 
 func (x *Tensor_Int32Array) Reset() {
 	*x = Tensor_Int32Array{}
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[28]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2037,7 +1686,7 @@ func (x *Tensor_Int32Array) String() string {
 func (*Tensor_Int32Array) ProtoMessage() {}
 
 func (x *Tensor_Int32Array) ProtoReflect() protoreflect.Message {
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[28]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2069,7 +1718,7 @@ type Tensor_Int64Array struct {
 
 func (x *Tensor_Int64Array) Reset() {
 	*x = Tensor_Int64Array{}
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[29]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2081,7 +1730,7 @@ func (x *Tensor_Int64Array) String() string {
 func (*Tensor_Int64Array) ProtoMessage() {}
 
 func (x *Tensor_Int64Array) ProtoReflect() protoreflect.Message {
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[29]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2113,7 +1762,7 @@ type Tensor_Uint8Array struct {
 
 func (x *Tensor_Uint8Array) Reset() {
 	*x = Tensor_Uint8Array{}
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[30]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2125,7 +1774,7 @@ func (x *Tensor_Uint8Array) String() string {
 func (*Tensor_Uint8Array) ProtoMessage() {}
 
 func (x *Tensor_Uint8Array) ProtoReflect() protoreflect.Message {
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[30]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2157,7 +1806,7 @@ type Tensor_Uint32Array struct {
 
 func (x *Tensor_Uint32Array) Reset() {
 	*x = Tensor_Uint32Array{}
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[31]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2169,7 +1818,7 @@ func (x *Tensor_Uint32Array) String() string {
 func (*Tensor_Uint32Array) ProtoMessage() {}
 
 func (x *Tensor_Uint32Array) ProtoReflect() protoreflect.Message {
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[31]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2201,7 +1850,7 @@ type Tensor_Uint64Array struct {
 
 func (x *Tensor_Uint64Array) Reset() {
 	*x = Tensor_Uint64Array{}
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[32]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2213,7 +1862,7 @@ func (x *Tensor_Uint64Array) String() string {
 func (*Tensor_Uint64Array) ProtoMessage() {}
 
 func (x *Tensor_Uint64Array) ProtoReflect() protoreflect.Message {
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[32]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2245,7 +1894,7 @@ type Tensor_BoolArray struct {
 
 func (x *Tensor_BoolArray) Reset() {
 	*x = Tensor_BoolArray{}
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[33]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2257,7 +1906,7 @@ func (x *Tensor_BoolArray) String() string {
 func (*Tensor_BoolArray) ProtoMessage() {}
 
 func (x *Tensor_BoolArray) ProtoReflect() protoreflect.Message {
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[33]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2289,7 +1938,7 @@ type Tensor_StringArray struct {
 
 func (x *Tensor_StringArray) Reset() {
 	*x = Tensor_StringArray{}
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[34]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2301,7 +1950,7 @@ func (x *Tensor_StringArray) String() string {
 func (*Tensor_StringArray) ProtoMessage() {}
 
 func (x *Tensor_StringArray) ProtoReflect() protoreflect.Message {
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[34]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2333,7 +1982,7 @@ type Tensor_ProtoArray struct {
 
 func (x *Tensor_ProtoArray) Reset() {
 	*x = Tensor_ProtoArray{}
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[35]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2345,7 +1994,7 @@ func (x *Tensor_ProtoArray) String() string {
 func (*Tensor_ProtoArray) ProtoMessage() {}
 
 func (x *Tensor_ProtoArray) ProtoReflect() protoreflect.Message {
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[35]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2368,19 +2017,22 @@ func (x *Tensor_ProtoArray) GetArray() []*anypb.Any {
 	return nil
 }
 
-// Value is one bound; int8 and uint8 bounds travel as int32 and uint32.
+// Value is a bound: one element for every element of the tensor (a
+// broadcast bound), or one per element, row-major, in the payload array of
+// the spec's dtype (int8 and uint8 bounds as bytes). Fields 1 to 8, the
+// scalar bounds of versions before 1.1, are gone.
 type TensorSpec_Value struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Payload:
 	//
-	//	*TensorSpec_Value_Float
-	//	*TensorSpec_Value_Double
-	//	*TensorSpec_Value_Int8
-	//	*TensorSpec_Value_Int32
-	//	*TensorSpec_Value_Int64
-	//	*TensorSpec_Value_Uint8
-	//	*TensorSpec_Value_Uint32
-	//	*TensorSpec_Value_Uint64
+	//	*TensorSpec_Value_Floats
+	//	*TensorSpec_Value_Doubles
+	//	*TensorSpec_Value_Int8S
+	//	*TensorSpec_Value_Int32S
+	//	*TensorSpec_Value_Int64S
+	//	*TensorSpec_Value_Uint8S
+	//	*TensorSpec_Value_Uint32S
+	//	*TensorSpec_Value_Uint64S
 	Payload       isTensorSpec_Value_Payload `protobuf_oneof:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2388,7 +2040,7 @@ type TensorSpec_Value struct {
 
 func (x *TensorSpec_Value) Reset() {
 	*x = TensorSpec_Value{}
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[36]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2400,7 +2052,7 @@ func (x *TensorSpec_Value) String() string {
 func (*TensorSpec_Value) ProtoMessage() {}
 
 func (x *TensorSpec_Value) ProtoReflect() protoreflect.Message {
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[36]
+	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2423,197 +2075,129 @@ func (x *TensorSpec_Value) GetPayload() isTensorSpec_Value_Payload {
 	return nil
 }
 
-func (x *TensorSpec_Value) GetFloat() float32 {
+func (x *TensorSpec_Value) GetFloats() *Tensor_FloatArray {
 	if x != nil {
-		if x, ok := x.Payload.(*TensorSpec_Value_Float); ok {
-			return x.Float
+		if x, ok := x.Payload.(*TensorSpec_Value_Floats); ok {
+			return x.Floats
 		}
 	}
-	return 0
+	return nil
 }
 
-func (x *TensorSpec_Value) GetDouble() float64 {
+func (x *TensorSpec_Value) GetDoubles() *Tensor_DoubleArray {
 	if x != nil {
-		if x, ok := x.Payload.(*TensorSpec_Value_Double); ok {
-			return x.Double
+		if x, ok := x.Payload.(*TensorSpec_Value_Doubles); ok {
+			return x.Doubles
 		}
 	}
-	return 0
+	return nil
 }
 
-func (x *TensorSpec_Value) GetInt8() int32 {
+func (x *TensorSpec_Value) GetInt8S() *Tensor_Int8Array {
 	if x != nil {
-		if x, ok := x.Payload.(*TensorSpec_Value_Int8); ok {
-			return x.Int8
+		if x, ok := x.Payload.(*TensorSpec_Value_Int8S); ok {
+			return x.Int8S
 		}
 	}
-	return 0
+	return nil
 }
 
-func (x *TensorSpec_Value) GetInt32() int32 {
+func (x *TensorSpec_Value) GetInt32S() *Tensor_Int32Array {
 	if x != nil {
-		if x, ok := x.Payload.(*TensorSpec_Value_Int32); ok {
-			return x.Int32
+		if x, ok := x.Payload.(*TensorSpec_Value_Int32S); ok {
+			return x.Int32S
 		}
 	}
-	return 0
+	return nil
 }
 
-func (x *TensorSpec_Value) GetInt64() int64 {
+func (x *TensorSpec_Value) GetInt64S() *Tensor_Int64Array {
 	if x != nil {
-		if x, ok := x.Payload.(*TensorSpec_Value_Int64); ok {
-			return x.Int64
+		if x, ok := x.Payload.(*TensorSpec_Value_Int64S); ok {
+			return x.Int64S
 		}
 	}
-	return 0
+	return nil
 }
 
-func (x *TensorSpec_Value) GetUint8() uint32 {
+func (x *TensorSpec_Value) GetUint8S() *Tensor_Uint8Array {
 	if x != nil {
-		if x, ok := x.Payload.(*TensorSpec_Value_Uint8); ok {
-			return x.Uint8
+		if x, ok := x.Payload.(*TensorSpec_Value_Uint8S); ok {
+			return x.Uint8S
 		}
 	}
-	return 0
+	return nil
 }
 
-func (x *TensorSpec_Value) GetUint32() uint32 {
+func (x *TensorSpec_Value) GetUint32S() *Tensor_Uint32Array {
 	if x != nil {
-		if x, ok := x.Payload.(*TensorSpec_Value_Uint32); ok {
-			return x.Uint32
+		if x, ok := x.Payload.(*TensorSpec_Value_Uint32S); ok {
+			return x.Uint32S
 		}
 	}
-	return 0
+	return nil
 }
 
-func (x *TensorSpec_Value) GetUint64() uint64 {
+func (x *TensorSpec_Value) GetUint64S() *Tensor_Uint64Array {
 	if x != nil {
-		if x, ok := x.Payload.(*TensorSpec_Value_Uint64); ok {
-			return x.Uint64
+		if x, ok := x.Payload.(*TensorSpec_Value_Uint64S); ok {
+			return x.Uint64S
 		}
 	}
-	return 0
+	return nil
 }
 
 type isTensorSpec_Value_Payload interface {
 	isTensorSpec_Value_Payload()
 }
 
-type TensorSpec_Value_Float struct {
-	Float float32 `protobuf:"fixed32,1,opt,name=float,proto3,oneof"`
+type TensorSpec_Value_Floats struct {
+	Floats *Tensor_FloatArray `protobuf:"bytes,9,opt,name=floats,proto3,oneof"`
 }
 
-type TensorSpec_Value_Double struct {
-	Double float64 `protobuf:"fixed64,2,opt,name=double,proto3,oneof"`
+type TensorSpec_Value_Doubles struct {
+	Doubles *Tensor_DoubleArray `protobuf:"bytes,10,opt,name=doubles,proto3,oneof"`
 }
 
-type TensorSpec_Value_Int8 struct {
-	Int8 int32 `protobuf:"varint,7,opt,name=int8,proto3,oneof"`
+type TensorSpec_Value_Int8S struct {
+	Int8S *Tensor_Int8Array `protobuf:"bytes,11,opt,name=int8s,proto3,oneof"`
 }
 
-type TensorSpec_Value_Int32 struct {
-	Int32 int32 `protobuf:"varint,3,opt,name=int32,proto3,oneof"`
+type TensorSpec_Value_Int32S struct {
+	Int32S *Tensor_Int32Array `protobuf:"bytes,12,opt,name=int32s,proto3,oneof"`
 }
 
-type TensorSpec_Value_Int64 struct {
-	Int64 int64 `protobuf:"varint,4,opt,name=int64,proto3,oneof"`
+type TensorSpec_Value_Int64S struct {
+	Int64S *Tensor_Int64Array `protobuf:"bytes,13,opt,name=int64s,proto3,oneof"`
 }
 
-type TensorSpec_Value_Uint8 struct {
-	Uint8 uint32 `protobuf:"varint,8,opt,name=uint8,proto3,oneof"`
+type TensorSpec_Value_Uint8S struct {
+	Uint8S *Tensor_Uint8Array `protobuf:"bytes,14,opt,name=uint8s,proto3,oneof"`
 }
 
-type TensorSpec_Value_Uint32 struct {
-	Uint32 uint32 `protobuf:"varint,5,opt,name=uint32,proto3,oneof"`
+type TensorSpec_Value_Uint32S struct {
+	Uint32S *Tensor_Uint32Array `protobuf:"bytes,15,opt,name=uint32s,proto3,oneof"`
 }
 
-type TensorSpec_Value_Uint64 struct {
-	Uint64 uint64 `protobuf:"varint,6,opt,name=uint64,proto3,oneof"`
+type TensorSpec_Value_Uint64S struct {
+	Uint64S *Tensor_Uint64Array `protobuf:"bytes,16,opt,name=uint64s,proto3,oneof"`
 }
 
-func (*TensorSpec_Value_Float) isTensorSpec_Value_Payload() {}
+func (*TensorSpec_Value_Floats) isTensorSpec_Value_Payload() {}
 
-func (*TensorSpec_Value_Double) isTensorSpec_Value_Payload() {}
+func (*TensorSpec_Value_Doubles) isTensorSpec_Value_Payload() {}
 
-func (*TensorSpec_Value_Int8) isTensorSpec_Value_Payload() {}
+func (*TensorSpec_Value_Int8S) isTensorSpec_Value_Payload() {}
 
-func (*TensorSpec_Value_Int32) isTensorSpec_Value_Payload() {}
+func (*TensorSpec_Value_Int32S) isTensorSpec_Value_Payload() {}
 
-func (*TensorSpec_Value_Int64) isTensorSpec_Value_Payload() {}
+func (*TensorSpec_Value_Int64S) isTensorSpec_Value_Payload() {}
 
-func (*TensorSpec_Value_Uint8) isTensorSpec_Value_Payload() {}
+func (*TensorSpec_Value_Uint8S) isTensorSpec_Value_Payload() {}
 
-func (*TensorSpec_Value_Uint32) isTensorSpec_Value_Payload() {}
+func (*TensorSpec_Value_Uint32S) isTensorSpec_Value_Payload() {}
 
-func (*TensorSpec_Value_Uint64) isTensorSpec_Value_Payload() {}
-
-type ListPropertyResponse_Property struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	IsReadable    bool                   `protobuf:"varint,1,opt,name=is_readable,json=isReadable,proto3" json:"is_readable,omitempty"`
-	IsWriteable   bool                   `protobuf:"varint,2,opt,name=is_writeable,json=isWriteable,proto3" json:"is_writeable,omitempty"`
-	IsListable    bool                   `protobuf:"varint,3,opt,name=is_listable,json=isListable,proto3" json:"is_listable,omitempty"` // has sub-properties
-	Spec          *TensorSpec            `protobuf:"bytes,4,opt,name=spec,proto3" json:"spec,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ListPropertyResponse_Property) Reset() {
-	*x = ListPropertyResponse_Property{}
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[47]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ListPropertyResponse_Property) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ListPropertyResponse_Property) ProtoMessage() {}
-
-func (x *ListPropertyResponse_Property) ProtoReflect() protoreflect.Message {
-	mi := &file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[47]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ListPropertyResponse_Property.ProtoReflect.Descriptor instead.
-func (*ListPropertyResponse_Property) Descriptor() ([]byte, []int) {
-	return file_dm_env_rpc_v1_dm_env_rpc_proto_rawDescGZIP(), []int{22, 0}
-}
-
-func (x *ListPropertyResponse_Property) GetIsReadable() bool {
-	if x != nil {
-		return x.IsReadable
-	}
-	return false
-}
-
-func (x *ListPropertyResponse_Property) GetIsWriteable() bool {
-	if x != nil {
-		return x.IsWriteable
-	}
-	return false
-}
-
-func (x *ListPropertyResponse_Property) GetIsListable() bool {
-	if x != nil {
-		return x.IsListable
-	}
-	return false
-}
-
-func (x *ListPropertyResponse_Property) GetSpec() *TensorSpec {
-	if x != nil {
-		return x.Spec
-	}
-	return nil
-}
+func (*TensorSpec_Value_Uint64S) isTensorSpec_Value_Payload() {}
 
 var File_dm_env_rpc_v1_dm_env_rpc_proto protoreflect.FileDescriptor
 
@@ -2661,24 +2245,25 @@ const file_dm_env_rpc_v1_dm_env_rpc_proto_rawDesc = "" +
 	"\n" +
 	"ProtoArray\x12*\n" +
 	"\x05array\x18\x01 \x03(\v2\x14.google.protobuf.AnyR\x05arrayB\t\n" +
-	"\apayload\"\xa4\x03\n" +
+	"\apayload\"\xcc\x05\n" +
 	"\n" +
 	"TensorSpec\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05shape\x18\x02 \x03(\x05R\x05shape\x12-\n" +
 	"\x05dtype\x18\x03 \x01(\x0e2\x17.dm_env_rpc.v1.DataTypeR\x05dtype\x121\n" +
 	"\x03min\x18\x04 \x01(\v2\x1f.dm_env_rpc.v1.TensorSpec.ValueR\x03min\x121\n" +
-	"\x03max\x18\x05 \x01(\v2\x1f.dm_env_rpc.v1.TensorSpec.ValueR\x03max\x1a\xd6\x01\n" +
-	"\x05Value\x12\x16\n" +
-	"\x05float\x18\x01 \x01(\x02H\x00R\x05float\x12\x18\n" +
-	"\x06double\x18\x02 \x01(\x01H\x00R\x06double\x12\x14\n" +
-	"\x04int8\x18\a \x01(\x05H\x00R\x04int8\x12\x16\n" +
-	"\x05int32\x18\x03 \x01(\x05H\x00R\x05int32\x12\x16\n" +
-	"\x05int64\x18\x04 \x01(\x03H\x00R\x05int64\x12\x16\n" +
-	"\x05uint8\x18\b \x01(\rH\x00R\x05uint8\x12\x18\n" +
-	"\x06uint32\x18\x05 \x01(\rH\x00R\x06uint32\x12\x18\n" +
-	"\x06uint64\x18\x06 \x01(\x04H\x00R\x06uint64B\t\n" +
-	"\apayload\"\xb5\x01\n" +
+	"\x03max\x18\x05 \x01(\v2\x1f.dm_env_rpc.v1.TensorSpec.ValueR\x03max\x1a\xfe\x03\n" +
+	"\x05Value\x12:\n" +
+	"\x06floats\x18\t \x01(\v2 .dm_env_rpc.v1.Tensor.FloatArrayH\x00R\x06floats\x12=\n" +
+	"\adoubles\x18\n" +
+	" \x01(\v2!.dm_env_rpc.v1.Tensor.DoubleArrayH\x00R\adoubles\x127\n" +
+	"\x05int8s\x18\v \x01(\v2\x1f.dm_env_rpc.v1.Tensor.Int8ArrayH\x00R\x05int8s\x12:\n" +
+	"\x06int32s\x18\f \x01(\v2 .dm_env_rpc.v1.Tensor.Int32ArrayH\x00R\x06int32s\x12:\n" +
+	"\x06int64s\x18\r \x01(\v2 .dm_env_rpc.v1.Tensor.Int64ArrayH\x00R\x06int64s\x12:\n" +
+	"\x06uint8s\x18\x0e \x01(\v2 .dm_env_rpc.v1.Tensor.Uint8ArrayH\x00R\x06uint8s\x12=\n" +
+	"\auint32s\x18\x0f \x01(\v2!.dm_env_rpc.v1.Tensor.Uint32ArrayH\x00R\auint32s\x12=\n" +
+	"\auint64s\x18\x10 \x01(\v2!.dm_env_rpc.v1.Tensor.Uint64ArrayH\x00R\auint64sB\t\n" +
+	"\apayloadJ\x04\b\x01\x10\t\"\xb5\x01\n" +
 	"\x12CreateWorldRequest\x12K\n" +
 	"\bsettings\x18\x01 \x03(\v2/.dm_env_rpc.v1.CreateWorldRequest.SettingsEntryR\bsettings\x1aR\n" +
 	"\rSettingsEntry\x12\x10\n" +
@@ -2737,40 +2322,7 @@ const file_dm_env_rpc_v1_dm_env_rpc_proto_rawDesc = "" +
 	"\x13DestroyWorldRequest\x12\x1d\n" +
 	"\n" +
 	"world_name\x18\x01 \x01(\tR\tworldName\"\x16\n" +
-	"\x14DestroyWorldResponse\")\n" +
-	"\x13ReadPropertyRequest\x12\x12\n" +
-	"\x04keys\x18\x01 \x03(\tR\x04keys\"\xc1\x01\n" +
-	"\x14ReadPropertyResponse\x12S\n" +
-	"\n" +
-	"properties\x18\x01 \x03(\v23.dm_env_rpc.v1.ReadPropertyResponse.PropertiesEntryR\n" +
-	"properties\x1aT\n" +
-	"\x0fPropertiesEntry\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\tR\x03key\x12+\n" +
-	"\x05value\x18\x02 \x01(\v2\x15.dm_env_rpc.v1.TensorR\x05value:\x028\x01\"\xc1\x01\n" +
-	"\x14WritePropertyRequest\x12S\n" +
-	"\n" +
-	"properties\x18\x01 \x03(\v23.dm_env_rpc.v1.WritePropertyRequest.PropertiesEntryR\n" +
-	"properties\x1aT\n" +
-	"\x0fPropertiesEntry\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\tR\x03key\x12+\n" +
-	"\x05value\x18\x02 \x01(\v2\x15.dm_env_rpc.v1.TensorR\x05value:\x028\x01\"\x17\n" +
-	"\x15WritePropertyResponse\")\n" +
-	"\x13ListPropertyRequest\x12\x12\n" +
-	"\x04keys\x18\x01 \x03(\tR\x04keys\"\xf9\x02\n" +
-	"\x14ListPropertyResponse\x12S\n" +
-	"\n" +
-	"properties\x18\x01 \x03(\v23.dm_env_rpc.v1.ListPropertyResponse.PropertiesEntryR\n" +
-	"properties\x1a\x9e\x01\n" +
-	"\bProperty\x12\x1f\n" +
-	"\vis_readable\x18\x01 \x01(\bR\n" +
-	"isReadable\x12!\n" +
-	"\fis_writeable\x18\x02 \x01(\bR\visWriteable\x12\x1f\n" +
-	"\vis_listable\x18\x03 \x01(\bR\n" +
-	"isListable\x12-\n" +
-	"\x04spec\x18\x04 \x01(\v2\x19.dm_env_rpc.v1.TensorSpecR\x04spec\x1ak\n" +
-	"\x0fPropertiesEntry\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\tR\x03key\x12B\n" +
-	"\x05value\x18\x02 \x01(\v2,.dm_env_rpc.v1.ListPropertyResponse.PropertyR\x05value:\x028\x01\"\x85\x06\n" +
+	"\x14DestroyWorldResponse\"\xa7\x04\n" +
 	"\x12EnvironmentRequest\x12F\n" +
 	"\fcreate_world\x18\x01 \x01(\v2!.dm_env_rpc.v1.CreateWorldRequestH\x00R\vcreateWorld\x12@\n" +
 	"\n" +
@@ -2781,13 +2333,9 @@ const file_dm_env_rpc_v1_dm_env_rpc_proto_rawDesc = "" +
 	"resetWorld\x12C\n" +
 	"\vleave_world\x18\x06 \x01(\v2 .dm_env_rpc.v1.LeaveWorldRequestH\x00R\n" +
 	"leaveWorld\x12I\n" +
-	"\rdestroy_world\x18\a \x01(\v2\".dm_env_rpc.v1.DestroyWorldRequestH\x00R\fdestroyWorld\x12I\n" +
-	"\rread_property\x18\b \x01(\v2\".dm_env_rpc.v1.ReadPropertyRequestH\x00R\freadProperty\x12L\n" +
-	"\x0ewrite_property\x18\t \x01(\v2#.dm_env_rpc.v1.WritePropertyRequestH\x00R\rwriteProperty\x12I\n" +
-	"\rlist_property\x18\n" +
-	" \x01(\v2\".dm_env_rpc.v1.ListPropertyRequestH\x00R\flistProperty\x124\n" +
+	"\rdestroy_world\x18\a \x01(\v2\".dm_env_rpc.v1.DestroyWorldRequestH\x00R\fdestroyWorld\x124\n" +
 	"\textension\x18\x0f \x01(\v2\x14.google.protobuf.AnyH\x00R\textensionB\t\n" +
-	"\apayloadJ\x04\b\x10\x10\x11\"\xb6\x06\n" +
+	"\apayloadJ\x04\b\b\x10\vJ\x04\b\x10\x10\x11\"\xd5\x04\n" +
 	"\x13EnvironmentResponse\x12G\n" +
 	"\fcreate_world\x18\x01 \x01(\v2\".dm_env_rpc.v1.CreateWorldResponseH\x00R\vcreateWorld\x12A\n" +
 	"\n" +
@@ -2798,14 +2346,10 @@ const file_dm_env_rpc_v1_dm_env_rpc_proto_rawDesc = "" +
 	"resetWorld\x12D\n" +
 	"\vleave_world\x18\x06 \x01(\v2!.dm_env_rpc.v1.LeaveWorldResponseH\x00R\n" +
 	"leaveWorld\x12J\n" +
-	"\rdestroy_world\x18\a \x01(\v2#.dm_env_rpc.v1.DestroyWorldResponseH\x00R\fdestroyWorld\x12J\n" +
-	"\rread_property\x18\b \x01(\v2#.dm_env_rpc.v1.ReadPropertyResponseH\x00R\freadProperty\x12M\n" +
-	"\x0ewrite_property\x18\t \x01(\v2$.dm_env_rpc.v1.WritePropertyResponseH\x00R\rwriteProperty\x12J\n" +
-	"\rlist_property\x18\n" +
-	" \x01(\v2#.dm_env_rpc.v1.ListPropertyResponseH\x00R\flistProperty\x124\n" +
+	"\rdestroy_world\x18\a \x01(\v2#.dm_env_rpc.v1.DestroyWorldResponseH\x00R\fdestroyWorld\x124\n" +
 	"\textension\x18\x0f \x01(\v2\x14.google.protobuf.AnyH\x00R\textension\x12*\n" +
 	"\x05error\x18\x10 \x01(\v2\x12.google.rpc.StatusH\x00R\x05errorB\t\n" +
-	"\apayload*\x9c\x01\n" +
+	"\apayloadJ\x04\b\b\x10\v*\x9c\x01\n" +
 	"\bDataType\x12\x15\n" +
 	"\x11INVALID_DATA_TYPE\x10\x00\x12\t\n" +
 	"\x05FLOAT\x10\x01\x12\n" +
@@ -2846,134 +2390,119 @@ func file_dm_env_rpc_v1_dm_env_rpc_proto_rawDescGZIP() []byte {
 }
 
 var file_dm_env_rpc_v1_dm_env_rpc_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
+var file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_dm_env_rpc_v1_dm_env_rpc_proto_goTypes = []any{
-	(DataType)(0),                         // 0: dm_env_rpc.v1.DataType
-	(EnvironmentStateType)(0),             // 1: dm_env_rpc.v1.EnvironmentStateType
-	(*Tensor)(nil),                        // 2: dm_env_rpc.v1.Tensor
-	(*TensorSpec)(nil),                    // 3: dm_env_rpc.v1.TensorSpec
-	(*CreateWorldRequest)(nil),            // 4: dm_env_rpc.v1.CreateWorldRequest
-	(*CreateWorldResponse)(nil),           // 5: dm_env_rpc.v1.CreateWorldResponse
-	(*ActionObservationSpecs)(nil),        // 6: dm_env_rpc.v1.ActionObservationSpecs
-	(*JoinWorldRequest)(nil),              // 7: dm_env_rpc.v1.JoinWorldRequest
-	(*JoinWorldResponse)(nil),             // 8: dm_env_rpc.v1.JoinWorldResponse
-	(*StepRequest)(nil),                   // 9: dm_env_rpc.v1.StepRequest
-	(*StepResponse)(nil),                  // 10: dm_env_rpc.v1.StepResponse
-	(*ResetRequest)(nil),                  // 11: dm_env_rpc.v1.ResetRequest
-	(*ResetResponse)(nil),                 // 12: dm_env_rpc.v1.ResetResponse
-	(*ResetWorldRequest)(nil),             // 13: dm_env_rpc.v1.ResetWorldRequest
-	(*ResetWorldResponse)(nil),            // 14: dm_env_rpc.v1.ResetWorldResponse
-	(*LeaveWorldRequest)(nil),             // 15: dm_env_rpc.v1.LeaveWorldRequest
-	(*LeaveWorldResponse)(nil),            // 16: dm_env_rpc.v1.LeaveWorldResponse
-	(*DestroyWorldRequest)(nil),           // 17: dm_env_rpc.v1.DestroyWorldRequest
-	(*DestroyWorldResponse)(nil),          // 18: dm_env_rpc.v1.DestroyWorldResponse
-	(*ReadPropertyRequest)(nil),           // 19: dm_env_rpc.v1.ReadPropertyRequest
-	(*ReadPropertyResponse)(nil),          // 20: dm_env_rpc.v1.ReadPropertyResponse
-	(*WritePropertyRequest)(nil),          // 21: dm_env_rpc.v1.WritePropertyRequest
-	(*WritePropertyResponse)(nil),         // 22: dm_env_rpc.v1.WritePropertyResponse
-	(*ListPropertyRequest)(nil),           // 23: dm_env_rpc.v1.ListPropertyRequest
-	(*ListPropertyResponse)(nil),          // 24: dm_env_rpc.v1.ListPropertyResponse
-	(*EnvironmentRequest)(nil),            // 25: dm_env_rpc.v1.EnvironmentRequest
-	(*EnvironmentResponse)(nil),           // 26: dm_env_rpc.v1.EnvironmentResponse
-	(*Tensor_FloatArray)(nil),             // 27: dm_env_rpc.v1.Tensor.FloatArray
-	(*Tensor_DoubleArray)(nil),            // 28: dm_env_rpc.v1.Tensor.DoubleArray
-	(*Tensor_Int8Array)(nil),              // 29: dm_env_rpc.v1.Tensor.Int8Array
-	(*Tensor_Int32Array)(nil),             // 30: dm_env_rpc.v1.Tensor.Int32Array
-	(*Tensor_Int64Array)(nil),             // 31: dm_env_rpc.v1.Tensor.Int64Array
-	(*Tensor_Uint8Array)(nil),             // 32: dm_env_rpc.v1.Tensor.Uint8Array
-	(*Tensor_Uint32Array)(nil),            // 33: dm_env_rpc.v1.Tensor.Uint32Array
-	(*Tensor_Uint64Array)(nil),            // 34: dm_env_rpc.v1.Tensor.Uint64Array
-	(*Tensor_BoolArray)(nil),              // 35: dm_env_rpc.v1.Tensor.BoolArray
-	(*Tensor_StringArray)(nil),            // 36: dm_env_rpc.v1.Tensor.StringArray
-	(*Tensor_ProtoArray)(nil),             // 37: dm_env_rpc.v1.Tensor.ProtoArray
-	(*TensorSpec_Value)(nil),              // 38: dm_env_rpc.v1.TensorSpec.Value
-	nil,                                   // 39: dm_env_rpc.v1.CreateWorldRequest.SettingsEntry
-	nil,                                   // 40: dm_env_rpc.v1.ActionObservationSpecs.ActionsEntry
-	nil,                                   // 41: dm_env_rpc.v1.ActionObservationSpecs.ObservationsEntry
-	nil,                                   // 42: dm_env_rpc.v1.JoinWorldRequest.SettingsEntry
-	nil,                                   // 43: dm_env_rpc.v1.StepRequest.ActionsEntry
-	nil,                                   // 44: dm_env_rpc.v1.StepResponse.ObservationsEntry
-	nil,                                   // 45: dm_env_rpc.v1.ResetRequest.SettingsEntry
-	nil,                                   // 46: dm_env_rpc.v1.ResetWorldRequest.SettingsEntry
-	nil,                                   // 47: dm_env_rpc.v1.ReadPropertyResponse.PropertiesEntry
-	nil,                                   // 48: dm_env_rpc.v1.WritePropertyRequest.PropertiesEntry
-	(*ListPropertyResponse_Property)(nil), // 49: dm_env_rpc.v1.ListPropertyResponse.Property
-	nil,                                   // 50: dm_env_rpc.v1.ListPropertyResponse.PropertiesEntry
-	(*anypb.Any)(nil),                     // 51: google.protobuf.Any
-	(*status.Status)(nil),                 // 52: google.rpc.Status
+	(DataType)(0),                  // 0: dm_env_rpc.v1.DataType
+	(EnvironmentStateType)(0),      // 1: dm_env_rpc.v1.EnvironmentStateType
+	(*Tensor)(nil),                 // 2: dm_env_rpc.v1.Tensor
+	(*TensorSpec)(nil),             // 3: dm_env_rpc.v1.TensorSpec
+	(*CreateWorldRequest)(nil),     // 4: dm_env_rpc.v1.CreateWorldRequest
+	(*CreateWorldResponse)(nil),    // 5: dm_env_rpc.v1.CreateWorldResponse
+	(*ActionObservationSpecs)(nil), // 6: dm_env_rpc.v1.ActionObservationSpecs
+	(*JoinWorldRequest)(nil),       // 7: dm_env_rpc.v1.JoinWorldRequest
+	(*JoinWorldResponse)(nil),      // 8: dm_env_rpc.v1.JoinWorldResponse
+	(*StepRequest)(nil),            // 9: dm_env_rpc.v1.StepRequest
+	(*StepResponse)(nil),           // 10: dm_env_rpc.v1.StepResponse
+	(*ResetRequest)(nil),           // 11: dm_env_rpc.v1.ResetRequest
+	(*ResetResponse)(nil),          // 12: dm_env_rpc.v1.ResetResponse
+	(*ResetWorldRequest)(nil),      // 13: dm_env_rpc.v1.ResetWorldRequest
+	(*ResetWorldResponse)(nil),     // 14: dm_env_rpc.v1.ResetWorldResponse
+	(*LeaveWorldRequest)(nil),      // 15: dm_env_rpc.v1.LeaveWorldRequest
+	(*LeaveWorldResponse)(nil),     // 16: dm_env_rpc.v1.LeaveWorldResponse
+	(*DestroyWorldRequest)(nil),    // 17: dm_env_rpc.v1.DestroyWorldRequest
+	(*DestroyWorldResponse)(nil),   // 18: dm_env_rpc.v1.DestroyWorldResponse
+	(*EnvironmentRequest)(nil),     // 19: dm_env_rpc.v1.EnvironmentRequest
+	(*EnvironmentResponse)(nil),    // 20: dm_env_rpc.v1.EnvironmentResponse
+	(*Tensor_FloatArray)(nil),      // 21: dm_env_rpc.v1.Tensor.FloatArray
+	(*Tensor_DoubleArray)(nil),     // 22: dm_env_rpc.v1.Tensor.DoubleArray
+	(*Tensor_Int8Array)(nil),       // 23: dm_env_rpc.v1.Tensor.Int8Array
+	(*Tensor_Int32Array)(nil),      // 24: dm_env_rpc.v1.Tensor.Int32Array
+	(*Tensor_Int64Array)(nil),      // 25: dm_env_rpc.v1.Tensor.Int64Array
+	(*Tensor_Uint8Array)(nil),      // 26: dm_env_rpc.v1.Tensor.Uint8Array
+	(*Tensor_Uint32Array)(nil),     // 27: dm_env_rpc.v1.Tensor.Uint32Array
+	(*Tensor_Uint64Array)(nil),     // 28: dm_env_rpc.v1.Tensor.Uint64Array
+	(*Tensor_BoolArray)(nil),       // 29: dm_env_rpc.v1.Tensor.BoolArray
+	(*Tensor_StringArray)(nil),     // 30: dm_env_rpc.v1.Tensor.StringArray
+	(*Tensor_ProtoArray)(nil),      // 31: dm_env_rpc.v1.Tensor.ProtoArray
+	(*TensorSpec_Value)(nil),       // 32: dm_env_rpc.v1.TensorSpec.Value
+	nil,                            // 33: dm_env_rpc.v1.CreateWorldRequest.SettingsEntry
+	nil,                            // 34: dm_env_rpc.v1.ActionObservationSpecs.ActionsEntry
+	nil,                            // 35: dm_env_rpc.v1.ActionObservationSpecs.ObservationsEntry
+	nil,                            // 36: dm_env_rpc.v1.JoinWorldRequest.SettingsEntry
+	nil,                            // 37: dm_env_rpc.v1.StepRequest.ActionsEntry
+	nil,                            // 38: dm_env_rpc.v1.StepResponse.ObservationsEntry
+	nil,                            // 39: dm_env_rpc.v1.ResetRequest.SettingsEntry
+	nil,                            // 40: dm_env_rpc.v1.ResetWorldRequest.SettingsEntry
+	(*anypb.Any)(nil),              // 41: google.protobuf.Any
+	(*status.Status)(nil),          // 42: google.rpc.Status
 }
 var file_dm_env_rpc_v1_dm_env_rpc_proto_depIdxs = []int32{
-	27, // 0: dm_env_rpc.v1.Tensor.floats:type_name -> dm_env_rpc.v1.Tensor.FloatArray
-	28, // 1: dm_env_rpc.v1.Tensor.doubles:type_name -> dm_env_rpc.v1.Tensor.DoubleArray
-	29, // 2: dm_env_rpc.v1.Tensor.int8s:type_name -> dm_env_rpc.v1.Tensor.Int8Array
-	30, // 3: dm_env_rpc.v1.Tensor.int32s:type_name -> dm_env_rpc.v1.Tensor.Int32Array
-	31, // 4: dm_env_rpc.v1.Tensor.int64s:type_name -> dm_env_rpc.v1.Tensor.Int64Array
-	32, // 5: dm_env_rpc.v1.Tensor.uint8s:type_name -> dm_env_rpc.v1.Tensor.Uint8Array
-	33, // 6: dm_env_rpc.v1.Tensor.uint32s:type_name -> dm_env_rpc.v1.Tensor.Uint32Array
-	34, // 7: dm_env_rpc.v1.Tensor.uint64s:type_name -> dm_env_rpc.v1.Tensor.Uint64Array
-	35, // 8: dm_env_rpc.v1.Tensor.bools:type_name -> dm_env_rpc.v1.Tensor.BoolArray
-	36, // 9: dm_env_rpc.v1.Tensor.strings:type_name -> dm_env_rpc.v1.Tensor.StringArray
-	37, // 10: dm_env_rpc.v1.Tensor.protos:type_name -> dm_env_rpc.v1.Tensor.ProtoArray
+	21, // 0: dm_env_rpc.v1.Tensor.floats:type_name -> dm_env_rpc.v1.Tensor.FloatArray
+	22, // 1: dm_env_rpc.v1.Tensor.doubles:type_name -> dm_env_rpc.v1.Tensor.DoubleArray
+	23, // 2: dm_env_rpc.v1.Tensor.int8s:type_name -> dm_env_rpc.v1.Tensor.Int8Array
+	24, // 3: dm_env_rpc.v1.Tensor.int32s:type_name -> dm_env_rpc.v1.Tensor.Int32Array
+	25, // 4: dm_env_rpc.v1.Tensor.int64s:type_name -> dm_env_rpc.v1.Tensor.Int64Array
+	26, // 5: dm_env_rpc.v1.Tensor.uint8s:type_name -> dm_env_rpc.v1.Tensor.Uint8Array
+	27, // 6: dm_env_rpc.v1.Tensor.uint32s:type_name -> dm_env_rpc.v1.Tensor.Uint32Array
+	28, // 7: dm_env_rpc.v1.Tensor.uint64s:type_name -> dm_env_rpc.v1.Tensor.Uint64Array
+	29, // 8: dm_env_rpc.v1.Tensor.bools:type_name -> dm_env_rpc.v1.Tensor.BoolArray
+	30, // 9: dm_env_rpc.v1.Tensor.strings:type_name -> dm_env_rpc.v1.Tensor.StringArray
+	31, // 10: dm_env_rpc.v1.Tensor.protos:type_name -> dm_env_rpc.v1.Tensor.ProtoArray
 	0,  // 11: dm_env_rpc.v1.TensorSpec.dtype:type_name -> dm_env_rpc.v1.DataType
-	38, // 12: dm_env_rpc.v1.TensorSpec.min:type_name -> dm_env_rpc.v1.TensorSpec.Value
-	38, // 13: dm_env_rpc.v1.TensorSpec.max:type_name -> dm_env_rpc.v1.TensorSpec.Value
-	39, // 14: dm_env_rpc.v1.CreateWorldRequest.settings:type_name -> dm_env_rpc.v1.CreateWorldRequest.SettingsEntry
-	40, // 15: dm_env_rpc.v1.ActionObservationSpecs.actions:type_name -> dm_env_rpc.v1.ActionObservationSpecs.ActionsEntry
-	41, // 16: dm_env_rpc.v1.ActionObservationSpecs.observations:type_name -> dm_env_rpc.v1.ActionObservationSpecs.ObservationsEntry
-	42, // 17: dm_env_rpc.v1.JoinWorldRequest.settings:type_name -> dm_env_rpc.v1.JoinWorldRequest.SettingsEntry
+	32, // 12: dm_env_rpc.v1.TensorSpec.min:type_name -> dm_env_rpc.v1.TensorSpec.Value
+	32, // 13: dm_env_rpc.v1.TensorSpec.max:type_name -> dm_env_rpc.v1.TensorSpec.Value
+	33, // 14: dm_env_rpc.v1.CreateWorldRequest.settings:type_name -> dm_env_rpc.v1.CreateWorldRequest.SettingsEntry
+	34, // 15: dm_env_rpc.v1.ActionObservationSpecs.actions:type_name -> dm_env_rpc.v1.ActionObservationSpecs.ActionsEntry
+	35, // 16: dm_env_rpc.v1.ActionObservationSpecs.observations:type_name -> dm_env_rpc.v1.ActionObservationSpecs.ObservationsEntry
+	36, // 17: dm_env_rpc.v1.JoinWorldRequest.settings:type_name -> dm_env_rpc.v1.JoinWorldRequest.SettingsEntry
 	6,  // 18: dm_env_rpc.v1.JoinWorldResponse.specs:type_name -> dm_env_rpc.v1.ActionObservationSpecs
-	43, // 19: dm_env_rpc.v1.StepRequest.actions:type_name -> dm_env_rpc.v1.StepRequest.ActionsEntry
+	37, // 19: dm_env_rpc.v1.StepRequest.actions:type_name -> dm_env_rpc.v1.StepRequest.ActionsEntry
 	1,  // 20: dm_env_rpc.v1.StepResponse.state:type_name -> dm_env_rpc.v1.EnvironmentStateType
-	44, // 21: dm_env_rpc.v1.StepResponse.observations:type_name -> dm_env_rpc.v1.StepResponse.ObservationsEntry
-	45, // 22: dm_env_rpc.v1.ResetRequest.settings:type_name -> dm_env_rpc.v1.ResetRequest.SettingsEntry
+	38, // 21: dm_env_rpc.v1.StepResponse.observations:type_name -> dm_env_rpc.v1.StepResponse.ObservationsEntry
+	39, // 22: dm_env_rpc.v1.ResetRequest.settings:type_name -> dm_env_rpc.v1.ResetRequest.SettingsEntry
 	6,  // 23: dm_env_rpc.v1.ResetResponse.specs:type_name -> dm_env_rpc.v1.ActionObservationSpecs
-	46, // 24: dm_env_rpc.v1.ResetWorldRequest.settings:type_name -> dm_env_rpc.v1.ResetWorldRequest.SettingsEntry
-	47, // 25: dm_env_rpc.v1.ReadPropertyResponse.properties:type_name -> dm_env_rpc.v1.ReadPropertyResponse.PropertiesEntry
-	48, // 26: dm_env_rpc.v1.WritePropertyRequest.properties:type_name -> dm_env_rpc.v1.WritePropertyRequest.PropertiesEntry
-	50, // 27: dm_env_rpc.v1.ListPropertyResponse.properties:type_name -> dm_env_rpc.v1.ListPropertyResponse.PropertiesEntry
-	4,  // 28: dm_env_rpc.v1.EnvironmentRequest.create_world:type_name -> dm_env_rpc.v1.CreateWorldRequest
-	7,  // 29: dm_env_rpc.v1.EnvironmentRequest.join_world:type_name -> dm_env_rpc.v1.JoinWorldRequest
-	9,  // 30: dm_env_rpc.v1.EnvironmentRequest.step:type_name -> dm_env_rpc.v1.StepRequest
-	11, // 31: dm_env_rpc.v1.EnvironmentRequest.reset:type_name -> dm_env_rpc.v1.ResetRequest
-	13, // 32: dm_env_rpc.v1.EnvironmentRequest.reset_world:type_name -> dm_env_rpc.v1.ResetWorldRequest
-	15, // 33: dm_env_rpc.v1.EnvironmentRequest.leave_world:type_name -> dm_env_rpc.v1.LeaveWorldRequest
-	17, // 34: dm_env_rpc.v1.EnvironmentRequest.destroy_world:type_name -> dm_env_rpc.v1.DestroyWorldRequest
-	19, // 35: dm_env_rpc.v1.EnvironmentRequest.read_property:type_name -> dm_env_rpc.v1.ReadPropertyRequest
-	21, // 36: dm_env_rpc.v1.EnvironmentRequest.write_property:type_name -> dm_env_rpc.v1.WritePropertyRequest
-	23, // 37: dm_env_rpc.v1.EnvironmentRequest.list_property:type_name -> dm_env_rpc.v1.ListPropertyRequest
-	51, // 38: dm_env_rpc.v1.EnvironmentRequest.extension:type_name -> google.protobuf.Any
-	5,  // 39: dm_env_rpc.v1.EnvironmentResponse.create_world:type_name -> dm_env_rpc.v1.CreateWorldResponse
-	8,  // 40: dm_env_rpc.v1.EnvironmentResponse.join_world:type_name -> dm_env_rpc.v1.JoinWorldResponse
-	10, // 41: dm_env_rpc.v1.EnvironmentResponse.step:type_name -> dm_env_rpc.v1.StepResponse
-	12, // 42: dm_env_rpc.v1.EnvironmentResponse.reset:type_name -> dm_env_rpc.v1.ResetResponse
-	14, // 43: dm_env_rpc.v1.EnvironmentResponse.reset_world:type_name -> dm_env_rpc.v1.ResetWorldResponse
-	16, // 44: dm_env_rpc.v1.EnvironmentResponse.leave_world:type_name -> dm_env_rpc.v1.LeaveWorldResponse
-	18, // 45: dm_env_rpc.v1.EnvironmentResponse.destroy_world:type_name -> dm_env_rpc.v1.DestroyWorldResponse
-	20, // 46: dm_env_rpc.v1.EnvironmentResponse.read_property:type_name -> dm_env_rpc.v1.ReadPropertyResponse
-	22, // 47: dm_env_rpc.v1.EnvironmentResponse.write_property:type_name -> dm_env_rpc.v1.WritePropertyResponse
-	24, // 48: dm_env_rpc.v1.EnvironmentResponse.list_property:type_name -> dm_env_rpc.v1.ListPropertyResponse
-	51, // 49: dm_env_rpc.v1.EnvironmentResponse.extension:type_name -> google.protobuf.Any
-	52, // 50: dm_env_rpc.v1.EnvironmentResponse.error:type_name -> google.rpc.Status
-	51, // 51: dm_env_rpc.v1.Tensor.ProtoArray.array:type_name -> google.protobuf.Any
-	2,  // 52: dm_env_rpc.v1.CreateWorldRequest.SettingsEntry.value:type_name -> dm_env_rpc.v1.Tensor
-	3,  // 53: dm_env_rpc.v1.ActionObservationSpecs.ActionsEntry.value:type_name -> dm_env_rpc.v1.TensorSpec
-	3,  // 54: dm_env_rpc.v1.ActionObservationSpecs.ObservationsEntry.value:type_name -> dm_env_rpc.v1.TensorSpec
-	2,  // 55: dm_env_rpc.v1.JoinWorldRequest.SettingsEntry.value:type_name -> dm_env_rpc.v1.Tensor
-	2,  // 56: dm_env_rpc.v1.StepRequest.ActionsEntry.value:type_name -> dm_env_rpc.v1.Tensor
-	2,  // 57: dm_env_rpc.v1.StepResponse.ObservationsEntry.value:type_name -> dm_env_rpc.v1.Tensor
-	2,  // 58: dm_env_rpc.v1.ResetRequest.SettingsEntry.value:type_name -> dm_env_rpc.v1.Tensor
-	2,  // 59: dm_env_rpc.v1.ResetWorldRequest.SettingsEntry.value:type_name -> dm_env_rpc.v1.Tensor
-	2,  // 60: dm_env_rpc.v1.ReadPropertyResponse.PropertiesEntry.value:type_name -> dm_env_rpc.v1.Tensor
-	2,  // 61: dm_env_rpc.v1.WritePropertyRequest.PropertiesEntry.value:type_name -> dm_env_rpc.v1.Tensor
-	3,  // 62: dm_env_rpc.v1.ListPropertyResponse.Property.spec:type_name -> dm_env_rpc.v1.TensorSpec
-	49, // 63: dm_env_rpc.v1.ListPropertyResponse.PropertiesEntry.value:type_name -> dm_env_rpc.v1.ListPropertyResponse.Property
-	25, // 64: dm_env_rpc.v1.Environment.Process:input_type -> dm_env_rpc.v1.EnvironmentRequest
-	26, // 65: dm_env_rpc.v1.Environment.Process:output_type -> dm_env_rpc.v1.EnvironmentResponse
-	65, // [65:66] is the sub-list for method output_type
-	64, // [64:65] is the sub-list for method input_type
-	64, // [64:64] is the sub-list for extension type_name
-	64, // [64:64] is the sub-list for extension extendee
-	0,  // [0:64] is the sub-list for field type_name
+	40, // 24: dm_env_rpc.v1.ResetWorldRequest.settings:type_name -> dm_env_rpc.v1.ResetWorldRequest.SettingsEntry
+	4,  // 25: dm_env_rpc.v1.EnvironmentRequest.create_world:type_name -> dm_env_rpc.v1.CreateWorldRequest
+	7,  // 26: dm_env_rpc.v1.EnvironmentRequest.join_world:type_name -> dm_env_rpc.v1.JoinWorldRequest
+	9,  // 27: dm_env_rpc.v1.EnvironmentRequest.step:type_name -> dm_env_rpc.v1.StepRequest
+	11, // 28: dm_env_rpc.v1.EnvironmentRequest.reset:type_name -> dm_env_rpc.v1.ResetRequest
+	13, // 29: dm_env_rpc.v1.EnvironmentRequest.reset_world:type_name -> dm_env_rpc.v1.ResetWorldRequest
+	15, // 30: dm_env_rpc.v1.EnvironmentRequest.leave_world:type_name -> dm_env_rpc.v1.LeaveWorldRequest
+	17, // 31: dm_env_rpc.v1.EnvironmentRequest.destroy_world:type_name -> dm_env_rpc.v1.DestroyWorldRequest
+	41, // 32: dm_env_rpc.v1.EnvironmentRequest.extension:type_name -> google.protobuf.Any
+	5,  // 33: dm_env_rpc.v1.EnvironmentResponse.create_world:type_name -> dm_env_rpc.v1.CreateWorldResponse
+	8,  // 34: dm_env_rpc.v1.EnvironmentResponse.join_world:type_name -> dm_env_rpc.v1.JoinWorldResponse
+	10, // 35: dm_env_rpc.v1.EnvironmentResponse.step:type_name -> dm_env_rpc.v1.StepResponse
+	12, // 36: dm_env_rpc.v1.EnvironmentResponse.reset:type_name -> dm_env_rpc.v1.ResetResponse
+	14, // 37: dm_env_rpc.v1.EnvironmentResponse.reset_world:type_name -> dm_env_rpc.v1.ResetWorldResponse
+	16, // 38: dm_env_rpc.v1.EnvironmentResponse.leave_world:type_name -> dm_env_rpc.v1.LeaveWorldResponse
+	18, // 39: dm_env_rpc.v1.EnvironmentResponse.destroy_world:type_name -> dm_env_rpc.v1.DestroyWorldResponse
+	41, // 40: dm_env_rpc.v1.EnvironmentResponse.extension:type_name -> google.protobuf.Any
+	42, // 41: dm_env_rpc.v1.EnvironmentResponse.error:type_name -> google.rpc.Status
+	41, // 42: dm_env_rpc.v1.Tensor.ProtoArray.array:type_name -> google.protobuf.Any
+	21, // 43: dm_env_rpc.v1.TensorSpec.Value.floats:type_name -> dm_env_rpc.v1.Tensor.FloatArray
+	22, // 44: dm_env_rpc.v1.TensorSpec.Value.doubles:type_name -> dm_env_rpc.v1.Tensor.DoubleArray
+	23, // 45: dm_env_rpc.v1.TensorSpec.Value.int8s:type_name -> dm_env_rpc.v1.Tensor.Int8Array
+	24, // 46: dm_env_rpc.v1.TensorSpec.Value.int32s:type_name -> dm_env_rpc.v1.Tensor.Int32Array
+	25, // 47: dm_env_rpc.v1.TensorSpec.Value.int64s:type_name -> dm_env_rpc.v1.Tensor.Int64Array
+	26, // 48: dm_env_rpc.v1.TensorSpec.Value.uint8s:type_name -> dm_env_rpc.v1.Tensor.Uint8Array
+	27, // 49: dm_env_rpc.v1.TensorSpec.Value.uint32s:type_name -> dm_env_rpc.v1.Tensor.Uint32Array
+	28, // 50: dm_env_rpc.v1.TensorSpec.Value.uint64s:type_name -> dm_env_rpc.v1.Tensor.Uint64Array
+	2,  // 51: dm_env_rpc.v1.CreateWorldRequest.SettingsEntry.value:type_name -> dm_env_rpc.v1.Tensor
+	3,  // 52: dm_env_rpc.v1.ActionObservationSpecs.ActionsEntry.value:type_name -> dm_env_rpc.v1.TensorSpec
+	3,  // 53: dm_env_rpc.v1.ActionObservationSpecs.ObservationsEntry.value:type_name -> dm_env_rpc.v1.TensorSpec
+	2,  // 54: dm_env_rpc.v1.JoinWorldRequest.SettingsEntry.value:type_name -> dm_env_rpc.v1.Tensor
+	2,  // 55: dm_env_rpc.v1.StepRequest.ActionsEntry.value:type_name -> dm_env_rpc.v1.Tensor
+	2,  // 56: dm_env_rpc.v1.StepResponse.ObservationsEntry.value:type_name -> dm_env_rpc.v1.Tensor
+	2,  // 57: dm_env_rpc.v1.ResetRequest.SettingsEntry.value:type_name -> dm_env_rpc.v1.Tensor
+	2,  // 58: dm_env_rpc.v1.ResetWorldRequest.SettingsEntry.value:type_name -> dm_env_rpc.v1.Tensor
+	19, // 59: dm_env_rpc.v1.Environment.Process:input_type -> dm_env_rpc.v1.EnvironmentRequest
+	20, // 60: dm_env_rpc.v1.Environment.Process:output_type -> dm_env_rpc.v1.EnvironmentResponse
+	60, // [60:61] is the sub-list for method output_type
+	59, // [59:60] is the sub-list for method input_type
+	59, // [59:59] is the sub-list for extension type_name
+	59, // [59:59] is the sub-list for extension extendee
+	0,  // [0:59] is the sub-list for field type_name
 }
 
 func init() { file_dm_env_rpc_v1_dm_env_rpc_proto_init() }
@@ -2994,7 +2523,7 @@ func file_dm_env_rpc_v1_dm_env_rpc_proto_init() {
 		(*Tensor_Strings)(nil),
 		(*Tensor_Protos)(nil),
 	}
-	file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[23].OneofWrappers = []any{
+	file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[17].OneofWrappers = []any{
 		(*EnvironmentRequest_CreateWorld)(nil),
 		(*EnvironmentRequest_JoinWorld)(nil),
 		(*EnvironmentRequest_Step)(nil),
@@ -3002,12 +2531,9 @@ func file_dm_env_rpc_v1_dm_env_rpc_proto_init() {
 		(*EnvironmentRequest_ResetWorld)(nil),
 		(*EnvironmentRequest_LeaveWorld)(nil),
 		(*EnvironmentRequest_DestroyWorld)(nil),
-		(*EnvironmentRequest_ReadProperty)(nil),
-		(*EnvironmentRequest_WriteProperty)(nil),
-		(*EnvironmentRequest_ListProperty)(nil),
 		(*EnvironmentRequest_Extension)(nil),
 	}
-	file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[24].OneofWrappers = []any{
+	file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[18].OneofWrappers = []any{
 		(*EnvironmentResponse_CreateWorld)(nil),
 		(*EnvironmentResponse_JoinWorld)(nil),
 		(*EnvironmentResponse_Step)(nil),
@@ -3015,21 +2541,18 @@ func file_dm_env_rpc_v1_dm_env_rpc_proto_init() {
 		(*EnvironmentResponse_ResetWorld)(nil),
 		(*EnvironmentResponse_LeaveWorld)(nil),
 		(*EnvironmentResponse_DestroyWorld)(nil),
-		(*EnvironmentResponse_ReadProperty)(nil),
-		(*EnvironmentResponse_WriteProperty)(nil),
-		(*EnvironmentResponse_ListProperty)(nil),
 		(*EnvironmentResponse_Extension)(nil),
 		(*EnvironmentResponse_Error)(nil),
 	}
-	file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[36].OneofWrappers = []any{
-		(*TensorSpec_Value_Float)(nil),
-		(*TensorSpec_Value_Double)(nil),
-		(*TensorSpec_Value_Int8)(nil),
-		(*TensorSpec_Value_Int32)(nil),
-		(*TensorSpec_Value_Int64)(nil),
-		(*TensorSpec_Value_Uint8)(nil),
-		(*TensorSpec_Value_Uint32)(nil),
-		(*TensorSpec_Value_Uint64)(nil),
+	file_dm_env_rpc_v1_dm_env_rpc_proto_msgTypes[30].OneofWrappers = []any{
+		(*TensorSpec_Value_Floats)(nil),
+		(*TensorSpec_Value_Doubles)(nil),
+		(*TensorSpec_Value_Int8S)(nil),
+		(*TensorSpec_Value_Int32S)(nil),
+		(*TensorSpec_Value_Int64S)(nil),
+		(*TensorSpec_Value_Uint8S)(nil),
+		(*TensorSpec_Value_Uint32S)(nil),
+		(*TensorSpec_Value_Uint64S)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -3037,7 +2560,7 @@ func file_dm_env_rpc_v1_dm_env_rpc_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_dm_env_rpc_v1_dm_env_rpc_proto_rawDesc), len(file_dm_env_rpc_v1_dm_env_rpc_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   49,
+			NumMessages:   39,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

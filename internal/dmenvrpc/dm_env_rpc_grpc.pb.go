@@ -1,4 +1,4 @@
-// dm_env_rpc v1: DeepMind's protocol between an agent (the client) and an
+// dm_env_rpc v1 (as of release 1.1): DeepMind's protocol between an agent (the client) and an
 // environment (the server), written for deepq from the published protocol
 // (github.com/google-deepmind/dm_env_rpc, docs/v1/reference.md): the same
 // package, messages, field numbers and service, so deepq talks to any

@@ -1,0 +1,83 @@
+package remote
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// python returns the interpreter with Debian's python3-grpcio and
+// python3-protobuf: $DEEPQ_PYTHON, else /usr/bin/python3 (where apt installs
+// them, ahead of any pyenv or venv python3 on PATH), else python3.
+func python() string {
+	if p := os.Getenv("DEEPQ_PYTHON"); p != "" {
+		return p
+	}
+	if _, err := os.Stat("/usr/bin/python3"); err == nil {
+		return "/usr/bin/python3"
+	}
+	return "python3"
+}
+
+// server is testdata/cartpole_server.py running on a free loopback port.
+type server struct {
+	Addr string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// startServer starts the test server and stops it when the test ends. It
+// fails the test (never skips it) when Python or its gRPC is missing: CI
+// installs them (.ci/run).
+func startServer(tb testing.TB) *server {
+	tb.Helper()
+	cmd := exec.Command(python(), "testdata/cartpole_server.py", "--port", "0")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("start the dm_env_rpc test server with %s: %v (install Debian's python3-grpcio and python3-protobuf)", python(), err)
+	}
+	s := &server{cmd: cmd, done: make(chan struct{})}
+	go func() { cmd.Wait(); close(s.done) }()
+	tb.Cleanup(s.kill)
+	line := make(chan string, 1)
+	go func() {
+		r := bufio.NewReader(out)
+		l, _ := r.ReadString('\n')
+		line <- l
+	}()
+	select {
+	case l := <-line:
+		addr, ok := strings.CutPrefix(strings.TrimSpace(l), "listening on ")
+		if !ok {
+			tb.Fatalf("the dm_env_rpc test server (%s) did not start: it printed %q; needs Debian's python3-grpcio and python3-protobuf", python(), l)
+		}
+		s.Addr = addr
+	case <-time.After(20 * time.Second):
+		tb.Fatal("the dm_env_rpc test server printed no address within 20 s")
+	}
+	return s
+}
+
+// kill stops the server at once (SIGKILL) and waits for it to exit.
+func (s *server) kill() {
+	s.cmd.Process.Signal(syscall.SIGCONT) // if a test stopped it
+	s.cmd.Process.Kill()
+	<-s.done
+}
+
+// signal sends sig to the server.
+func (s *server) signal(sig syscall.Signal) error {
+	if err := s.cmd.Process.Signal(sig); err != nil {
+		return fmt.Errorf("signal %v to the test server: %v", sig, err)
+	}
+	return nil
+}

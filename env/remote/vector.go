@@ -122,6 +122,17 @@ func (v *Vector) FinalObs(i int) []float32 { return v.finalObs[i*v.size : (i+1)*
 // it ended one.
 func (v *Vector) Episode(i int) (env.Episode, bool) { return v.episodes[i], v.Ended(i) }
 
+// stop fails copy i (if it has not failed itself) and ends its episode:
+// reward 0, truncated.
+func (v *Vector) stop(i int) {
+	e := v.envs[i]
+	if e.err == nil {
+		e.err = fmt.Errorf("remote: vector copy %d stopped: another copy failed: %w", i, v.err)
+		e.cancel(e.err)
+	}
+	v.Rewards[i], v.Terminated[i], v.Truncated[i] = 0, false, true
+}
+
 // fail keeps the first failure.
 func (v *Vector) fail(err error) {
 	if err != nil && v.err == nil {
@@ -149,10 +160,11 @@ func (v *Vector) Reset() []float32 {
 // left in step (or closed).
 func (v *Vector) finishResets(in func(i int) bool) {
 	for i, e := range v.envs {
-		if !in(i) {
+		if !in(i) || e.err != nil {
 			continue
 		}
-		if e.err != nil {
+		if v.err != nil {
+			v.stop(i)
 			continue
 		}
 		e.err = e.finishReset()
@@ -178,15 +190,17 @@ func (v *Vector) Step(actions []int) []float32 {
 	}
 	ended := false
 	for i, e := range v.envs {
-		if e.err != nil {
-			v.Rewards[i], v.Terminated[i], v.Truncated[i] = 0, false, true
+		if v.err != nil {
+			// A failed Vector steps no more, so stop waiting for the other
+			// copies now: one timeout, not one per copy.
+			v.stop(i)
 			continue
 		}
 		r, term, trunc, err := e.finishStep()
 		if err != nil {
 			e.err = err
 			v.fail(err)
-			v.Rewards[i], v.Terminated[i], v.Truncated[i] = 0, false, true
+			v.stop(i)
 			continue
 		}
 		v.Rewards[i], v.Terminated[i], v.Truncated[i] = r, term, trunc

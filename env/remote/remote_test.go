@@ -7,7 +7,6 @@ import (
 	"net"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -286,7 +285,7 @@ func TestServerHung(t *testing.T) {
 	}
 	defer e.Close()
 	e.Reset()
-	if err := s.signal(syscall.SIGSTOP); err != nil {
+	if err := s.stop(); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()

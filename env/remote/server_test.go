@@ -74,10 +74,23 @@ func (s *server) kill() {
 	<-s.done
 }
 
-// signal sends sig to the server.
-func (s *server) signal(sig syscall.Signal) error {
-	if err := s.cmd.Process.Signal(sig); err != nil {
-		return fmt.Errorf("signal %v to the test server: %v", sig, err)
+// stop stops the server (SIGSTOP) and waits until the kernel shows it
+// stopped, so that it answers nothing more.
+func (s *server) stop() error {
+	pid := s.cmd.Process.Pid
+	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		return fmt.Errorf("stop the test server: %v", err)
 	}
-	return nil
+	for range 200 {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return fmt.Errorf("stop the test server: %v", err)
+		}
+		// The state follows the parenthesised command name: "pid (comm) T ...".
+		if i := strings.LastIndexByte(string(b), ')'); i > 0 && strings.HasPrefix(string(b[i+1:]), " T") {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return fmt.Errorf("stop the test server: pid %d is not stopped after 2 s", pid)
 }

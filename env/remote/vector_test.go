@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -134,7 +133,7 @@ func TestVectorServerHung(t *testing.T) {
 	}
 	defer v.Close()
 	v.Reset()
-	if err := s.signal(syscall.SIGSTOP); err != nil {
+	if err := s.stop(); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()

@@ -45,12 +45,12 @@ so a caller that passed --port 0 learns the port the system chose.
 """
 
 import argparse
+import asyncio
 import itertools
 import os
 import struct
 import sys
 import threading
-from concurrent import futures
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "dm_env_rpc_pb"))
 
@@ -214,10 +214,10 @@ class Environment:
         self.make_env, self.default_env = make_env, default_env
         self.worlds, self.lock, self.ids = {}, threading.Lock(), itertools.count()
 
-    def Process(self, requests, context):
+    async def Process(self, requests, context):
         conn = _Connection(self)
         try:
-            for req in requests:
+            async for req in requests:
                 yield conn.handle(req)
         finally:
             conn.leave()
@@ -345,10 +345,12 @@ class _Connection:
             self.world_name, self.world = None, None
 
 
-def serve(make_env=gymnasium_make, host="127.0.0.1", port=0, default_env=None, max_streams=64):
+async def serve(make_env=gymnasium_make, host="127.0.0.1", port=0, default_env=None, max_streams=64):
     """Starts a server on host:port (0: a free port) and returns it and its port.
 
-    Each open stream holds one of max_streams threads for its lifetime.
+    The server runs on asyncio (grpc.aio): requests of all streams are handled
+    one at a time on the event loop, as the GIL would serialise them anyway,
+    without the thread hand-offs of grpc's threaded server (half its latency).
     """
     service = Environment(make_env, default_env)
     handler = grpc.method_handlers_generic_handler("dm_env_rpc.v1.Environment", {
@@ -357,12 +359,12 @@ def serve(make_env=gymnasium_make, host="127.0.0.1", port=0, default_env=None, m
             request_deserializer=pb.EnvironmentRequest.FromString,
             response_serializer=pb.EnvironmentResponse.SerializeToString),
     })
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_streams), maximum_concurrent_rpcs=max_streams)
+    server = grpc.aio.server(maximum_concurrent_rpcs=max_streams)
     server.add_generic_rpc_handlers((handler,))
     bound = server.add_insecure_port(f"{host}:{port}")
     if bound == 0:
         raise SystemExit(f"dm_env_rpc_server: cannot listen on {host}:{port}")
-    server.start()
+    await server.start()
     return server, bound
 
 
@@ -373,9 +375,13 @@ def main(make_env=gymnasium_make, argv=None):
     ap.add_argument("--env", default=None, help="env id of worlds created without an \"env\" setting")
     ap.add_argument("--max-streams", type=int, default=64, help="most streams (remote envs) served at once")
     args = ap.parse_args(argv)
-    server, port = serve(make_env, args.host, args.port, args.env, args.max_streams)
-    print(f"listening on {args.host}:{port}", flush=True)
-    server.wait_for_termination()
+
+    async def run():
+        server, port = await serve(make_env, args.host, args.port, args.env, args.max_streams)
+        print(f"listening on {args.host}:{port}", flush=True)
+        await server.wait_for_termination()
+
+    asyncio.run(run())
 
 
 if __name__ == "__main__":

@@ -220,7 +220,7 @@ class Environment:
             async for req in requests:
                 yield conn.handle(req)
         finally:
-            conn.leave()
+            conn.close()
 
 
 class _Connection:
@@ -228,6 +228,7 @@ class _Connection:
         self.server = server
         self.world_name, self.world = None, None
         self.new_episode, self.reset_settings = True, {}
+        self.created = set()  # names of the worlds this stream created
 
     def handle(self, req):
         kind = req.WhichOneof("payload")
@@ -254,6 +255,7 @@ class _Connection:
         with self.server.lock:
             name = f"{env_id}/{next(self.server.ids)}"
             self.server.worlds[name] = world
+        self.created.add(name)
         resp.world_name = name
 
     def _join_world(self, req, resp):
@@ -334,9 +336,24 @@ class _Connection:
             if world.joined:
                 raise RequestError(FAILED_PRECONDITION, f"world {req.world_name!r} still has an agent: leave it first")
             del self.server.worlds[req.world_name]
+        self.created.discard(req.world_name)
         close = getattr(world.env, "close", None)
         if close is not None:
             close()
+
+    def close(self):
+        """Leaves, and destroys the worlds this stream created and did not
+        destroy: a client that vanished leaves nothing behind."""
+        self.leave()
+        for name in sorted(self.created):
+            with self.server.lock:
+                world = self.server.worlds.get(name)
+                if world is None or world.joined:
+                    continue
+                del self.server.worlds[name]
+            close = getattr(world.env, "close", None)
+            if close is not None:
+                close()
 
     def leave(self):
         if self.world is not None:

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -145,6 +146,9 @@ func Dial(cfg Config) (*Env, error) {
 		return nil, err
 	}
 	e.ownConn = true
+	// An env dropped without Close (env.Env has none) closes its connection
+	// when collected, and the server then destroys its world.
+	runtime.AddCleanup(e, func(c *grpc.ClientConn) { c.Close() }, conn)
 	return e, nil
 }
 

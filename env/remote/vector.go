@@ -3,6 +3,9 @@ package remote
 import (
 	"errors"
 	"fmt"
+	"runtime"
+
+	"google.golang.org/grpc"
 
 	"github.com/deepq/deepq/env"
 )
@@ -73,6 +76,7 @@ func DialVector(cfg Config, n int) (*Vector, error) {
 		v.spec = &v.envs[0].spec
 	}
 	v.envs[0].ownConn = true // closing copy 0 last closes the connection
+	runtime.AddCleanup(v, func(c *grpc.ClientConn) { c.Close() }, conn)
 	v.size = v.spec.Observation.Size()
 	v.obs = make([]float32, n*v.size)
 	v.finalObs = make([]float32, n*v.size)

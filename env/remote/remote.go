@@ -330,8 +330,13 @@ func (e *Env) readSpecs() error {
 			shape = append(shape, int(d))
 		}
 	}
+	n := 1
+	for _, d := range shape {
+		if n *= d; n > maxObsSize {
+			return fmt.Errorf("observation %q has shape %v: more than %d elements", o.GetName(), o.GetShape(), maxObsSize)
+		}
+	}
 	box := env.Box{Shape: shape}
-	n := box.Size()
 	box.Low, box.High = make([]float32, n), make([]float32, n)
 	if err := bound(box.Low, o.GetMin(), float32(math.Inf(-1))); err != nil {
 		return fmt.Errorf("observation %q min %v", o.GetName(), err)
@@ -359,6 +364,10 @@ func (e *Env) readSpecs() error {
 	e.obs = make([]float32, n)
 	return nil
 }
+
+// maxObsSize bounds the elements of an observation (64 MiB of float32), so
+// that a wrong spec is an error rather than an allocation that fails.
+const maxObsSize = 1 << 24
 
 // Spec returns the spaces read from the world's specs: the observation's
 // shape (a scalar as shape (1)) and bounds (±Inf where the server gives

@@ -94,3 +94,48 @@ func (s *server) stop() error {
 	}
 	return fmt.Errorf("stop the test server: pid %d is not stopped after 2 s", pid)
 }
+
+// TestGymnasiumServer runs scripts/dm_env_rpc_server.py itself. With
+// Gymnasium installed its CartPole-v1 must have deepq's spec and step;
+// without it, making a world must fail with the server's explanation.
+func TestGymnasiumServer(t *testing.T) {
+	cmd := exec.Command(python(), "../../scripts/dm_env_rpc_server.py", "--port", "0")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
+	if !ok {
+		t.Fatalf("scripts/dm_env_rpc_server.py printed %q", line)
+	}
+	hasGym := exec.Command(python(), "-c", "import gymnasium").Run() == nil
+	e, err := Dial(DefaultConfig(addr, "CartPole-v1"))
+	if !hasGym {
+		if err == nil || !strings.Contains(err.Error(), "Gymnasium is not installed on the server") {
+			t.Fatalf("without Gymnasium: %v, want the server's explanation", err)
+		}
+		t.Logf("without Gymnasium: %v", err)
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if sp := e.Spec(); sp.Actions.N != 2 || sp.Observation.Size() != 4 {
+		t.Fatalf("Gymnasium's CartPole-v1: spec %+v", sp)
+	}
+	e.Seed(1)
+	e.Reset()
+	for range 10 {
+		e.Step(1)
+	}
+	if err := e.Err(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -3,6 +3,7 @@ package remote_test
 import (
 	"bufio"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 
@@ -15,6 +16,7 @@ import (
 // env, wrapped in EpisodeStats.)
 func Example() {
 	srv := exec.Command("/usr/bin/python3", "testdata/cartpole_server.py", "--port", "0")
+	srv.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
 	out, _ := srv.StdoutPipe()
 	if err := srv.Start(); err != nil {
 		fmt.Println(err)

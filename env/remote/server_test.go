@@ -37,6 +37,7 @@ type server struct {
 func startServer(tb testing.TB) *server {
 	tb.Helper()
 	cmd := exec.Command(python(), "testdata/cartpole_server.py", "--port", "0")
+	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1") // no __pycache__ in the tree
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -100,6 +101,7 @@ func (s *server) stop() error {
 // without it, making a world must fail with the server's explanation.
 func TestGymnasiumServer(t *testing.T) {
 	cmd := exec.Command(python(), "../../scripts/dm_env_rpc_server.py", "--port", "0")
+	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {

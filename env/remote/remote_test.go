@@ -37,8 +37,8 @@ func dialCartPole(t testing.TB, s *server, maxSteps int) *Env {
 // TimeLimit says terminated and truncated at once, the remote env says
 // terminated only.
 func TestMatchesCartPole(t *testing.T) {
-	s := startServer(t)
-	const maxSteps, episodes = 30, 300
+	s := sharedServer(t)
+	const maxSteps, episodes = 30, 200
 	e := dialCartPole(t, s, maxSteps)
 	cp := env.NewCartPole()
 	cp.Seed(3)
@@ -101,7 +101,7 @@ func sameBits(a, b []float32) bool {
 // TestSpec checks the spec read from JoinWorld's specs against deepq's
 // CartPole-v1.
 func TestSpec(t *testing.T) {
-	s := startServer(t)
+	s := sharedServer(t)
 	e := dialCartPole(t, s, 200)
 	got, want := e.Spec(), env.NewCartPole().Spec()
 	if !slices.Equal(got.Observation.Shape, want.Observation.Shape) || got.Actions.N != want.Actions.N {
@@ -122,7 +122,7 @@ func TestSpec(t *testing.T) {
 // server's reset(seed=s), so the same seed gives the same start state, a
 // different one another, and later Resets continue the seeded generator.
 func TestSeed(t *testing.T) {
-	s := startServer(t)
+	s := sharedServer(t)
 	e := dialCartPole(t, s, 500)
 	reset := func() []float32 {
 		o := slices.Clone(e.Reset())
@@ -155,7 +155,7 @@ func TestSeed(t *testing.T) {
 // TestMake builds the env through the registry, wrapped as env.Make wraps
 // every env, and checks its option errors.
 func TestMake(t *testing.T) {
-	s := startServer(t)
+	s := sharedServer(t)
 	e, err := env.Make("remote:addr=" + s.Addr + ",world=CartPole-v1,max-steps=25,timeout=5s")
 	if err != nil {
 		t.Fatal(err)
@@ -208,7 +208,7 @@ func TestMake(t *testing.T) {
 // TestBadWorld: the server's own message for an unknown env id reaches the
 // caller, as a ServerError.
 func TestBadWorld(t *testing.T) {
-	s := startServer(t)
+	s := sharedServer(t)
 	_, err := Dial(DefaultConfig(s.Addr, "NoSuchEnv-v0"))
 	var se *ServerError
 	if !errors.As(err, &se) || se.Code != codes.NotFound || se.Request != "create_world" {
@@ -223,7 +223,7 @@ func TestBadWorld(t *testing.T) {
 // TestServerErrorMidEpisode: a reset the server's env refuses is reported
 // with the env's own message, and the env fails from then on.
 func TestServerErrorMidEpisode(t *testing.T) {
-	s := startServer(t)
+	s := sharedServer(t)
 	e := dialCartPole(t, s, 500)
 	e.Reset()
 	e.Step(0)

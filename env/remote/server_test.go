@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -31,41 +32,76 @@ type server struct {
 	done chan struct{}
 }
 
-// startServer starts the test server and stops it when the test ends. It
-// fails the test (never skips it) when Python or its gRPC is missing: CI
-// installs them (.ci/run).
+// startServer starts a test server of its own, for a test that kills or
+// stops it, and kills it when the test ends. It fails the test (never skips
+// it) when Python or its gRPC is missing: CI installs them (.ci/run).
 func startServer(tb testing.TB) *server {
 	tb.Helper()
+	s, err := launch()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(s.kill)
+	return s
+}
+
+// shared is the server of the tests that leave it running; TestMain kills it.
+var shared struct {
+	once sync.Once
+	s    *server
+	err  error
+}
+
+// sharedServer returns the shared test server, started on first use.
+func sharedServer(tb testing.TB) *server {
+	tb.Helper()
+	shared.once.Do(func() { shared.s, shared.err = launch() })
+	if shared.err != nil {
+		tb.Fatal(shared.err)
+	}
+	return shared.s
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.s != nil {
+		shared.s.kill()
+	}
+	os.Exit(code)
+}
+
+// launch starts testdata/cartpole_server.py on a free loopback port.
+func launch() (*server, error) {
 	cmd := exec.Command(python(), "testdata/cartpole_server.py", "--port", "0")
 	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1") // no __pycache__ in the tree
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		tb.Fatalf("start the dm_env_rpc test server with %s: %v (install Debian's python3-grpcio and python3-protobuf)", python(), err)
+		return nil, fmt.Errorf("start the dm_env_rpc test server with %s: %v (install Debian's python3-grpcio and python3-protobuf)", python(), err)
 	}
 	s := &server{cmd: cmd, done: make(chan struct{})}
 	go func() { cmd.Wait(); close(s.done) }()
-	tb.Cleanup(s.kill)
 	line := make(chan string, 1)
 	go func() {
-		r := bufio.NewReader(out)
-		l, _ := r.ReadString('\n')
+		l, _ := bufio.NewReader(out).ReadString('\n')
 		line <- l
 	}()
 	select {
 	case l := <-line:
 		addr, ok := strings.CutPrefix(strings.TrimSpace(l), "listening on ")
 		if !ok {
-			tb.Fatalf("the dm_env_rpc test server (%s) did not start: it printed %q; needs Debian's python3-grpcio and python3-protobuf", python(), l)
+			s.kill()
+			return nil, fmt.Errorf("the dm_env_rpc test server (%s) did not start: it printed %q; needs Debian's python3-grpcio and python3-protobuf", python(), l)
 		}
 		s.Addr = addr
-	case <-time.After(20 * time.Second):
-		tb.Fatal("the dm_env_rpc test server printed no address within 20 s")
+	case <-time.After(30 * time.Second):
+		s.kill()
+		return nil, fmt.Errorf("the dm_env_rpc test server printed no address within 30 s")
 	}
-	return s
+	return s, nil
 }
 
 // kill stops the server at once (SIGKILL) and waits for it to exit.

@@ -16,7 +16,7 @@ import (
 // with the same actions: observations, final observations, rewards, flags and
 // episodes must agree.
 func TestVectorMatchesEnvs(t *testing.T) {
-	s := startServer(t)
+	s := sharedServer(t)
 	const n, steps, maxSteps = 4, 600, 30
 	cfg := DefaultConfig(s.Addr, "CartPole-v1")
 	cfg.WorldSettings = []Setting{Int("max_episode_steps", maxSteps)}
@@ -157,7 +157,7 @@ func TestVectorServerHung(t *testing.T) {
 // 1 and 8 copies on one server (testdata/cartpole_server.py, one Python
 // process); env-steps/s counts every copy's step.
 func BenchmarkStep(b *testing.B) {
-	s := startServer(b)
+	s := sharedServer(b)
 	for _, n := range []int{1, 8} {
 		b.Run(fmt.Sprintf("envs=%d", n), func(b *testing.B) {
 			v, err := DialVector(DefaultConfig(s.Addr, "CartPole-v1"), n)

@@ -27,12 +27,12 @@ func init() {
 				cfg.MaxEpisodeSteps = max
 				cfg.WorldSettings = append(cfg.WorldSettings, Int("max_episode_steps", int64(max)))
 			}
-			if t := o.String("timeout", "10s"); t != "" {
+			if t := o.String("timeout", "10s"); t != "10s" {
 				d, err := time.ParseDuration(t)
 				if err != nil {
 					o.Errorf("timeout", "want a duration such as 10s or 500ms, got %q", t)
 				}
-				cfg.Timeout = d
+				cfg.Timeout = d // Validate rejects 0 and negative ones
 			}
 			if err := o.Done(); err != nil {
 				return nil, err

@@ -194,6 +194,7 @@ func TestMake(t *testing.T) {
 		{"remote:addr=127.0.0.1:0,world=CartPole-v1", "port in 1..65535"},
 		{"remote:addr=" + s.Addr + ",world=CartPole-v1,timeout=soon", "want a duration"},
 		{"remote:addr=" + s.Addr + ",world=CartPole-v1,timeout=-1s", "positive duration"},
+		{"remote:addr=" + s.Addr + ",world=CartPole-v1,timeout=", "want a duration"},
 		{"remote:addr=" + s.Addr + ",world=CartPole-v1,max-steps=-3", "max-steps"},
 		{"remote:addr=" + s.Addr + ",world=CartPole-v1,speed=2", `unknown option "speed"`},
 		{"remote:addr=" + s.Addr + ",world=CartPole-v1,obs=pixels", `no observation "pixels"`},

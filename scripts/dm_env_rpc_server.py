@@ -47,7 +47,10 @@ so a caller that passed --port 0 learns the port the system chose.
 import argparse
 import asyncio
 import itertools
+import multiprocessing
 import os
+import signal
+import socket
 import struct
 import sys
 import threading
@@ -385,20 +388,80 @@ async def serve(make_env=gymnasium_make, host="127.0.0.1", port=0, default_env=N
     return server, bound
 
 
+def _die_with_parent():
+    """Asks Linux to kill this process when its parent dies (PR_SET_PDEATHSIG),
+    so that worker processes never outlive a killed server."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _worker(make_env, host, port, default_env, max_streams, parent, ready):
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before prctl
+        return
+
+    async def run():
+        try:
+            server, _ = await serve(make_env, host, port, default_env, max_streams)
+        except BaseException as e:
+            ready.put(f"{type(e).__name__}: {e}")
+            raise
+        ready.put(None)
+        await server.wait_for_termination()
+
+    asyncio.run(run())
+
+
 def main(make_env=gymnasium_make, argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     ap.add_argument("--port", type=int, default=0, help="port to listen on (0: any free port; the chosen one is printed)")
     ap.add_argument("--env", default=None, help="env id of worlds created without an \"env\" setting")
-    ap.add_argument("--max-streams", type=int, default=64, help="most streams (remote envs) served at once")
+    ap.add_argument("--max-streams", type=int, default=64, help="most streams (remote envs) served at once, per process")
+    ap.add_argument("--processes", type=int, default=1,
+                    help="server processes sharing the port (SO_REUSEPORT): the kernel spreads connections, not streams, "
+                         "over them, so a client steps envs in parallel only over several connections")
     args = ap.parse_args(argv)
+    if args.processes < 1:
+        ap.error(f"--processes {args.processes}: want 1 or more")
 
-    async def run():
-        server, port = await serve(make_env, args.host, args.port, args.env, args.max_streams)
-        print(f"listening on {args.host}:{port}", flush=True)
-        await server.wait_for_termination()
+    if args.processes == 1:
+        async def run():
+            server, port = await serve(make_env, args.host, args.port, args.env, args.max_streams)
+            print(f"listening on {args.host}:{port}", flush=True)
+            await server.wait_for_termination()
 
-    asyncio.run(run())
+        asyncio.run(run())
+        return
+
+    # Several processes: fix the port first (a bound, not listening, socket
+    # holds it), then each worker listens on it with SO_REUSEPORT, which gRPC
+    # sets by default on Linux.
+    port, hold = args.port, None
+    if port == 0:
+        hold = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
+        hold.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        hold.bind((args.host, 0))
+        port = hold.getsockname()[1]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # exit cleanly, ending the workers
+    ctx = multiprocessing.get_context("spawn")
+    ready = ctx.Queue()
+    procs = [ctx.Process(target=_worker, args=(make_env, args.host, port, args.env, args.max_streams, os.getpid(), ready), daemon=True)
+             for _ in range(args.processes)]
+    for p in procs:
+        p.start()
+    for _ in procs:
+        err = ready.get(timeout=120)
+        if err is not None:
+            raise SystemExit(f"dm_env_rpc_server: a worker process failed to start: {err}")
+    if hold is not None:
+        hold.close()
+    print(f"listening on {args.host}:{port} ({args.processes} processes)", flush=True)
+    for p in procs:
+        p.join()
 
 
 if __name__ == "__main__":

@@ -40,6 +40,12 @@ type Config struct {
 	// Timeout bounds each request's round trip, connecting included; a server
 	// that does not answer within it has failed.
 	Timeout time.Duration
+	// Connections is the number of gRPC connections a Vector spreads its
+	// copies over (0 or 1: one for all). A server of several processes
+	// sharing one port (dm_env_rpc_server.py --processes K) gets connections,
+	// not streams, spread over its processes by the kernel, so only with
+	// several connections do its processes step copies in parallel.
+	Connections int
 	// MaxEpisodeSteps is the server's time limit, for Spec (dm_env_rpc has no
 	// field for it); 0 if unknown. It does not truncate anything itself.
 	MaxEpisodeSteps int
@@ -64,6 +70,9 @@ func (c Config) Validate() error {
 	}
 	if c.Timeout <= 0 {
 		return fmt.Errorf("remote: timeout %v: want a positive duration", c.Timeout)
+	}
+	if c.Connections < 0 {
+		return fmt.Errorf("remote: Connections %d: want 0 (one) or more", c.Connections)
 	}
 	if c.MaxEpisodeSteps < 0 {
 		return fmt.Errorf("remote: MaxEpisodeSteps %d: want 0 (unknown) or more", c.MaxEpisodeSteps)

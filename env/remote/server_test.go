@@ -45,6 +45,17 @@ func startServer(tb testing.TB) *server {
 	return s
 }
 
+// startServers is startServer with the server's --processes k.
+func startServers(tb testing.TB, k int) *server {
+	tb.Helper()
+	s, err := launch("--processes", fmt.Sprint(k))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(s.kill)
+	return s
+}
+
 // shared is the server of the tests that leave it running; TestMain kills it.
 var shared struct {
 	once sync.Once
@@ -70,9 +81,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// launch starts testdata/cartpole_server.py on a free loopback port.
-func launch() (*server, error) {
-	cmd := exec.Command(python(), "testdata/cartpole_server.py", "--port", "0")
+// launch starts testdata/cartpole_server.py on a free loopback port, in a
+// process group of its own (kill ends its workers too).
+func launch(args ...string) (*server, error) {
+	cmd := exec.Command(python(), append([]string{"testdata/cartpole_server.py", "--port", "0"}, args...)...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1") // no __pycache__ in the tree
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
@@ -92,6 +105,7 @@ func launch() (*server, error) {
 	select {
 	case l := <-line:
 		addr, ok := strings.CutPrefix(strings.TrimSpace(l), "listening on ")
+		addr, _, _ = strings.Cut(addr, " ")
 		if !ok {
 			s.kill()
 			return nil, fmt.Errorf("the dm_env_rpc test server (%s) did not start: it printed %q; needs Debian's python3-grpcio and python3-protobuf", python(), l)
@@ -104,10 +118,11 @@ func launch() (*server, error) {
 	return s, nil
 }
 
-// kill stops the server at once (SIGKILL) and waits for it to exit.
+// kill stops the server and its workers at once (SIGKILL to its process
+// group) and waits for it to exit.
 func (s *server) kill() {
-	s.cmd.Process.Signal(syscall.SIGCONT) // if a test stopped it
-	s.cmd.Process.Kill()
+	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGCONT) // if a test stopped it
+	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
 	<-s.done
 }
 

@@ -17,7 +17,8 @@ import (
 //
 // # Concurrency
 //
-// The copies share one gRPC connection, each on its own dm_env_rpc stream.
+// The copies share Config.Connections gRPC connections (by default one),
+// each copy on its own dm_env_rpc stream.
 // Step sends every copy's StepRequest before it waits for any answer, so the
 // server works on all N while their round trips overlap: a Step costs about
 // one round trip plus N server steps, not N round trips. Copies whose episode
@@ -44,8 +45,8 @@ type Vector struct {
 
 var _ env.Failer = (*Vector)(nil)
 
-// DialVector connects to cfg.Addr once and creates and joins n worlds of
-// cfg.World, one per stream.
+// DialVector creates and joins n worlds of cfg.World, one per stream, on
+// cfg.Connections connections to cfg.Addr (copy i on connection i mod C).
 func DialVector(cfg Config, n int) (*Vector, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("remote: a vector env needs at least 1 copy, got %d", n)
@@ -53,30 +54,50 @@ func DialVector(cfg Config, n int) (*Vector, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	conn, err := dial(cfg.Addr)
-	if err != nil {
-		return nil, err
+	conns := make([]*grpc.ClientConn, min(max(cfg.Connections, 1), n))
+	closeAll := func() {
+		for _, c := range conns {
+			if c != nil {
+				c.Close()
+			}
+		}
+	}
+	for i := range conns {
+		c, err := dial(cfg.Addr)
+		if err != nil {
+			closeAll()
+			return nil, err
+		}
+		conns[i] = c
 	}
 	v := &Vector{envs: make([]*Env, 0, n)}
 	for i := range n {
-		e, err := open(conn, cfg)
+		e, err := open(conns[i%len(conns)], cfg)
 		if err != nil {
 			v.Close()
-			conn.Close()
+			closeAll()
 			return nil, fmt.Errorf("remote: vector copy %d: %w", i, err)
 		}
 		if i > 0 && (e.spec.Actions.N != v.spec.Actions.N || e.spec.Observation.String() != v.spec.Observation.String()) {
 			e.Close()
 			v.Close()
-			conn.Close()
+			closeAll()
 			return nil, fmt.Errorf("remote: vector copy %d has spaces %v %v, copy 0 %v %v",
 				i, e.spec.Observation, e.spec.Actions, v.spec.Observation, v.spec.Actions)
 		}
 		v.envs = append(v.envs, e)
 		v.spec = &v.envs[0].spec
 	}
-	v.envs[0].ownConn = true // closing copy 0 last closes the connection
-	runtime.AddCleanup(v, func(c *grpc.ClientConn) { c.Close() }, conn)
+	// Close closes the copies from the last to the first, so the first copy
+	// on each connection, closed last of its connection's, closes it.
+	for i := range conns {
+		v.envs[i].ownConn = true
+	}
+	runtime.AddCleanup(v, func(cs []*grpc.ClientConn) {
+		for _, c := range cs {
+			c.Close()
+		}
+	}, conns)
 	v.size = v.spec.Observation.Size()
 	v.obs = make([]float32, n*v.size)
 	v.finalObs = make([]float32, n*v.size)

@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -92,6 +93,53 @@ func TestVectorMatchesEnvs(t *testing.T) {
 	}
 }
 
+// TestVectorProcesses: a Vector over 16 connections to a server of 2
+// processes steps copies in both (each process names its worlds from 0, so
+// both served worlds if a name repeats), with the same results as a Vector
+// on one connection to a one-process server given the same seeds and actions.
+func TestVectorProcesses(t *testing.T) {
+	s2 := startServers(t, 2)
+	const n = 16
+	cfg := DefaultConfig(s2.Addr, "CartPole-v1")
+	cfg.Connections = n
+	v, err := DialVector(cfg, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	names := map[string]int{}
+	for i := range n {
+		names[v.Env(i).World()]++
+	}
+	if len(names) == n {
+		t.Errorf("worlds %v: all names differ, so one process served all %d connections", names, n)
+	}
+	ref, err := DialVector(DefaultConfig(sharedServer(t).Addr, "CartPole-v1"), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	v.Seed(9)
+	ref.Seed(9)
+	if !sameBits(v.Reset(), ref.Reset()) {
+		t.Fatal("first observations differ")
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	actions := make([]int, n)
+	for step := range 60 {
+		for i := range actions {
+			actions[i] = rng.IntN(2)
+		}
+		if !sameBits(v.Step(actions), ref.Step(actions)) || !slices.Equal(v.Rewards, ref.Rewards) ||
+			!slices.Equal(v.Terminated, ref.Terminated) || !slices.Equal(v.Truncated, ref.Truncated) {
+			t.Fatalf("step %d: the two servers' vectors differ", step)
+		}
+		if err := errors.Join(v.Err(), ref.Err()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestVectorServerKilled: a Vector whose server dies reports it at the next
 // Step and then does nothing.
 func TestVectorServerKilled(t *testing.T) {
@@ -154,13 +202,18 @@ func TestVectorServerHung(t *testing.T) {
 }
 
 // BenchmarkStep measures remote CartPole steps per second through a Vector of
-// 1 and 8 copies on one server (testdata/cartpole_server.py, one Python
-// process); env-steps/s counts every copy's step.
+// 1 and 8 copies on a server of one Python process (testdata/cartpole_server.py),
+// and of 8 copies over 8 connections on a server of 2 processes; env-steps/s
+// counts every copy's step.
 func BenchmarkStep(b *testing.B) {
-	s := sharedServer(b)
-	for _, n := range []int{1, 8} {
-		b.Run(fmt.Sprintf("envs=%d", n), func(b *testing.B) {
-			v, err := DialVector(DefaultConfig(s.Addr, "CartPole-v1"), n)
+	s1, s2 := sharedServer(b), startServers(b, 2)
+	for _, c := range []struct{ n, procs int }{{1, 1}, {8, 1}, {8, 2}} {
+		b.Run(fmt.Sprintf("envs=%d/procs=%d", c.n, c.procs), func(b *testing.B) {
+			n, cfg := c.n, DefaultConfig(s1.Addr, "CartPole-v1")
+			if c.procs > 1 {
+				cfg.Addr, cfg.Connections = s2.Addr, n
+			}
+			v, err := DialVector(cfg, n)
 			if err != nil {
 				b.Fatal(err)
 			}

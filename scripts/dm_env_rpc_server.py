@@ -9,7 +9,9 @@ deepq's remote env (env/remote) trains on whatever this serves:
 Needs Debian's python3-grpcio and python3-protobuf only (the message stubs
 are generated into scripts/dm_env_rpc_pb/ by internal/dmenvrpc/generate.sh);
 gymnasium.make(id) builds the envs when Gymnasium is installed. Any object
-with Gymnasium's interface can be served instead (serve(make_env=...)):
+with Gymnasium's interface can be served instead, by a script that calls
+main(make_env) with its own make_env(env_id, **settings) (as
+env/remote/testdata/cartpole_server.py does):
 
     reset(seed=None, options=None) -> (observation, info)
     step(action) -> (observation, reward, terminated, truncated, info)
@@ -36,12 +38,18 @@ The protocol as served here:
                INTERRUPTED (discount 1) if only truncated, else RUNNING.
                Seeding follows Gymnasium: a seed given to one Reset seeds
                that episode, later episodes continue the same generator.
-  LeaveWorld, DestroyWorld.
+  LeaveWorld, DestroyWorld; a stream that ends leaves its world and
+               destroys the worlds it created.
 
 Any failure (an unknown env id, a bad setting, an exception in the env) is
 answered with an error Status whose message says what went wrong; the stream
 stays open. On start the server prints "listening on HOST:PORT" and flushes,
 so a caller that passed --port 0 learns the port the system chose.
+
+One process steps one request at a time (asyncio; the GIL would serialise
+threads anyway), at about 200 µs of CPU a step, mostly gRPC's. --processes K
+runs K processes on the port; the kernel spreads connections over them, so
+a client needs K or more connections (remote.Config.Connections) to use them.
 """
 
 import argparse
@@ -365,8 +373,11 @@ class _Connection:
             self.world_name, self.world = None, None
 
 
-async def serve(make_env=gymnasium_make, host="127.0.0.1", port=0, default_env=None, max_streams=64):
+async def serve(make_env=gymnasium_make, host="127.0.0.1", port=0, default_env=None, max_streams=64, reuse_port=False):
     """Starts a server on host:port (0: a free port) and returns it and its port.
+
+    reuse_port lets other processes listen on the same port (SO_REUSEPORT);
+    without it a port in use is an error.
 
     The server runs on asyncio (grpc.aio): requests of all streams are handled
     one at a time on the event loop, as the GIL would serialise them anyway,
@@ -379,9 +390,12 @@ async def serve(make_env=gymnasium_make, host="127.0.0.1", port=0, default_env=N
             request_deserializer=pb.EnvironmentRequest.FromString,
             response_serializer=pb.EnvironmentResponse.SerializeToString),
     })
-    server = grpc.aio.server(maximum_concurrent_rpcs=max_streams)
+    server = grpc.aio.server(maximum_concurrent_rpcs=max_streams, options=[("grpc.so_reuseport", int(reuse_port))])
     server.add_generic_rpc_handlers((handler,))
-    bound = server.add_insecure_port(f"{host}:{port}")
+    try:
+        bound = server.add_insecure_port(f"{host}:{port}")
+    except RuntimeError as e:  # grpc's "Failed to bind": in use, or no such address
+        raise SystemExit(f"dm_env_rpc_server: cannot listen on {host}:{port} (in use?): {e}")
     if bound == 0:
         raise SystemExit(f"dm_env_rpc_server: cannot listen on {host}:{port}")
     await server.start()
@@ -405,7 +419,7 @@ def _worker(make_env, host, port, default_env, max_streams, parent, ready):
 
     async def run():
         try:
-            server, _ = await serve(make_env, host, port, default_env, max_streams)
+            server, _ = await serve(make_env, host, port, default_env, max_streams, reuse_port=True)
         except BaseException as e:
             ready.put(f"{type(e).__name__}: {e}")
             raise

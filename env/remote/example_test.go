@@ -1,13 +1,10 @@
 package remote_test
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"os/exec"
-	"strings"
 
 	"github.com/deepq/deepq/env/remote"
+	"github.com/deepq/deepq/env/remote/remotetest"
 )
 
 // Serve testdata's CartPole from Python, connect to it, and play one episode
@@ -15,16 +12,13 @@ import (
 // env.Make("remote:addr=...,world=CartPole-v1,max-steps=200") builds the same
 // env, wrapped in EpisodeStats.)
 func Example() {
-	srv := exec.Command("/usr/bin/python3", "testdata/cartpole_server.py", "--port", "0")
-	srv.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
-	out, _ := srv.StdoutPipe()
-	if err := srv.Start(); err != nil {
+	srv, err := remotetest.Launch(remotetest.CartPoleScript())
+	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer func() { srv.Process.Kill(); srv.Wait() }()
-	line, _ := bufio.NewReader(out).ReadString('\n')
-	addr := strings.TrimPrefix(strings.TrimSpace(line), "listening on ")
+	defer srv.Kill()
+	addr := srv.Addr
 
 	cfg := remote.DefaultConfig(addr, "CartPole-v1")
 	cfg.WorldSettings = []remote.Setting{remote.Int("max_episode_steps", 200)}

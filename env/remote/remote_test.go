@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -13,10 +14,11 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/deepq/deepq/env"
+	"github.com/deepq/deepq/env/remote/remotetest"
 )
 
 // dialCartPole connects to s's CartPole-v1 with the time limit maxSteps.
-func dialCartPole(t testing.TB, s *server, maxSteps int) *Env {
+func dialCartPole(t testing.TB, s *remotetest.Server, maxSteps int) *Env {
 	t.Helper()
 	cfg := DefaultConfig(s.Addr, "CartPole-v1")
 	cfg.WorldSettings = []Setting{Int("max_episode_steps", int64(maxSteps))}
@@ -248,7 +250,7 @@ func TestServerKilled(t *testing.T) {
 	e := dialCartPole(t, s, 500)
 	e.Reset()
 	e.Step(0)
-	s.kill()
+	s.Kill()
 	start := time.Now()
 	_, r, term, trunc := e.Step(1)
 	took := time.Since(start)
@@ -286,7 +288,7 @@ func TestServerHung(t *testing.T) {
 	}
 	defer e.Close()
 	e.Reset()
-	if err := s.stop(); err != nil {
+	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
@@ -324,5 +326,40 @@ func TestBadAddress(t *testing.T) {
 		if _, err := Dial(DefaultConfig(addr, "CartPole-v1")); err == nil || !strings.Contains(err.Error(), "want host:port") {
 			t.Errorf("Dial(%q): %v, want an address error", addr, err)
 		}
+	}
+}
+
+// TestGymnasiumServer runs scripts/dm_env_rpc_server.py itself. With
+// Gymnasium installed its CartPole-v1 must have deepq's spaces and step;
+// without it, making a world must fail with the server's explanation.
+func TestGymnasiumServer(t *testing.T) {
+	s, err := remotetest.Launch("../../scripts/dm_env_rpc_server.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Kill()
+	hasGym := exec.Command(remotetest.Python(), "-c", "import gymnasium").Run() == nil
+	e, err := Dial(DefaultConfig(s.Addr, "CartPole-v1"))
+	if !hasGym {
+		if err == nil || !strings.Contains(err.Error(), "Gymnasium is not installed on the server") {
+			t.Fatalf("without Gymnasium: %v, want the server's explanation", err)
+		}
+		t.Logf("without Gymnasium: %v", err)
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if sp := e.Spec(); sp.Actions.N != 2 || sp.Observation.Size() != 4 {
+		t.Fatalf("Gymnasium's CartPole-v1: spec %+v", sp)
+	}
+	e.Seed(1)
+	e.Reset()
+	for range 10 {
+		e.Step(1)
+	}
+	if err := e.Err(); err != nil {
+		t.Fatal(err)
 	}
 }

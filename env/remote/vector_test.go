@@ -154,7 +154,7 @@ func TestVectorServerKilled(t *testing.T) {
 	if err := v.Err(); err != nil {
 		t.Fatal(err)
 	}
-	s.kill()
+	s.Kill()
 	start := time.Now()
 	v.Step([]int{1, 1, 1})
 	if err := v.Err(); err == nil || !strings.Contains(err.Error(), "server unavailable") {
@@ -181,7 +181,7 @@ func TestVectorServerHung(t *testing.T) {
 	}
 	defer v.Close()
 	v.Reset()
-	if err := s.stop(); err != nil {
+	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()

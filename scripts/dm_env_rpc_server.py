@@ -15,7 +15,7 @@ env/remote/testdata/cartpole_server.py does):
 
     reset(seed=None, options=None) -> (observation, info)
     step(action) -> (observation, reward, terminated, truncated, info)
-    observation_space: a Box (shape, dtype, low, high)
+    observation_space: a Box (shape, dtype, low, high) or a Discrete (n)
     action_space: a Discrete (n, optional start)
 
 The protocol as served here:
@@ -26,7 +26,8 @@ The protocol as served here:
   JoinWorld    joins this stream's agent to a world (one agent per world).
                Specs: action uid 1 "action", a scalar INT64 in
                [start, start+n-1]; observation uids 1 "observation" (the
-               Box's shape, dtype and bounds), 2 "reward" (DOUBLE scalar),
+               Box's shape, dtype and bounds, or a Discrete's INT64
+               scalar in [start, start+n-1]), 2 "reward" (DOUBLE scalar),
                3 "discount" (DOUBLE scalar in [0, 1]).
   Reset        settings: "seed" (an integer scalar) becomes reset(seed=...);
                any others are passed as reset's options, e.g. a test env's
@@ -182,15 +183,25 @@ def specs_of(env):
     act.max.int64s.array.append(start + int(a.n) - 1)
 
     o = env.observation_space
-    name = _dtype_name(o.dtype)
     obs = specs.observations[OBSERVATION_UID]
-    obs.name, obs.dtype = "observation", _DTYPES[name][0]
-    obs.shape.extend(int(d) for d in o.shape)
-    if name != "bool":
-        # One bound for all elements when they agree, else one per element.
-        for bound, value in ((o.low, obs.min), (o.high, obs.max)):
-            flat = _flat(bound)
-            pack(flat[:1] if len(set(flat)) == 1 else flat, name, t=value)
+    obs.name = "observation"
+    if hasattr(o, "n") and not hasattr(o, "low"):
+        # A Discrete observation (FrozenLake, Taxi): an INT64 scalar.
+        first = int(getattr(o, "start", 0))
+        obs.dtype = pb.INT64
+        obs.min.int64s.array.append(first)
+        obs.max.int64s.array.append(first + int(o.n) - 1)
+    else:
+        if not hasattr(o, "shape") or not hasattr(o, "dtype") or o.shape is None:
+            raise RequestError(INVALID_ARGUMENT, f"observation space {o} is not a Box or Discrete: this server sends one array")
+        name = _dtype_name(o.dtype)
+        obs.dtype = _DTYPES[name][0]
+        obs.shape.extend(int(d) for d in o.shape)
+        if name != "bool":
+            # One bound for all elements when they agree, else one per element.
+            for bound, value in ((o.low, obs.min), (o.high, obs.max)):
+                flat = _flat(bound)
+                pack(flat[:1] if len(set(flat)) == 1 else flat, name, t=value)
     for uid, n in ((REWARD_UID, "reward"), (DISCOUNT_UID, "discount")):
         s = specs.observations[uid]
         s.name, s.dtype = n, pb.DOUBLE
@@ -328,7 +339,8 @@ class _Connection:
         spec = world.specs.observations[OBSERVATION_UID]
         for uid in req.requested_observations:
             if uid == OBSERVATION_UID:
-                resp.observations[uid].CopyFrom(pack(obs, env.observation_space.dtype, spec.shape))
+                dtype = "int64" if spec.dtype == pb.INT64 else env.observation_space.dtype
+                resp.observations[uid].CopyFrom(pack(obs, dtype, spec.shape))
             elif uid == REWARD_UID:
                 resp.observations[uid].doubles.array.append(float(reward))
             elif uid == DISCOUNT_UID:

@@ -217,7 +217,7 @@ func TestBadWorld(t *testing.T) {
 	if !errors.As(err, &se) || se.Code != codes.NotFound || se.Request != "create_world" {
 		t.Fatalf("Dial: %v, want a ServerError NotFound for create_world", err)
 	}
-	if want := "no env 'NoSuchEnv-v0' on this test server (it serves CartPole-v1)"; !strings.Contains(err.Error(), want) {
+	if want := "no env 'NoSuchEnv-v0' on this test server (it serves CartPole-v1 and Probe-v0)"; !strings.Contains(err.Error(), want) {
 		t.Errorf("error %q does not show the server's text %q", err, want)
 	}
 	t.Log(err)
@@ -358,6 +358,36 @@ func TestGymnasiumServer(t *testing.T) {
 	e.Reset()
 	for range 10 {
 		e.Step(1)
+	}
+	if err := e.Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestProbe checks types other than CartPole's against testdata's Probe-v0:
+// uint8 observations of shape (2, 3) with per-element bounds, and actions
+// {-1, 0, 1} sent as min + index.
+func TestProbe(t *testing.T) {
+	s := sharedServer(t)
+	e, err := Dial(DefaultConfig(s.Addr, "Probe-v0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	sp := e.Spec()
+	if !slices.Equal(sp.Observation.Shape, []int{2, 3}) || sp.Actions.N != 3 ||
+		!slices.Equal(sp.Observation.Low, []float32{0, 0, 7, 0, 0, 0}) || !slices.Equal(sp.Observation.High, []float32{255, 2, 7, 255, 255, 255}) {
+		t.Fatalf("spec %+v", sp)
+	}
+	if o := e.Reset(); !slices.Equal(o, []float32{0, 0, 7, 255, 0, 0}) {
+		t.Errorf("first observation %v", o)
+	}
+	for i, a := range []int{2, 0, 1} {
+		o, r, term, trunc := e.Step(a)
+		tt := float32(i + 1)
+		if want := []float32{tt, float32(a), 7, 255, 0, tt}; !slices.Equal(o, want) || r != float64(a-1) || term != (i == 2) || trunc {
+			t.Errorf("step %d, action %d: %v r=%v term=%v trunc=%v; want %v r=%v term=%v", i, a, o, r, term, trunc, want, a-1, i == 2)
+		}
 	}
 	if err := e.Err(); err != nil {
 		t.Fatal(err)

@@ -10,8 +10,8 @@ random and Go's math/rand/v2 draw different start states from one seed.
 
     python3 cartpole_server.py [--port P]    # prints "listening on 127.0.0.1:P"
 
-World settings: "env" = "CartPole-v1" (any other id is an error naming the
-ones served), "max_episode_steps" (default 500).
+World settings: "env" = "CartPole-v1" or "Probe-v0" (see Probe; any other id
+is an error naming the ones served), "max_episode_steps" (default 500).
 """
 
 import math
@@ -106,9 +106,35 @@ class TimeLimit:
         return obs, reward, terminated, truncated, info
 
 
+class Probe:
+    """Probe-v0 checks the server's and client's handling of types: uint8
+    observations of shape (2, 3) with per-element bounds, actions {-1, 0, 1}.
+    Step(a) gives reward a and the observation [[t, a+1, 7], [255, 0, t]]
+    after t steps; the episode terminates after 3 steps. Reset's observation
+    is [[0, 0, 7], [255, 0, 0]]."""
+
+    def __init__(self):
+        self.observation_space = server.Box([[0, 0, 7], [0, 0, 0]], [[255, 2, 7], [255, 255, 255]], (2, 3), "uint8")
+        self.action_space = server.Discrete(3, start=-1)
+        self.t = 0
+
+    def _obs(self, a):
+        return [[self.t, a + 1, 7], [255, 0, self.t]]
+
+    def reset(self, seed=None, options=None):
+        self.t = 0
+        return self._obs(-1), {}
+
+    def step(self, action):
+        self.t += 1
+        return self._obs(action), float(action), self.t >= 3, False, {}
+
+
 def make_env(env_id, max_episode_steps=500):
+    if env_id == "Probe-v0":
+        return Probe()
     if env_id != "CartPole-v1":
-        raise server.RequestError(server.NOT_FOUND, f"no env {env_id!r} on this test server (it serves CartPole-v1)")
+        raise server.RequestError(server.NOT_FOUND, f"no env {env_id!r} on this test server (it serves CartPole-v1 and Probe-v0)")
     return TimeLimit(CartPole(), max_episode_steps)
 
 

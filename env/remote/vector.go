@@ -17,13 +17,13 @@ import (
 //
 // # Concurrency
 //
-// The copies share Config.Connections gRPC connections (by default one),
-// each copy on its own dm_env_rpc stream.
-// Step sends every copy's StepRequest before it waits for any answer, so the
-// server works on all N while their round trips overlap: a Step costs about
-// one round trip plus N server steps, not N round trips. Copies whose episode
-// ended then get their ResetRequest and StepRequest, again all sent before
-// any answer is read. No goroutine is started; gRPC's own do the I/O.
+// Each copy has its own dm_env_rpc stream; the copies share one gRPC
+// connection, or Config.Connections of them. Step sends every copy's
+// StepRequest before it waits for any answer, so the server works on all N
+// while their round trips overlap: a Step costs about one round trip plus N
+// server steps, not N round trips. Copies whose episode ended then get their
+// ResetRequest and StepRequest, again all sent before any answer is read. No
+// goroutine is started; gRPC's own do the I/O.
 //
 // # Seeds and failures
 //

@@ -117,6 +117,8 @@ def _flat(x):
     if hasattr(x, "ravel"):
         return x.ravel().tolist()
     if isinstance(x, (list, tuple)):
+        if not any(isinstance(v, (list, tuple)) or hasattr(v, "ravel") for v in x):
+            return [v.item() if hasattr(v, "item") else v for v in x]  # flat already
         out = []
         for v in x:
             out.extend(_flat(v))
@@ -227,6 +229,12 @@ class _World:
         self.env, self.env_id = env, env_id
         self.joined = False
         self.specs = specs_of(env)
+        # What every step needs, read from the specs once.
+        act = self.specs.actions[ACTION_UID]
+        self.action_range = act.min.int64s.array[0], act.max.int64s.array[0]
+        obs = self.specs.observations[OBSERVATION_UID]
+        self.obs_dtype = "int64" if obs.dtype == pb.INT64 else env.observation_space.dtype
+        self.obs_shape = list(obs.shape)
 
 
 class Environment:
@@ -323,8 +331,7 @@ class _Connection:
             if ACTION_UID not in req.actions:
                 raise RequestError(INVALID_ARGUMENT, f"StepRequest has no action (uid {ACTION_UID})")
             action = unpack(req.actions[ACTION_UID])
-            spec = world.specs.actions[ACTION_UID]
-            lo, hi = spec.min.int64s.array[0], spec.max.int64s.array[0]
+            lo, hi = world.action_range
             if not isinstance(action, int) or not lo <= action <= hi:
                 raise RequestError(INVALID_ARGUMENT, f"action {action!r} is not an integer in [{lo}, {hi}]")
             obs, reward, terminated, truncated, _ = env.step(action)
@@ -336,11 +343,9 @@ class _Connection:
                 state, discount = pb.RUNNING, 1.0
             self.new_episode = state != pb.RUNNING
         resp.state = state
-        spec = world.specs.observations[OBSERVATION_UID]
         for uid in req.requested_observations:
             if uid == OBSERVATION_UID:
-                dtype = "int64" if spec.dtype == pb.INT64 else env.observation_space.dtype
-                resp.observations[uid].CopyFrom(pack(obs, dtype, spec.shape))
+                pack(obs, world.obs_dtype, world.obs_shape, t=resp.observations[uid])
             elif uid == REWARD_UID:
                 resp.observations[uid].doubles.array.append(float(reward))
             elif uid == DISCOUNT_UID:

@@ -222,6 +222,14 @@ func BenchmarkStep(b *testing.B) {
 			v.Reset()
 			rng := rand.New(rand.NewPCG(1, 1))
 			actions := make([]int, n)
+			srv := s1
+			if c.procs > 1 {
+				srv = s2
+			}
+			cpu0, err := srv.CPUTime()
+			if err != nil {
+				b.Fatal(err)
+			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
@@ -234,7 +242,14 @@ func BenchmarkStep(b *testing.B) {
 			if err := v.Err(); err != nil {
 				b.Fatal(err)
 			}
+			cpu1, err := srv.CPUTime()
+			if err != nil {
+				b.Fatal(err)
+			}
 			b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "env-steps/s")
+			// The server's CPU time a step: what bounds the rate once the
+			// round trips overlap, and less sensitive to other load.
+			b.ReportMetric((cpu1-cpu0).Seconds()*1e6/float64(b.N*n), "server-CPU-µs/env-step")
 			b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(b.N), "µs/vector-step")
 		})
 	}

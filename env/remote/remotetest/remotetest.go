@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -128,4 +129,38 @@ func (s *Server) Stop() error {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return fmt.Errorf("remotetest: pid %d is not stopped after 2 s", pid)
+}
+
+// CPUTime returns the user and system CPU time used so far by the server's
+// processes (its process group, workers included), from /proc, in the
+// kernel's 10 ms ticks (USER_HZ = 100).
+func (s *Server) CPUTime() (time.Duration, error) {
+	dirs, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	pgid := s.cmd.Process.Pid
+	var ticks int64
+	for _, d := range dirs {
+		b, err := os.ReadFile("/proc/" + d.Name() + "/stat")
+		if err != nil {
+			continue // not a process, or gone
+		}
+		i := strings.LastIndexByte(string(b), ')')
+		if i < 0 {
+			continue
+		}
+		// After "pid (comm)": state ppid pgrp ... utime (field 14) stime (15).
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 13 || f[2] != strconv.Itoa(pgid) {
+			continue
+		}
+		u, err1 := strconv.ParseInt(f[11], 10, 64)
+		k, err2 := strconv.ParseInt(f[12], 10, 64)
+		if err1 != nil || err2 != nil {
+			return 0, fmt.Errorf("remotetest: /proc/%s/stat: bad utime or stime", d.Name())
+		}
+		ticks += u + k
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond, nil
 }

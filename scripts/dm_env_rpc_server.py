@@ -48,7 +48,7 @@ stays open. On start the server prints "listening on HOST:PORT" and flushes,
 so a caller that passed --port 0 learns the port the system chose.
 
 One process steps one request at a time (asyncio; the GIL would serialise
-threads anyway), at about 200 µs of CPU a step, mostly gRPC's. --processes K
+threads anyway), at 140 to 250 µs of CPU a step, mostly gRPC's. --processes K
 runs K processes on the port; the kernel spreads connections over them, so
 a client needs K or more connections (remote.Config.Connections) to use them.
 """

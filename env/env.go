@@ -20,6 +20,17 @@ type Env interface {
 	Step(action int) (obs []float32, reward float64, terminated, truncated bool)
 }
 
+// Failer is implemented by envs that can fail for reasons outside the
+// program, such as a remote env (env/remote) whose server died. Env's methods
+// return no error, so such an env keeps its first failure for Err and from
+// then on returns from Reset and Step at once (Step with reward 0 and
+// truncated = true). A loop checks Err after each Reset and Step, before
+// using their results, and stops on the first error; Find[Failer](e) finds
+// the env under any wrappers.
+type Failer interface {
+	Err() error
+}
+
 // Spec describes an environment's spaces and limits.
 type Spec struct {
 	// ID is the reference name, e.g. "CartPole-v1".

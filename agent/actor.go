@@ -50,6 +50,8 @@ type Actor struct {
 	rng     stream
 	envSeed uint64
 	stats   *env.EpisodeStats // inside reward clipping: unclipped returns
+	failer  env.Failer        // an env that can fail (a remote one), or nil
+	err     error             // its first failure
 	q       lastQ
 
 	// The running episode: its observation, return, length and the actions
@@ -66,9 +68,23 @@ type Actor struct {
 func NewActor(e env.Env, p policy.Policy, q policy.QFunc, adder Adder, seed, envSeed uint64) *Actor {
 	n := e.Spec().Observation.Size()
 	stats, _ := env.Find[*env.EpisodeStats](e)
+	failer, _ := env.Find[env.Failer](e)
 	return &Actor{Env: e, Policy: p, Q: q, Adder: adder,
-		rng: newStream(seed, streamAct), envSeed: envSeed, stats: stats,
+		rng: newStream(seed, streamAct), envSeed: envSeed, stats: stats, failer: failer,
 		obs: make([]float32, n), prev: make([]float32, n)}
+}
+
+// Err returns the env's failure, if it failed (a remote env whose server
+// died): the step or reset it failed in was not taken. Check it after Step,
+// StartEpisode and EndEpisode.
+func (a *Actor) Err() error { return a.err }
+
+// failed records the env's failure, if any.
+func (a *Actor) failed() bool {
+	if a.err == nil && a.failer != nil {
+		a.err = a.failer.Err()
+	}
+	return a.err != nil
 }
 
 // EpisodeSeed is the env seed of episode k of a run whose env stream is
@@ -81,8 +97,11 @@ func (a *Actor) Episodes() int { return a.episodes }
 // StartEpisode seeds and resets the env for the next episode.
 func (a *Actor) StartEpisode() {
 	a.Env.Seed(EpisodeSeed(a.envSeed, a.episodes))
-	copy(a.obs, a.Env.Reset())
+	obs := a.Env.Reset()
 	a.epReturn, a.epLen, a.epActions = 0, 0, a.epActions[:0]
+	if !a.failed() {
+		copy(a.obs, obs)
+	}
 }
 
 // RestoreEpisode starts the current episode again and replays actions, the
@@ -96,6 +115,9 @@ func (a *Actor) RestoreEpisode(actions []int32) error {
 			return fmt.Errorf("episode action %d is %d, outside [0, %d)", i, act, nA)
 		}
 		obs, r, term, trunc := a.Env.Step(int(act))
+		if a.failed() {
+			return a.err
+		}
 		if term || trunc {
 			return fmt.Errorf("the saved episode ends at its action %d of %d: the env does not replay it", i+1, len(actions))
 		}
@@ -128,7 +150,8 @@ func (a *Actor) Act(t int64) (action int, q []float32) {
 // transition to the adder and moves to the next state. The event's Obs is
 // the state acted in, valid until the next Step. After a step that ended
 // the episode, call EndEpisode before the next Step. One step in
-// StepTimingInterval times the env.
+// StepTimingInterval times the env. If the env failed (Err), the step is
+// not taken: nothing reaches the adder or the episode.
 func (a *Actor) Step(t int64) StepEvent {
 	action, q := a.Act(t)
 	var t0 time.Time
@@ -141,6 +164,9 @@ func (a *Actor) Step(t int64) StepEvent {
 		Terminated: term, Truncated: trunc}
 	if timed {
 		ev.EnvDuration = max(time.Since(t0), 1)
+	}
+	if a.failed() {
+		return ev
 	}
 	if a.Adder != nil {
 		a.Adder.Add(a.obs, action, r, next, term, trunc)

@@ -81,9 +81,14 @@ func Evaluate(q *net.Sequential[float32], mk func() (env.Env, error), o EvalOpti
 	res := EvalResult{Episodes: n, Returns: make([]float64, n), Lengths: make([]int, n)}
 	obs := make([]float32, n*obsSize)
 	active := make([]int, 0, n) // indices of running episodes
+	failers := make([]env.Failer, n) // envs that can fail (remote ones)
 	for i, e := range envs {
+		failers[i], _ = env.Find[env.Failer](e)
 		e.Seed(o.Seed + uint64(i))
 		copy(obs[i*obsSize:], e.Reset())
+		if err := envErr(failers[i]); err != nil {
+			return res, fmt.Errorf("agent: evaluation episode %d: %w", i, err)
+		}
 		active = append(active, i)
 	}
 	batch := NewQNet(q)
@@ -99,6 +104,9 @@ func Evaluate(q *net.Sequential[float32], mk func() (env.Env, error), o EvalOpti
 		still := active[:0]
 		for k, i := range active {
 			ob, r, term, trunc := envs[i].Step(actions[k])
+			if err := envErr(failers[i]); err != nil {
+				return res, fmt.Errorf("agent: evaluation episode %d: %w", i, err)
+			}
 			res.Returns[i] += r
 			res.Lengths[i]++
 			if term || trunc || res.Lengths[i] >= maxSteps {
@@ -119,6 +127,14 @@ func Evaluate(q *net.Sequential[float32], mk func() (env.Env, error), o EvalOpti
 	}
 	res.Mean, res.Std, res.Min, res.Max = summarize(res.Returns)
 	return res, nil
+}
+
+// envErr returns the failure of an env that can fail, or nil.
+func envErr(f env.Failer) error {
+	if f != nil {
+		return f.Err()
+	}
+	return nil
 }
 
 // summarize returns the mean, population standard deviation, min and max.

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -156,6 +157,9 @@ func New(makeEnv func() (env.Env, error), cfg Config, observers ...Observer) (*T
 	t.Actor.WarmUp = cfg.LearningStarts
 	t.Learner = NewLearner(dqn, buf, cfg.Seed)
 	t.Actor.StartEpisode()
+	if err := t.Actor.Err(); err != nil {
+		return nil, fmt.Errorf("env %s: %w", cfg.Env, err)
+	}
 	return t, nil
 }
 
@@ -214,6 +218,9 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		// Act: one step of the actor, whose transition goes into the replay
 		// (uniformly random actions while it fills, then ε-greedy).
 		ev := t.Actor.Step(t.step)
+		if err := t.Actor.Err(); err != nil {
+			return res, t.envFailed(err)
+		}
 		ev.Epsilon = t.epsilon.Value(t.step)
 		t.step++
 		ev.ReplaySize, ev.ReplayCapacity = t.Buffer.Len(), t.Buffer.Cap()
@@ -226,6 +233,9 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 			ee := t.Actor.EndEpisode(t.step, ev.Terminated)
 			for _, o := range t.observers {
 				o.OnEpisode(&ee)
+			}
+			if err := t.Actor.Err(); err != nil {
+				return res, t.envFailed(err)
 			}
 		}
 
@@ -276,6 +286,21 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// envFailed saves final.ckpt after the env failed (a remote env's server
+// died), so that the run resumes from the last step taken, and returns the
+// error to report.
+func (t *Trainer) envFailed(err error) error {
+	err = fmt.Errorf("step %d: env %s failed: %w", t.step, t.Config.Env, err)
+	if t.CheckpointDir == "" {
+		return err
+	}
+	path := filepath.Join(t.CheckpointDir, "final.ckpt")
+	if serr := t.SaveCheckpoint(path); serr != nil {
+		return errors.Join(err, fmt.Errorf("saving final.ckpt: %w", serr))
+	}
+	return fmt.Errorf("%w; saved %s, from which the run resumes", err, path)
 }
 
 // evaluate runs an evaluation, tells the observers and keeps the best model.

@@ -152,6 +152,18 @@ func TestSeed(t *testing.T) {
 			}
 		}
 	}
+	// The server draws start states from the generator deepq's CartPole
+	// uses: the same seed gives the same episodes, to the bit.
+	local := env.NewCartPole()
+	for _, seed := range []uint64{0, 7, 8, 1 << 63} {
+		local.Seed(seed)
+		e.Seed(seed)
+		for ep := range 3 {
+			if want, got := slices.Clone(local.Reset()), reset(); !sameBits(want, got) {
+				t.Fatalf("seed %d, episode %d: start state %v, deepq's CartPole %v", seed, ep, got, want)
+			}
+		}
+	}
 }
 
 // TestMake builds the env through the registry, wrapped as env.Make wraps

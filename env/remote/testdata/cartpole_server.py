@@ -3,10 +3,12 @@
 
 CartPole is Gymnasium's CartPole-v1 (gymnasium/envs/classic_control/cartpole.py)
 in plain Python floats, operation for operation as deepq's env/cartpole.go,
-with a TimeLimit as gymnasium.make adds. Its reset takes an explicit start
-state through the option "state" (four floats: x, x_dot, theta, theta_dot), so
-a test can start deepq's CartPole and this one from the same state: Python's
-random and Go's math/rand/v2 draw different start states from one seed.
+with a TimeLimit as gymnasium.make adds. Its start states come from the same
+generator as deepq's (Go's math/rand/v2 PCG seeded with (seed,
+0x9e3779b97f4a7c15), GoRand below), so reset(seed=s) gives deepq's start
+state for seed s to the bit, and a run trained through this server is the run
+trained on deepq's own CartPole. Its reset also takes an explicit start state
+through the option "state" (four floats: x, x_dot, theta, theta_dot).
 
     python3 cartpole_server.py [--port P]    # prints "listening on 127.0.0.1:P"
 
@@ -16,12 +18,35 @@ is an error naming the ones served), "max_episode_steps" (default 500).
 
 import math
 import os
-import random
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts"))
 
 import dm_env_rpc_server as server  # noqa: E402
+
+
+M64 = (1 << 64) - 1
+
+
+class GoRand:
+    """Go's math/rand/v2 PCG (128-bit LCG, DXSM output) and Rand.Float64."""
+
+    MUL = (2549297995355413924 << 64) | 4865540595714422341
+    INC = (6364136223846793005 << 64) | 1442695040888963407
+
+    def __init__(self, seed1, seed2):
+        self.state = ((seed1 & M64) << 64) | (seed2 & M64)
+
+    def uint64(self):
+        self.state = (self.state * self.MUL + self.INC) & ((1 << 128) - 1)
+        hi, lo = self.state >> 64, self.state & M64
+        hi ^= hi >> 32
+        hi = (hi * 0xDA942042E4DD58B5) & M64
+        hi ^= hi >> 48
+        return (hi * (lo | 1)) & M64
+
+    def float64(self):
+        return ((self.uint64() << 11 & M64) >> 11) / (1 << 53)
 
 
 class CartPole:
@@ -40,19 +65,19 @@ class CartPole:
         high = [self.x_threshold * 2, 3.4028234663852886e38, self.theta_threshold_radians * 2, 3.4028234663852886e38]
         self.observation_space = server.Box([-h for h in high], high, (4,), "float32")
         self.action_space = server.Discrete(2)
-        self.rng = random.Random()
+        self.rng = GoRand(0, 0x9E3779B97F4A7C15)
         self.state = None
         self.steps_beyond_terminated = None
 
     def reset(self, seed=None, options=None):
         if seed is not None:
-            self.rng = random.Random(seed)
+            self.rng = GoRand(seed, 0x9E3779B97F4A7C15)  # as env/cartpole.go's newRand
         options = dict(options or {})
         state = options.pop("state", None)
         if options:
             raise ValueError(f"CartPole.reset: unknown options {sorted(options)} (it takes state)")
         if state is None:
-            self.state = [self.rng.uniform(-0.05, 0.05) for _ in range(4)]
+            self.state = [-0.05 + 0.1 * self.rng.float64() for _ in range(4)]
         else:
             if not isinstance(state, list) or len(state) != 4:
                 raise ValueError(f"CartPole.reset: option state must be 4 floats, got {state!r}")

@@ -110,3 +110,47 @@ func TestVNNIRows(t *testing.T) {
 		}
 	}
 }
+
+// TestVNNITRows checks the packing of a transposed matrix (vnniTRows
+// through packB): pair row p holds (B[j][2p], B[j][2p+1]) at words 2j,
+// 2j+1, rounded; zero pairs past k up to a multiple of 16 pair rows; zero
+// columns past n up to a multiple of 16; nothing written further.
+func TestVNNITRows(t *testing.T) {
+	if !hasDot(t) {
+		t.Log("no AVX512-BF16 on this CPU: the assembly is not run")
+		return
+	}
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, k := range []int{1, 2, 7, 16, 17, 31, 32, 33, 64, 100} {
+		for _, n := range []int{1, 5, 16, 17, 40, 64} {
+			ldbSrc := k + 3
+			src := make([]float32, n*ldbSrc)
+			for i := range src {
+				src[i] = float32(rng.NormFloat64())
+			}
+			ld := 2*roundUp(n, 16) + 6
+			rows := 16 * ((k + 31) / 32)
+			ws := &workspace{b: make([]uint16, (rows+2)*ld)}
+			for i := range ws.b {
+				ws.b[i] = 0xdead
+			}
+			packB(&problem{transB: true, n: n, k: k, b: src, ldb: ldbSrc}, ws, 0, ld)
+			dst := ws.b[:cap(ws.b)]
+			for p := range rows + 2 {
+				for w := range ld {
+					j, h := w/2, w%2
+					want := uint16(0xdead)
+					switch {
+					case p < rows && j < n && 2*p+h < k:
+						want = Bits(src[j*ldbSrc+2*p+h])
+					case p < rows && w < 2*roundUp(n, 16):
+						want = 0
+					}
+					if got := dst[p*ld+w]; got != want {
+						t.Fatalf("k=%d n=%d: pair row %d word %d = %#04x, want %#04x", k, n, p, w, got, want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -147,21 +147,35 @@ func packA(p *problem, ws *workspace) (rsA, csA int) {
 	return 4, 2 * ld
 }
 
-// packB writes op(B) in VNNI form into ws.b: max(pairRows, ⌈k/2⌉) pair
-// rows of ldb ≥ 32·⌈n/16⌉ words. If B is not transposed, from pairs of its
-// rows; otherwise B's rows are rounded (a pair of op(B) is then two
-// neighbours in a row of B) and their 32-bit pairs transposed.
+// packB writes op(B) in VNNI form into ws.b: max(pairRows, 16·⌈k/32⌉)
+// pair rows of ldb ≥ 32·⌈n/16⌉ words. If B is not transposed, from pairs of
+// its rows (vnniRows); otherwise (a pair of op(B) is then two neighbours in
+// a row of B) by 16×16 blocks of pairs transposed in registers (vnniTRows),
+// which also zero the pairs past k up to a multiple of 16.
 func packB(p *problem, ws *workspace, pairRows, ldb int) {
-	kp := (p.k + 1) / 2
-	ws.b = grow(ws.b, max(pairRows, kp)*ldb)
+	chunks := (p.k + 31) / 32
+	ws.b = grow(ws.b, max(pairRows, 16*chunks)*ldb)
 	if !p.transB {
 		vnni(p.k, p.n, p.b, p.ldb, ws.b, ldb)
 		return
 	}
-	lt := roundUp(p.k, 32)
-	ws.t = grow(ws.t, p.n*lt)
-	cvt(p.n, p.k, p.b, p.ldb, ws.t, lt)
-	gemm.Transpose(p.n, kp, words(ws.t), lt/2, words(ws.b), ldb/2)
+	mlo, mhi := uint64(0xffff), uint64(0xffff)
+	if t := p.k % 32; t != 0 {
+		mlo, mhi = uint64(1)<<min(t, 16)-1, uint64(1)<<max(t-16, 0)-1
+	}
+	full := p.n / 16
+	if full > 0 {
+		vnniTRows(full, chunks, ptr32(p.b, 0), p.ldb, ptr16(ws.b, 0), ldb, mlo, mhi)
+	}
+	if rows := p.n - 16*full; rows > 0 {
+		// The last rows, through a block of 16 padded with zero rows.
+		ws.fb = grow(ws.fb, 16*p.k)
+		clear(ws.fb[rows*p.k:])
+		for j := range rows {
+			copy(ws.fb[j*p.k:(j+1)*p.k], p.b[(16*full+j)*p.ldb:])
+		}
+		vnniTRows(1, chunks, ptr32(ws.fb, 0), p.k, ptr16(ws.b, 32*full), ldb, mlo, mhi)
+	}
 }
 
 // words views pairs of bf16 as float32-sized words, for gemm.Transpose

@@ -70,6 +70,9 @@ func cvtRows(rows int, n int, src *float32, lds int, dst *uint16, ldd int, mlo u
 // vnniRows writes pairs of src rows as bf16 VNNI rows of dst, with VCVTNE2PS2BF16 and VPERMW.
 func vnniRows(pairs int, odd bool, n int, src *float32, lds int, dst *uint16, ldd int, mask uint64)
 
+// vnniTRows writes srcᵀ as bf16 VNNI rows of dst, 16×16 blocks of pairs at a time, with VCVTNE2PS2BF16 and an in-register transpose.
+func vnniTRows(blocks int, chunks int, src *float32, lds int, dst *uint16, ldd int, mlo uint64, mhi uint64)
+
 // scaleRows writes C = α·S (+ β·C) row by row with AVX-512.
 func scaleRows(rows int, n int, s *float32, lds int, c *float32, ldc int, alpha float32, beta float32, mask uint64, loadC bool)
 

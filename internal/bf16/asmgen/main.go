@@ -6,8 +6,9 @@
 //     M ∈ {6, 4, 2, 1}, V ∈ {1, 2, 3, 4}, from packed bf16 operands;
 //   - amx_MxN: an AMX kernel for a grid of (16·M)×(16·N) blocks of C,
 //     M, N ∈ {1, 2} tiles, with the tile configuration amxcfg;
-//   - cvtRows, vnniRows: the packing of float32 rows into bf16 rows and
-//     into VNNI pairs of rows (round to nearest even);
+//   - cvtRows, vnniRows, vnniTRows: the packing of float32 rows into bf16
+//     rows, into VNNI pairs of rows, and of a transposed matrix into VNNI
+//     rows (round to nearest even);
 //   - scaleRows: C = α·S (+ β·C), the AMX epilogue;
 //   - peakDot, peakAMX: loops of VDPBF16PS and TDPBF16PS for the peak
 //     benchmarks.
@@ -51,6 +52,7 @@ func main() {
 	}
 	cvtRows()
 	vnniRows(interleave)
+	vnniTRows()
 	scaleRows()
 	peakDot()
 	peakAMX(cfg)
@@ -453,6 +455,119 @@ func vnniRows(interleave Mem) {
 	TESTB(odd, odd)
 	JE(LabelRef("done"))
 	row(false, "1")
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// vnniTRows emits the VNNI packing of a transposed matrix: for blocks of
+// 16 rows j of src and chunks of 32 columns (16 pairs p), dst pair row
+// 16·chunk+p, words 2j, 2j+1 of the block, gets (src[j][2p], src[j][2p+1])
+// rounded to bf16: op(B) = srcᵀ in VNNI form, without a separate
+// transpose. Each 16×16 block of 32-bit pairs is transposed in registers.
+// mlo, mhi mask the last chunk's two halves of 16 columns (all ones if k is
+// a multiple of 32); that chunk's missing columns are zero pairs. Strides:
+// lds in float32 elements, ldd in bf16 words; blocks is the number of
+// 16-row blocks, chunks the number of 32-column chunks.
+func vnniTRows() {
+	TEXT("vnniTRows", NOSPLIT, "func(blocks, chunks int, src *float32, lds int, dst *uint16, ldd int, mlo, mhi uint64)")
+	Doc("vnniTRows writes srcᵀ as bf16 VNNI rows of dst, 16×16 blocks of pairs at a time, with VCVTNE2PS2BF16 and an in-register transpose.")
+	blocks, src, lds, dst, ldd := RCX, RSI, R8, RDI, R9
+	s, d, c, rowp, m := R10, R11, R12, R13, RDX
+	Load(Param("blocks"), blocks)
+	Load(Param("src"), src)
+	Load(Param("lds"), lds)
+	SHLQ(U8(2), lds)
+	Load(Param("dst"), dst)
+	Load(Param("ldd"), ldd)
+	SHLQ(U8(1), ldd)
+	Load(Param("mlo"), m)
+	KMOVW(m.As32(), K1)
+	Load(Param("mhi"), m)
+	KMOVW(m.As32(), K2)
+	r := zmm[:16]
+	t0, t1 := zmm[16], zmm[17]
+	lo, hi := zmm[18], zmm[19]
+	TESTQ(blocks, blocks)
+	JE(LabelRef("done"))
+	Label("block")
+	MOVQ(src, s)
+	MOVQ(dst, d)
+	Load(Param("chunks"), c)
+	Label("chunk")
+	// The last chunk loads through the masks.
+	CMPQ(c, U8(1))
+	JE(LabelRef("masked"))
+	KXNORW(K3, K3, K3)
+	KXNORW(K4, K4, K4)
+	JMP(LabelRef("load"))
+	Label("masked")
+	KMOVW(K1, K3)
+	KMOVW(K2, K4)
+	Label("load")
+	MOVQ(s, rowp)
+	for j := range 16 {
+		VMOVUPS_Z(Mem{Base: rowp}, K3, lo)
+		VMOVUPS_Z(Mem{Base: rowp, Disp: 64}, K4, hi)
+		VCVTNE2PS2BF16(r[j], hi, lo) // dword p = pair (2p, 2p+1) of row j
+		if j < 15 {
+			ADDQ(lds, rowp)
+		}
+	}
+	// Stage 1: unpack dwords of row pairs within 128-bit lanes.
+	for j := 0; j < 16; j += 2 {
+		VPUNPCKHDQ(r[j+1], r[j], t0)
+		VPUNPCKLDQ(r[j+1], r[j], r[j])
+		VMOVDQA64(t0, r[j+1])
+	}
+	// Stage 2: qwords of rows (4g, 4g+1) and (4g+2, 4g+3): afterwards w(g, c)
+	// holds, in lane L, rows 4g…4g+3 at pair 4L+c.
+	var w [4][4]reg.Register
+	for g := range 4 {
+		a0, a1, b0, b1 := r[4*g], r[4*g+1], r[4*g+2], r[4*g+3] // lo/hi of the two row pairs
+		VPUNPCKLQDQ(b0, a0, t0)
+		VPUNPCKHQDQ(b0, a0, t1)
+		VPUNPCKLQDQ(b1, a1, a0)
+		VPUNPCKHQDQ(b1, a1, a1)
+		VMOVDQA64(t0, b0)
+		VMOVDQA64(t1, b1)
+		// now: b0 = column 0, b1 = column 1, a0 = column 2, a1 = column 3
+		w[g] = [4]reg.Register{b0, b1, a0, a1}
+	}
+	// Stages 3 and 4: a 4×4 transpose of 128-bit lanes for each column c;
+	// output pair p = 4L + c takes lane L of w(0…3, c).
+	x0, x1, x2, x3 := zmm[20], zmm[21], zmm[22], zmm[23]
+	for c := range 4 {
+		VSHUFI32X4(U8(0x44), w[1][c], w[0][c], x0)
+		VSHUFI32X4(U8(0xEE), w[1][c], w[0][c], x1)
+		VSHUFI32X4(U8(0x44), w[3][c], w[2][c], x2)
+		VSHUFI32X4(U8(0xEE), w[3][c], w[2][c], x3)
+		VSHUFI32X4(U8(0x88), x2, x0, w[0][c]) // pair c
+		VSHUFI32X4(U8(0xDD), x2, x0, w[1][c]) // pair 4+c
+		VSHUFI32X4(U8(0x88), x3, x1, w[2][c]) // pair 8+c
+		VSHUFI32X4(U8(0xDD), x3, x1, w[3][c]) // pair 12+c
+	}
+	MOVQ(d, rowp)
+	for p := range 16 {
+		VMOVDQU64(w[p/4][p%4], Mem{Base: rowp})
+		if p < 15 {
+			ADDQ(ldd, rowp)
+		}
+	}
+	ADDQ(U32(128), s) // 32 columns further
+	// d += 16 pair rows
+	MOVQ(ldd, rowp)
+	SHLQ(U8(4), rowp)
+	ADDQ(rowp, d)
+	DECQ(c)
+	JNE(LabelRef("chunk"))
+	// Next block: 16 rows down in src, 16 pairs (64 bytes) right in dst.
+	MOVQ(lds, rowp)
+	SHLQ(U8(4), rowp)
+	ADDQ(rowp, src)
+	ADDQ(U32(64), dst)
+	DECQ(blocks)
+	JNE(LabelRef("block"))
 	Label("done")
 	VZEROUPPER()
 	RET()

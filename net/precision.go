@@ -25,6 +25,10 @@ const (
 	// CPU has neither; BF16Kernel says which). An element of a multiply is
 	// within (2⁻⁷ + k·2⁻²⁴)·Σ|a·b| of its exact value (k the length of the
 	// sum), where float32 is within k·2⁻²⁴·Σ|a·b|.
+	//
+	// Multiplies with fewer than 4 rows of output, as a dense layer's
+	// forward pass when acting on one observation, stay float32: rounding
+	// the layer's weights to bf16 would cost more than such a product.
 	BF16
 )
 
@@ -98,10 +102,15 @@ func (m *Sequential[T]) SetPrecision(p Precision) error {
 // Precision returns the model's precision (SetPrecision).
 func (m *Sequential[T]) Precision() Precision { return m.prec }
 
+// bf16MinRows is the least number of rows of C for which a BF16 multiply
+// runs in bf16: below it (acting) the packing of B costs more than the
+// product.
+const bf16MinRows = 4
+
 // gemmIn is gemm in precision p: BF16 multiplies float32 operands through
-// bf16.Gemm; anything else goes to gemm.
+// bf16.Gemm (from bf16MinRows rows of C); anything else goes to gemm.
 func gemmIn[T Float](p Precision, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
-	if a32, ok := any(a).([]float32); ok && p == BF16 {
+	if a32, ok := any(a).([]float32); ok && p == BF16 && m >= bf16MinRows {
 		if m == 0 || n == 0 {
 			return
 		}
@@ -113,7 +122,7 @@ func gemmIn[T Float](p Precision, transA, transB bool, m, n, k int, alpha T, a [
 
 // gemmSerialIn is gemmSerial in precision p.
 func gemmSerialIn[T Float](p Precision, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
-	if a32, ok := any(a).([]float32); ok && p == BF16 {
+	if a32, ok := any(a).([]float32); ok && p == BF16 && m >= bf16MinRows {
 		if m == 0 || n == 0 {
 			return
 		}

@@ -98,6 +98,28 @@ func near(got, want []float32, tol float64) (bool, float64) {
 	return d <= tol*n, d / n
 }
 
+// TestBF16Acting: a dense forward pass on fewer than bf16MinRows
+// observations (acting) gives the float32 bits, in a bf16 model too.
+func TestBF16Acting(t *testing.T) {
+	m32, _ := Build[float32]([]int{4, 10, 10}, MLP([]int{256, 256}, 6), rand.New(rand.NewPCG(1, 2)))
+	mb := m32.Clone()
+	if err := mb.SetPrecision(BF16); err != nil {
+		t.Fatal(err)
+	}
+	for batch := 1; batch <= bf16MinRows; batch++ {
+		x := randTensor32(rand.New(rand.NewPCG(3, 3)), batch, 4, 10, 10)
+		want := m32.Forward(x).Clone()
+		got := mb.Forward(x)
+		same := true
+		for i := range want.Data {
+			same = same && math.Float32bits(got.Data[i]) == math.Float32bits(want.Data[i])
+		}
+		if same != (batch < bf16MinRows) {
+			t.Errorf("batch %d: bf16 Q-values the same bits as float32: %v", batch, same)
+		}
+	}
+}
+
 // TestBF16Layers checks that in BF16 each layer with matrix multiplies
 // (dense, convolution on its im2col and its wide path, dueling head)
 // computes its output, ∂L/∂W and ∂L/∂x as its float32 twin does on

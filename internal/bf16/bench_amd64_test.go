@@ -29,7 +29,7 @@ func BenchmarkPeak(b *testing.B) {
 			const rounds = 1 << 12
 			var flops float64
 			for b.Loop() {
-				flops += bf16.Peak(kn == "amx", rounds) * rounds
+				flops += bf16.PeakOf(kn == "amx", rounds) * rounds
 			}
 			b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			b.ReportMetric(0, "ns/op")
@@ -50,7 +50,7 @@ var peakOf = sync.OnceValue(func() map[string]float64 {
 			var flops float64
 			start := time.Now()
 			for time.Since(start) < 20*time.Millisecond {
-				flops += bf16.Peak(kn == "amx", 1<<12) * (1 << 12)
+				flops += bf16.PeakOf(kn == "amx", 1<<12) * (1 << 12)
 			}
 			runs = append(runs, flops/time.Since(start).Seconds()/1e9)
 		}

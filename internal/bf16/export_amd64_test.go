@@ -47,9 +47,9 @@ func emulateAMX(mt, nt int) func(mb, nb, ks int, a *uint16, lda int, b *uint16, 
 	}
 }
 
-// Peak runs the peak loops: n rounds of 24 VDPBF16PS, or of 4 TDPBF16PS on
+// PeakOf runs the peak loops: n rounds of 24 VDPBF16PS, or of 4 TDPBF16PS on
 // four accumulator tiles if amx, and returns the FLOPs of a round.
-func Peak(amx bool, n int) (flopsPerRound float64) {
+func PeakOf(amx bool, n int) (flopsPerRound float64) {
 	peak(amx, n)
 	if amx {
 		return 4 * 16 * 16 * 32 * 2 // 4 tiles × 16×16 outputs × 32 products, multiply and add

@@ -329,3 +329,20 @@ func peak(amx bool, n int) {
 	}
 	peakDot(n)
 }
+
+// Peak runs rounds rounds of the peak loop of the kernel in use and returns
+// the FLOPs done (a bf16 multiply-add is 2), for a measure of the
+// instruction's peak on one core: 4 TDPBF16PS on four accumulator tiles per
+// round ("amx"), 24 independent VDPBF16PS ("avx512bf16"). It returns 0 for
+// the float32 kernel, which has no bf16 instruction.
+func Peak(rounds int) (flops float64) {
+	switch current.Load().name {
+	case "amx":
+		peakAMX(rounds)
+		return float64(rounds) * 4 * 16 * 16 * 32 * 2
+	case "avx512bf16":
+		peakDot(rounds)
+		return float64(rounds) * 24 * 16 * 2 * 2
+	}
+	return 0
+}

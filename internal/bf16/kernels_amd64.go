@@ -93,13 +93,16 @@ type packed struct {
 	a, b          unsafe.Pointer
 	rsA, csA, ldb int
 	kp            int
-	// AMX only: tile grid and result scratch.
+	// AMX only: tiles per block (mt×nt), steps of 32 along k, and the
+	// float32 scratch S (lds elements per row).
 	mt, nt, ks int
 	s          unsafe.Pointer
 	lds        int
-	byCols     bool
-	unit       int
-	run        func(pk *packed, i0, i1, j0, j1 int)
+	// The split (split): by columns or rows, in units of unit, each share
+	// computed by run.
+	byCols bool
+	unit   int
+	run    func(pk *packed, i0, i1, j0, j1 int)
 }
 
 // Run computes the share [lo, hi) of units (column panels or row tiles).

@@ -309,6 +309,46 @@ func TestGemmBetaZeroIgnoresC(t *testing.T) {
 	})
 }
 
+// TestGemmNaNInf: a NaN or infinity in A reaches exactly its row of C (as
+// in float32: NaN, and ±Inf or NaN where infinities meet), and nothing
+// else; padding never turns into NaNs.
+func TestGemmNaNInf(t *testing.T) {
+	forEachKernel(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(13, 14))
+		for _, s := range []shape{{"", false, false, 9, 37, 33}, {"", true, true, 20, 18, 5}, {"", false, true, 40, 70, 17}} {
+			a, lda, b, ldb, c, ldc := operands(s, 0, rng)
+			at := func(i, p int) *float32 {
+				if s.tA {
+					return &a[p*lda+i]
+				}
+				return &a[i*lda+p]
+			}
+			*at(1, s.k-1) = float32(math.NaN())
+			*at(3, 0) = float32(math.Inf(1))
+			bf16.Gemm(s.tA, s.tB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, c, ldc)
+			for i := range s.m {
+				for j := range s.n {
+					v := float64(c[i*ldc+j])
+					switch i {
+					case 1:
+						if !math.IsNaN(v) {
+							t.Fatalf("%v: C(1,%d) = %v, want NaN", s, j, v)
+						}
+					case 3:
+						if !math.IsInf(v, 0) && !math.IsNaN(v) {
+							t.Fatalf("%v: C(3,%d) = %v, want ±Inf (or NaN)", s, j, v)
+						}
+					default:
+						if math.IsNaN(v) || math.IsInf(v, 0) {
+							t.Fatalf("%v: C(%d,%d) = %v from a NaN or Inf in another row", s, i, j, v)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
 // TestGemmThreadsBitwise: splitting C between threads must not change a
 // bit, for every kernel, ragged shapes included.
 func TestGemmThreadsBitwise(t *testing.T) {

@@ -18,7 +18,7 @@
 //     assembly call loads the tile configuration and ends with TILERELEASE.
 //   - "avx512bf16": AVX512-BF16's VDPBF16PS on the same packing (op(A) as
 //     bf16 pairs, B as VNNI rows padded to 16 columns), tiles of up to 6×64
-//     of C in 24 zmm accumulators, blocked by 512 values of k and 512
+//     of C in 24 zmm accumulators, blocked by 256 values of k and 512
 //     columns as the float32 driver of package gemm.
 //   - "float32": A and B rounded to bf16 in Go (Round) and multiplied by
 //     gemm.Sgemm; the same products (a product of two bf16 values is exact in

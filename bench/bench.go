@@ -1,8 +1,10 @@
 // Package bench holds the standard benchmarks of deepq, shared by
 // `deepq bench` and the Go benchmarks: GEMM at the DQN shapes and at cubes,
-// one and two threads; train steps of the CartPole, MinAtar and Nature
-// networks; environment steps; replay adds and samples; and (long) a whole
-// CartPole training with CleanRL's settings.
+// one and two threads, in float32 (gemm/) and in bf16 mixed precision
+// (bf16_gemm/, with bf16_peak, the bf16 instruction's one-core peak, where
+// the CPU has one); train steps of the CartPole, MinAtar and Nature networks
+// in float32 and in bf16; environment steps; replay adds and samples; and
+// (long) a whole CartPole training with CleanRL's settings.
 package bench
 
 import (
@@ -14,6 +16,7 @@ import (
 
 	"github.com/deepq/deepq/agent"
 	"github.com/deepq/deepq/env"
+	"github.com/deepq/deepq/internal/bf16"
 	"github.com/deepq/deepq/internal/gemm"
 	"github.com/deepq/deepq/net"
 	"github.com/deepq/deepq/replay"
@@ -127,6 +130,14 @@ func Cases() []Case {
 			cs = append(cs, gemmCase(s, th))
 		}
 	}
+	for _, th := range []int{1, 2} {
+		for _, s := range GEMMShapes {
+			cs = append(cs, bf16Case(s, th))
+		}
+	}
+	if bf16.Peak(1) > 0 {
+		cs = append(cs, Case{Name: "bf16_peak", Unit: "GFLOP/s", setup: bf16Peak})
+	}
 	for _, ts := range TrainSteps() {
 		cs = append(cs, Case{Name: "train_step/" + ts.Name, Unit: "ms/step", setup: ts.setup})
 	}
@@ -142,8 +153,26 @@ func Cases() []Case {
 }
 
 func gemmCase(s GEMMShape, threads int) Case {
+	return multiplyCase("gemm", gemm.Sgemm, s, threads)
+}
+
+// bf16Case is the multiply of s in mixed precision (bf16 operands, float32
+// sums) on the bf16 kernel in use (bf16.Kernel: AMX tiles, AVX512-BF16 or
+// float32 on rounded operands), packing included.
+func bf16Case(s GEMMShape, threads int) Case {
+	return multiplyCase("bf16_gemm", bf16.Gemm, s, threads)
+}
+
+// bf16Peak is one core's peak of the bf16 kernel's instruction
+// (bf16.Peak): divide a bf16_gemm figure by it for the fraction of peak.
+func bf16Peak() (func(), float64, func()) {
+	const rounds = 1 << 12
+	return func() { bf16.Peak(rounds) }, bf16.Peak(1) * rounds, func() {}
+}
+
+func multiplyCase(prefix string, mul func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int), s GEMMShape, threads int) Case {
 	return Case{
-		Name: fmt.Sprintf("gemm/%dT/%s", threads, s.Name),
+		Name: fmt.Sprintf("%s/%dT/%s", prefix, threads, s.Name),
 		Unit: "GFLOP/s",
 		setup: func() (func(), float64, func()) {
 			rng := rand.New(rand.NewPCG(1, 2))
@@ -157,7 +186,7 @@ func gemmCase(s GEMMShape, threads int) Case {
 			}
 			a, b, c := randn(rng, ar*ac), randn(rng, br*bc), make([]float32, s.M*s.N)
 			prev := gemm.SetThreads(threads)
-			op := func() { gemm.Sgemm(s.TransA, s.TransB, s.M, s.N, s.K, 1, a, ac, b, bc, 0, c, s.N) }
+			op := func() { mul(s.TransA, s.TransB, s.M, s.N, s.K, 1, a, ac, b, bc, 0, c, s.N) }
 			return op, 2 * float64(s.M) * float64(s.N) * float64(s.K), func() { gemm.SetThreads(prev) }
 		},
 	}
@@ -183,6 +212,8 @@ type TrainStep struct {
 	// Optimizer is "adam" (PyTorch's defaults) or "deepmind_rmsprop" (the
 	// Nature DQN's: lr 2.5e-4, α 0.95, ε 0.01 inside the square root).
 	Optimizer string
+	// Precision is the networks' matmul precision (net.SetPrecision).
+	Precision net.Precision
 	setup     func() (func(), float64, func())
 }
 
@@ -193,6 +224,11 @@ func TrainSteps() []TrainStep {
 		{Name: "cartpole_mlp120x84_b128_adam", In: []int{4}, Specs: net.MLP([]int{120, 84}, 2), Batch: 128, Optimizer: "adam"},
 		{Name: "minatar_b32_rmsprop", In: []int{4, 10, 10}, Specs: net.MinAtarDQN(6), Batch: 32, Optimizer: "deepmind_rmsprop"},
 		{Name: "nature_b32_rmsprop", In: []int{4, 84, 84}, Specs: net.NatureDQN(6), Batch: 32, Optimizer: "deepmind_rmsprop"},
+	}
+	for _, t := range ts[:len(ts):len(ts)] {
+		t.Name += "_bf16"
+		t.Precision = net.BF16
+		ts = append(ts, t)
 	}
 	for i := range ts {
 		t := &ts[i]
@@ -212,6 +248,9 @@ func NewTrainStep(t TrainStep) (func(), error) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	online, err := net.Build[float32](t.In, t.Specs, rng)
 	if err != nil {
+		return nil, err
+	}
+	if err := online.SetPrecision(t.Precision); err != nil {
 		return nil, err
 	}
 	target := online.Clone()

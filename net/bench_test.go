@@ -28,10 +28,13 @@ func macs[T Float](l Layer[T]) float64 {
 // on s, its backward pass (no input gradient) and the optimizer step. The
 // GFLOP/s figure counts 2 flops per multiply-accumulate of the matrix
 // products: forward F twice, ∂W F, ∂x F minus the first layer's.
-func benchTrainStep(b *testing.B, in []int, specs []LayerSpec, batch int, mkOpt func([]*Param[float32]) Optimizer[float32]) {
+func benchTrainStep(b *testing.B, in []int, specs []LayerSpec, batch int, mkOpt func([]*Param[float32]) Optimizer[float32], prec Precision) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	online, err := Build[float32](in, specs, rng)
 	if err != nil {
+		b.Fatal(err)
+	}
+	if err := online.SetPrecision(prec); err != nil {
 		b.Fatal(err)
 	}
 	target := online.Clone()
@@ -80,20 +83,27 @@ func deepMind(p []*Param[float32]) Optimizer[float32] {
 
 // BenchmarkTrainStep: the MinAtar DQN (Conv 4→16 3×3 → 128 → 6 on 4×10×10) and
 // the Nature DQN (4×84×84, 3 convs, 3136→512→6) at batch 32 with RMSProp, and
-// the CartPole MLP 4-256-256-2 at batch 64 with Adam. PyTorch 1.13 on this
-// machine: 1.7 ms (MinAtar), 25 ms (Nature).
+// the CartPole MLP 4-256-256-2 at batch 64 with Adam, in float32 and (suffix
+// -bf16) with the matrix multiplies in bf16. PyTorch 1.13 on this machine:
+// 1.7 ms (MinAtar), 25 ms (Nature).
 func BenchmarkTrainStep(b *testing.B) {
-	b.Run("minatar-b32", func(b *testing.B) {
-		benchTrainStep(b, []int{4, 10, 10}, MinAtarDQN(6), 32, deepMind)
-	})
-	b.Run("nature-b32", func(b *testing.B) {
-		benchTrainStep(b, []int{4, 84, 84}, NatureDQN(6), 32, deepMind)
-	})
-	b.Run("cartpole-b64", func(b *testing.B) {
-		benchTrainStep(b, []int{4}, MLP([]int{256, 256}, 2), 64, func(p []*Param[float32]) Optimizer[float32] {
-			return NewAdam(p, DefaultAdam())
+	for _, prec := range []Precision{Float32, BF16} {
+		sfx := ""
+		if prec != Float32 {
+			sfx = "-" + prec.String()
+		}
+		b.Run("minatar-b32"+sfx, func(b *testing.B) {
+			benchTrainStep(b, []int{4, 10, 10}, MinAtarDQN(6), 32, deepMind, prec)
 		})
-	})
+		b.Run("nature-b32"+sfx, func(b *testing.B) {
+			benchTrainStep(b, []int{4, 84, 84}, NatureDQN(6), 32, deepMind, prec)
+		})
+		b.Run("cartpole-b64"+sfx, func(b *testing.B) {
+			benchTrainStep(b, []int{4}, MLP([]int{256, 256}, 2), 64, func(p []*Param[float32]) Optimizer[float32] {
+				return NewAdam(p, DefaultAdam())
+			}, prec)
+		})
+	}
 }
 
 // BenchmarkAct measures the forward pass for one observation (acting).

@@ -66,6 +66,9 @@ type ConvLayer[T Float] struct {
 
 	// wide is the fast path (conv_wide.go), nil where it does not apply.
 	wide *wideConv
+
+	// prec is the precision of the multiplies (not of ∂L/∂b's sums).
+	prec Precision
 }
 
 // convPass is one of the loops of a ConvLayer as a gemm.Body.
@@ -76,6 +79,8 @@ type convPass[T Float] struct {
 }
 
 func (p *convPass[T]) Run(lo, hi int) { p.run(p.c, lo, hi) }
+
+func (c *ConvLayer[T]) setPrecision(p Precision) { c.prec = p }
 
 // passes sets up the layer's parallel passes once (again if the layer was
 // copied).
@@ -273,7 +278,7 @@ func (c *ConvLayer[T]) forwardRange(lo, hi int) {
 		} else {
 			im2col(c.fwdPass.x, c.col, c.bs, c.InC, c.in, c.k, c.s, c.p, c.out, 0, K, b0, b1)
 		}
-		gemmSerial(false, false, c.OutC, (b1-b0)*P, K, 1, c.W.Value.Data, K, c.col[b0*P:], N, 0, c.yt[b0*P:], N)
+		gemmSerialIn(c.prec, false, false, c.OutC, (b1-b0)*P, K, 1, c.W.Value.Data, K, c.col[b0*P:], N, 0, c.yt[b0*P:], N)
 		c.outputRange(b0, b1)
 	}
 }
@@ -316,7 +321,7 @@ func (c *ConvLayer[T]) Backward(dy *Tensor[T]) *Tensor[T] {
 	}
 	K, N := c.kernelSize(), c.bs*c.positions()
 	c.dcol = grow(c.dcol, K*N)
-	gemm(true, false, K, N, c.OutC, 1, c.W.Value.Data, K, c.dyt, N, 0, c.dcol, N)
+	gemmIn(c.prec, true, false, K, N, c.OutC, 1, c.W.Value.Data, K, c.dyt, N, 0, c.dcol, N)
 	kernels.For(c.InC, max(1, grain/(K/c.InC*N)), &c.col2imPass)
 	return c.dx
 }
@@ -338,7 +343,7 @@ func (c *ConvLayer[T]) backwardParams(dy *Tensor[T]) {
 	c.dyPass.x = dy.Data
 	kernels.For(c.OutC, max(1, grain/N), &c.dyPass)
 	c.dyPass.x = nil
-	gemm(false, true, c.OutC, K, N, 1, c.dyt, N, c.col, N, 1, c.W.Grad.Data, K)
+	gemmIn(c.prec, false, true, c.OutC, K, N, 1, c.dyt, N, c.col, N, 1, c.W.Grad.Data, K)
 }
 
 // checkBackward panics if Backward comes before Forward or dy does not

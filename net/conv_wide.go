@@ -262,6 +262,7 @@ func (c *ConvLayer[T]) forwardWideRange(lo, hi int) {
 	P, O := c.positions(), c.OutC
 	bias := any(c.B.Value.Data).([]float32)
 	x := any(c.fwdPass.x).([]float32)
+	mm := c.prec.sgemmSerial()
 	y := any(c.y.Data).([]float32)
 	ws := w.work(O)
 	defer w.release(ws)
@@ -272,7 +273,7 @@ func (c *ConvLayer[T]) forwardWideRange(lo, hi int) {
 			if t == 0 {
 				beta = 0
 			}
-			kernels.SgemmSerial(false, false, O, w.pw, w.cs, 1, w.wt[t*O*w.cs:(t+1)*O*w.cs], w.cs,
+			mm(false, false, O, w.pw, w.cs, 1, w.wt[t*O*w.cs:(t+1)*O*w.cs], w.cs,
 				xs[off:], w.plane, beta, ws.yt, w.pw)
 		}
 		for o := range O {
@@ -331,6 +332,7 @@ func (c *ConvLayer[T]) backwardWideRange(lo, hi int) {
 	defer w.release(ws)
 	groups := min(wideGroups, c.bs)
 	tw := w.cs * O // elements of one tap's ∂Wtᵀ
+	mm := c.prec.sgemmSerial()
 	for g := lo; g < hi; g++ {
 		part := w.part[g*(K+1)*O : (g+1)*(K+1)*O]
 		first := g * c.bs / groups
@@ -352,7 +354,7 @@ func (c *ConvLayer[T]) backwardWideRange(lo, hi int) {
 			}
 			xs := w.spaceToDepth(ws.xs, w.x, b, c.InC, c.in)
 			for t, off := range w.offs {
-				kernels.SgemmSerial(false, false, w.cs, O, w.pw, 1, xs[off:], w.plane, ws.dytT, O, beta, part[t*tw:(t+1)*tw], O)
+				mm(false, false, w.cs, O, w.pw, 1, xs[off:], w.plane, ws.dytT, O, beta, part[t*tw:(t+1)*tw], O)
 			}
 			kernels.SgemmSerial(false, false, 1, O, w.pw, 1, w.ones, w.pw, ws.dytT, O, beta, part[K*O:], O)
 			if w.dx == nil {
@@ -360,7 +362,7 @@ func (c *ConvLayer[T]) backwardWideRange(lo, hi int) {
 			}
 			clear(ws.dxs)
 			for t, off := range w.offs {
-				kernels.SgemmSerial(true, false, w.cs, w.pw, O, 1, w.wt[t*tw:(t+1)*tw], w.cs, ws.dyt, w.pw, 1, ws.dxs[off:], w.plane)
+				mm(true, false, w.cs, w.pw, O, 1, w.wt[t*tw:(t+1)*tw], w.cs, ws.dyt, w.pw, 1, ws.dxs[off:], w.plane)
 			}
 			w.depthToSpace(w.dx, ws.dxs[:w.per], b, c.InC, c.in)
 		}

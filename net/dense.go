@@ -28,6 +28,7 @@ type DenseLayer[T Float] struct {
 	B *Param[T]
 
 	init  string
+	prec  Precision  // of the three multiplies
 	x     *Tensor[T] // last input, for Backward
 	y, dx *Tensor[T] // reused output buffers
 }
@@ -64,7 +65,7 @@ func (d *DenseLayer[T]) Forward(x *Tensor[T]) *Tensor[T] {
 	for r := 0; r < bs; r++ {
 		copy(y[r*d.Out:(r+1)*d.Out], b)
 	}
-	gemm(false, true, bs, d.Out, d.In, 1, x.Data, d.In, d.W.Value.Data, d.In, 1, y, d.Out)
+	gemmIn(d.prec, false, true, bs, d.Out, d.In, 1, x.Data, d.In, d.W.Value.Data, d.In, 1, y, d.Out)
 	return d.y
 }
 
@@ -73,7 +74,7 @@ func (d *DenseLayer[T]) Backward(dy *Tensor[T]) *Tensor[T] {
 	d.backwardParams(dy)
 	bs := d.x.Shape[0]
 	d.dx = reuse(d.dx, d.x.Shape...)
-	gemm(false, false, bs, d.In, d.Out, 1, dy.Data, d.Out, d.W.Value.Data, d.In, 0, d.dx.Data, d.In)
+	gemmIn(d.prec, false, false, bs, d.In, d.Out, 1, dy.Data, d.Out, d.W.Value.Data, d.In, 0, d.dx.Data, d.In)
 	return d.dx
 }
 
@@ -86,7 +87,7 @@ func (d *DenseLayer[T]) backwardParams(dy *Tensor[T]) {
 	if len(dy.Data) != bs*d.Out {
 		panic(fmt.Sprintf("net: dense layer %s: gradient %v does not match output (%d,%d)", d.W.Name, dy.Shape, bs, d.Out))
 	}
-	gemm(true, false, d.Out, d.In, bs, 1, dy.Data, d.Out, d.x.Data, d.In, 1, d.W.Grad.Data, d.In)
+	gemmIn(d.prec, true, false, d.Out, d.In, bs, 1, dy.Data, d.Out, d.x.Data, d.In, 1, d.W.Grad.Data, d.In)
 	gb := d.B.Grad.Data
 	gb32, _ := any(gb).([]float32)
 	for r := 0; r < bs; r++ {
@@ -108,3 +109,5 @@ func (d *DenseLayer[T]) Params() []*Param[T] { return []*Param[T]{d.W, d.B} }
 func (d *DenseLayer[T]) Spec() LayerSpec { return LayerSpec{Kind: "dense", Units: d.Out, Init: d.init} }
 
 func (d *DenseLayer[T]) output() *Tensor[T] { return d.y }
+
+func (d *DenseLayer[T]) setPrecision(p Precision) { d.prec = p }

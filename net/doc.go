@@ -88,6 +88,16 @@
 // SetTraining(false); their noise is a buffer, saved in checkpoints. An
 // Ensemble averages the Q-values of several networks.
 //
+// # Precision
+//
+// SetPrecision(BF16) runs a float32 model's matrix multiplies (dense,
+// convolution and dueling layers: forward, ∂L/∂x and ∂L/∂W) in mixed
+// precision: both operands rounded to bfloat16, products summed in float32
+// (internal/bf16: AMX tiles, AVX512-BF16 or float32 arithmetic; BF16Kernel
+// says which). Weights, gradients, bias sums, optimizer state, losses,
+// activations, softmax and normalisation statistics stay float32. The
+// default, Float32, is the float32 path above, unchanged.
+//
 // # Models
 //
 // Sequential has NumParams, Summary (a table of output shapes and parameter

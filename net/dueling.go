@@ -158,3 +158,14 @@ func (d *DuelingLayer[T]) relus() []*ReLULayer[T] { return d.hidden }
 
 // Spec describes the layer.
 func (d *DuelingLayer[T]) Spec() LayerSpec { return d.spec }
+
+// setPrecision sets the precision of the streams' dense layers.
+func (d *DuelingLayer[T]) setPrecision(p Precision) {
+	for _, stream := range [][]Layer[T]{d.Value, d.Advantage} {
+		for _, l := range stream {
+			if pl, ok := l.(precisioned); ok {
+				pl.setPrecision(p)
+			}
+		}
+	}
+}

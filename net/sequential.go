@@ -20,7 +20,8 @@ type Sequential[T Float] struct {
 	buffers  []*Buffer[T]
 	shapes   [][]int // per-sample output shape of each layer
 	training bool
-	first    int // index of the first layer with parameters (len(Layers) if none)
+	first    int       // index of the first layer with parameters (len(Layers) if none)
+	prec     Precision // of the layers' matrix multiplies (SetPrecision)
 }
 
 // Build makes a model for inputs of per-sample shape in from layer specs,
@@ -187,8 +188,8 @@ func (m *Sequential[T]) Summary() string {
 	return b.String()
 }
 
-// Clone returns a deep copy with the same weights, buffers and mode and zero
-// gradients, e.g. a target network.
+// Clone returns a deep copy with the same weights, buffers, mode and
+// precision and zero gradients, e.g. a target network.
 func (m *Sequential[T]) Clone() *Sequential[T] {
 	c, err := Build[T](m.InShape, m.Specs(), nil)
 	if err != nil {
@@ -196,6 +197,9 @@ func (m *Sequential[T]) Clone() *Sequential[T] {
 	}
 	c.CopyFrom(m)
 	c.SetTraining(m.training)
+	if err := c.SetPrecision(m.prec); err != nil {
+		panic("net: Clone: " + err.Error())
+	}
 	return c
 }
 

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 
@@ -66,13 +67,22 @@ func Evaluate(q *net.Sequential[float32], mk func() (env.Env, error), o EvalOpti
 		maxSteps = DefaultEvalMaxSteps
 	}
 	n := o.Episodes
-	envs := make([]env.Env, n)
-	for i := range envs {
+	envs := make([]env.Env, 0, n)
+	defer func() {
+		// Envs that hold resources (a remote env's connection and world)
+		// release them when the evaluation ends.
+		for _, e := range envs {
+			if c, ok := env.Find[io.Closer](e); ok {
+				c.Close()
+			}
+		}
+	}()
+	for range n {
 		e, err := mk()
 		if err != nil {
 			return EvalResult{}, err
 		}
-		envs[i] = e
+		envs = append(envs, e)
 	}
 	spec := envs[0].Spec()
 	obsSize, nA := spec.Observation.Size(), spec.Actions.N

@@ -390,7 +390,7 @@ class _Connection:
             self.world_name, self.world = None, None
 
 
-async def serve(make_env=gymnasium_make, host="127.0.0.1", port=0, default_env=None, max_streams=64, reuse_port=False):
+async def serve(make_env=gymnasium_make, host="127.0.0.1", port=0, default_env=None, max_streams=1024, reuse_port=False):
     """Starts a server on host:port (0: a free port) and returns it and its port.
 
     reuse_port lets other processes listen on the same port (SO_REUSEPORT);
@@ -451,7 +451,7 @@ def main(make_env=gymnasium_make, argv=None):
     ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     ap.add_argument("--port", type=int, default=0, help="port to listen on (0: any free port; the chosen one is printed)")
     ap.add_argument("--env", default=None, help="env id of worlds created without an \"env\" setting")
-    ap.add_argument("--max-streams", type=int, default=64, help="most streams (remote envs) served at once, per process")
+    ap.add_argument("--max-streams", type=int, default=1024, help="most streams (remote envs) served at once, per process (an evaluation of 100 episodes opens 100)")
     ap.add_argument("--processes", type=int, default=1,
                     help="server processes sharing the port (SO_REUSEPORT): the kernel spreads connections, not streams, "
                          "over them, so a client steps envs in parallel only over several connections")

@@ -21,6 +21,7 @@ type Sequential[T Float] struct {
 	shapes   [][]int // per-sample output shape of each layer
 	training bool
 	first    int // index of the first layer with parameters (len(Layers) if none)
+	offset   int // index of the first layer in parameter names ("3.weight")
 }
 
 // Build makes a model for inputs of per-sample shape in from layer specs,
@@ -34,10 +35,22 @@ func Build[T Float](in []int, specs []LayerSpec, rng *rand.Rand) (*Sequential[T]
 	if len(specs) == 0 {
 		return nil, fmt.Errorf("net: a model needs at least one layer")
 	}
-	m := &Sequential[T]{InShape: slices.Clone(in), training: true, first: len(specs)}
+	for i, s := range specs {
+		if s.Kind == "lstm" {
+			return nil, fmt.Errorf("net: layer %d (lstm): an LSTM runs over sequences (B,T,…); build the model with BuildRecurrent", i)
+		}
+	}
+	return buildSequential[T](in, specs, 0, rng)
+}
+
+// buildSequential makes the layers of specs (already checked by sizeOf),
+// naming them from index offset on (the head of a Recurrent model comes after
+// its torso and LSTM).
+func buildSequential[T Float](in []int, specs []LayerSpec, offset int, rng *rand.Rand) (*Sequential[T], error) {
+	m := &Sequential[T]{InShape: slices.Clone(in), training: true, first: len(specs), offset: offset}
 	shape := m.InShape
 	for i, s := range specs {
-		l, out, err := buildLayer[T](s, i, shape, rng)
+		l, out, err := buildLayer[T](s, offset+i, shape, rng)
 		if err != nil {
 			return nil, err
 		}
@@ -190,7 +203,7 @@ func (m *Sequential[T]) Summary() string {
 // Clone returns a deep copy with the same weights, buffers and mode and zero
 // gradients, e.g. a target network.
 func (m *Sequential[T]) Clone() *Sequential[T] {
-	c, err := Build[T](m.InShape, m.Specs(), nil)
+	c, err := buildSequential[T](m.InShape, m.Specs(), m.offset, nil)
 	if err != nil {
 		panic("net: Clone: " + err.Error())
 	}

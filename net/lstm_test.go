@@ -2,6 +2,7 @@ package net
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -325,5 +326,66 @@ func TestLSTMStateCarried(t *testing.T) {
 	closeTo(t, "reset row", y.Data[:5], fresh.Data[:5], 0)
 	if slices.Equal(y.Data[5:], fresh.Data[5:]) {
 		t.Error("ResetRows(0) also reset sample 1")
+	}
+}
+
+// BenchmarkLSTMUpdate measures one update of an LSTM (In 64 → H 128, batch
+// 32, float32): Forward and Backward (with ∂L/∂x, which a torso below needs).
+//
+// full/T=n is full BPTT over a sequence of n steps: one update costs O(n) time
+// and keeps O(n) activations. truncated/tau=n runs a 160-step sequence as
+// TBPTT(τ): Forward and Backward window by window with the state carried, one
+// update per window, so an update costs O(τ) and keeps τ steps of
+// activations, but no gradient reaches further back than τ steps. Metrics:
+// ms/update, µs/step (time per time step of the sequence), KiB-kept (the
+// activations an update keeps for Backward, ActivationBytes), GFLOP/s (the
+// matrix products: 2·B·4H·(In+H) flops per step forward, twice that backward).
+func BenchmarkLSTMUpdate(b *testing.B) {
+	const bs, in, hid, seq = 32, 64, 128, 160
+	for _, mode := range []string{"full", "truncated"} {
+		for _, n := range []int{10, 20, 40, 80, 160} {
+			name := fmt.Sprintf("%s/T=%d", mode, n)
+			if mode == "truncated" {
+				name = fmt.Sprintf("%s/tau=%d", mode, n)
+			}
+			b.Run(name, func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 2))
+				l := newLSTM[float32]("0.", in, hid)
+				l.initWeights(rng)
+				rnd := func(shape ...int) *Tensor[float32] {
+					t := New[float32](shape...)
+					for i := range t.Data {
+						t.Data[i] = float32(rng.NormFloat64())
+					}
+					return t
+				}
+				x, dy := rnd(bs, n, in), rnd(bs, n, hid)
+				windows := 1
+				if mode == "truncated" {
+					windows = seq / n
+				}
+				update := func() {
+					l.Forward(x)
+					l.Backward(dy)
+				}
+				update()
+				kept := l.ActivationBytes()
+				b.ReportAllocs()
+				b.ResetTimer()
+				for b.Loop() {
+					l.ResetState()
+					for range windows {
+						update()
+					}
+				}
+				sec := b.Elapsed().Seconds() / float64(b.N) / float64(windows)
+				flops := 3 * 2 * float64(bs*4*hid*(in+hid)) * float64(n)
+				b.ReportMetric(sec*1e3, "ms/update")
+				b.ReportMetric(sec/float64(n)*1e6, "µs/step")
+				b.ReportMetric(float64(kept)/1024, "KiB-kept")
+				b.ReportMetric(flops/sec/1e9, "GFLOP/s")
+				b.ReportMetric(0, "ns/op")
+			})
+		}
 	}
 }

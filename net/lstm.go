@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	kernels "github.com/deepq/deepq/internal/gemm"
 )
 
 // LSTMLayer is a one-layer long short-term memory (Hochreiter & Schmidhuber
@@ -81,6 +83,7 @@ type LSTMLayer[T Float] struct {
 	// (B,H), which end as ∂L/∂h_0, ∂L/∂c_0.
 	da, dx, dh, dc *Tensor[T]
 	bias           []T // b_ih + b_hh (4H)
+	cells          lstmCells[T]
 }
 
 // LSTM returns the spec of an LSTM with the given hidden width H (PyTorch's
@@ -202,7 +205,7 @@ func (l *LSTMLayer[T]) Forward(x *Tensor[T]) *Tensor[T] {
 		copy(a[r*G:(r+1)*G], l.bias)
 	}
 	gemm(false, true, bs*steps, G, l.In, 1, x.Data, l.In, l.Wih.Value.Data, l.In, 1, a, G)
-	cs, tcs, y := l.cs.Data, l.tcs.Data, l.y.Data
+	y := l.y.Data
 	for t := range steps {
 		// a_t += h_{t−1}·W_hhᵀ: rows b*T+t of a, (B,H)·(H,4H).
 		hPrev, ldh := l.h0.Data, H
@@ -210,30 +213,16 @@ func (l *LSTMLayer[T]) Forward(x *Tensor[T]) *Tensor[T] {
 			hPrev, ldh = y[(t-1)*H:], steps*H
 		}
 		gemm(false, true, bs, G, H, 1, hPrev, ldh, l.Whh.Value.Data, H, 1, a[t*G:], steps*G)
-		for b := range bs {
-			r := b*steps + t
-			g := a[r*G : (r+1)*G]
-			cPrev := l.c0.Data[b*H : (b+1)*H]
-			if t > 0 {
-				cPrev = cs[(r-1)*H : r*H]
-			}
-			c, tc, h := cs[r*H:(r+1)*H], tcs[r*H:(r+1)*H], y[r*H:(r+1)*H]
-			for j := range H {
-				ig, fg := sigmoid(g[j]), sigmoid(g[H+j])
-				gg, og := T(math.Tanh(float64(g[2*H+j]))), sigmoid(g[3*H+j])
-				g[j], g[H+j], g[2*H+j], g[3*H+j] = ig, fg, gg, og
-				c[j] = fg*cPrev[j] + ig*gg
-				tc[j] = T(math.Tanh(float64(c[j])))
-				h[j] = og * tc[j]
-			}
-		}
+		l.cells = lstmCells[T]{l: l, t: t, steps: steps}
+		kernels.For(bs, l.cellGrain(), &l.cells)
 	}
+	l.cells = lstmCells[T]{}
 	// Carry (h_T, c_T) to the next call.
 	l.h, l.c = reuse(l.h, bs, H), reuse(l.c, bs, H)
 	for b := range bs {
 		r := b*steps + steps - 1
 		copy(l.h.Data[b*H:(b+1)*H], y[r*H:(r+1)*H])
-		copy(l.c.Data[b*H:(b+1)*H], cs[r*H:(r+1)*H])
+		copy(l.c.Data[b*H:(b+1)*H], l.cs.Data[r*H:(r+1)*H])
 	}
 	return l.y
 }
@@ -275,29 +264,11 @@ func (l *LSTMLayer[T]) backwardParams(dy *Tensor[T]) {
 	if steps == 0 || bs == 0 {
 		return
 	}
-	gates, cs, tcs, y, da := l.gates.Data, l.cs.Data, l.tcs.Data, l.y.Data, l.da.Data
+	y, da := l.y.Data, l.da.Data
 	dh, dc := l.dh.Data, l.dc.Data
 	for t := steps - 1; t >= 0; t-- {
-		for b := range bs {
-			r := b*steps + t
-			g, d := gates[r*G:(r+1)*G], da[r*G:(r+1)*G]
-			cPrev := l.c0.Data[b*H : (b+1)*H]
-			if t > 0 {
-				cPrev = cs[(r-1)*H : r*H]
-			}
-			tc, dyr := tcs[r*H:(r+1)*H], dy.Data[r*H:(r+1)*H]
-			dhb, dcb := dh[b*H:(b+1)*H], dc[b*H:(b+1)*H]
-			for j := range H {
-				ig, fg, gg, og := g[j], g[H+j], g[2*H+j], g[3*H+j]
-				δh := dyr[j] + dhb[j]
-				δc := δh*og*(1-tc[j]*tc[j]) + dcb[j]
-				d[j] = δc * gg * ig * (1 - ig)
-				d[H+j] = δc * cPrev[j] * fg * (1 - fg)
-				d[2*H+j] = δc * ig * (1 - gg*gg)
-				d[3*H+j] = δh * tc[j] * og * (1 - og)
-				dcb[j] = δc * fg // ∂L/∂c_{t−1}
-			}
-		}
+		l.cells = lstmCells[T]{l: l, t: t, steps: steps, back: true, dy: dy.Data}
+		kernels.For(bs, l.cellGrain(), &l.cells)
 		if t > 0 && l.Truncate > 0 && t%l.Truncate == 0 {
 			// A window starts at t: the state h_{t−1}, c_{t−1} is detached.
 			clear(dh)
@@ -307,6 +278,7 @@ func (l *LSTMLayer[T]) backwardParams(dy *Tensor[T]) {
 		// ∂L/∂h_{t−1} = δa_t·W_hh: rows b*T+t of δa, (B,4H)·(4H,H).
 		gemm(false, false, bs, H, G, 1, da[t*G:], steps*G, l.Whh.Value.Data, H, 0, dh, H)
 	}
+	l.cells = lstmCells[T]{}
 	// ∂L/∂W_ih += δaᵀ·x: (4H,B·T)·(B·T,In).
 	gemm(true, false, G, l.In, bs*steps, 1, da, G, l.x.Data, l.In, 1, l.Wih.Grad.Data, l.In)
 	// ∂L/∂W_hh += Σ_t δa_tᵀ·h_{t−1}, with h_{−1} = h_0 the starting state and
@@ -356,4 +328,79 @@ func (l *LSTMLayer[T]) Params() []*Param[T] { return []*Param[T]{l.Wih, l.Whh, l
 // Spec describes the layer.
 func (l *LSTMLayer[T]) Spec() LayerSpec {
 	return LayerSpec{Kind: "lstm", Units: l.Hidden, Init: l.init}
+}
+
+// lstmCells runs the elementwise part of step t, forward (from a_t to the
+// gates, c_t and h_t) or backward (from δh, δc to δa_t), over a range of
+// samples, so that kernels.For can split a batch between threads. Each sample
+// is computed alone, so the results do not depend on the split.
+type lstmCells[T Float] struct {
+	l        *LSTMLayer[T]
+	t, steps int
+	back     bool
+	dy       []T // ∂L/∂y for the backward pass
+}
+
+func (c *lstmCells[T]) Run(lo, hi int) {
+	if !c.back {
+		c.l.cellForward(c.t, c.steps, lo, hi)
+	} else {
+		c.l.cellBackward(c.t, c.steps, c.dy, lo, hi)
+	}
+}
+
+// cellGrain is the least number of samples worth a second thread (about
+// 2048 units of 5 transcendental functions each).
+func (l *LSTMLayer[T]) cellGrain() int { return max(1, 2048/l.Hidden) }
+
+// cellForward turns a_t of samples [lo, hi) into i, f, g, o (in place) and
+// computes c_t, tanh(c_t) and h_t.
+func (l *LSTMLayer[T]) cellForward(t, steps, lo, hi int) {
+	H, G := l.Hidden, 4*l.Hidden
+	a, cs, tcs, y := l.gates.Data, l.cs.Data, l.tcs.Data, l.y.Data
+	for b := lo; b < hi; b++ {
+		r := b*steps + t
+		g := a[r*G : (r+1)*G]
+		cPrev := l.c0.Data[b*H : (b+1)*H]
+		if t > 0 {
+			cPrev = cs[(r-1)*H : r*H]
+		}
+		c, tc, h := cs[r*H:(r+1)*H], tcs[r*H:(r+1)*H], y[r*H:(r+1)*H]
+		for j := range H {
+			ig, fg := sigmoid(g[j]), sigmoid(g[H+j])
+			gg, og := T(math.Tanh(float64(g[2*H+j]))), sigmoid(g[3*H+j])
+			g[j], g[H+j], g[2*H+j], g[3*H+j] = ig, fg, gg, og
+			c[j] = fg*cPrev[j] + ig*gg
+			tc[j] = T(math.Tanh(float64(c[j])))
+			h[j] = og * tc[j]
+		}
+	}
+}
+
+// cellBackward computes δa_t of samples [lo, hi) from δh = ∂L/∂y_t + dh and
+// δc = dc (from step t+1), and leaves ∂L/∂c_{t−1} in dc.
+func (l *LSTMLayer[T]) cellBackward(t, steps int, dy []T, lo, hi int) {
+	H, G := l.Hidden, 4*l.Hidden
+	gates, cs, tcs, da := l.gates.Data, l.cs.Data, l.tcs.Data, l.da.Data
+	dh, dc := l.dh.Data, l.dc.Data
+	for b := lo; b < hi; b++ {
+		r := b*steps + t
+		g, d := gates[r*G:(r+1)*G], da[r*G:(r+1)*G]
+		cPrev := l.c0.Data[b*H : (b+1)*H]
+		if t > 0 {
+			cPrev = cs[(r-1)*H : r*H]
+		}
+		tc, dyr := tcs[r*H:(r+1)*H], dy[r*H:(r+1)*H]
+		dhb, dcb := dh[b*H:(b+1)*H], dc[b*H:(b+1)*H]
+		for j := range H {
+			ig, fg, gg, og := g[j], g[H+j], g[2*H+j], g[3*H+j]
+			δh := dyr[j] + dhb[j]
+			δc := δh*og*(1-tc[j]*tc[j]) + dcb[j]
+			d[j] = δc * gg * ig * (1 - ig)
+			d[H+j] = δc * cPrev[j] * fg * (1 - fg)
+			d[2*H+j] = δc * ig * (1 - gg*gg)
+			d[3*H+j] = δh * tc[j] * og * (1 - og)
+			dcb[j] = δc * fg // ∂L/∂c_{t−1}
+		}
+	}
 }

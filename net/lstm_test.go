@@ -389,3 +389,39 @@ func BenchmarkLSTMUpdate(b *testing.B) {
 		}
 	}
 }
+
+// TestLSTMThreads: the float32 LSTM gives the same bits with one thread or
+// two (the cells of a step are split between threads by sample, the matrix
+// products by blocks of the output), as SetThreads promises.
+func TestLSTMThreads(t *testing.T) {
+	run := func(threads int) [][]float32 {
+		prev := SetThreads(threads)
+		defer SetThreads(prev)
+		rng := rand.New(rand.NewPCG(7, 7))
+		l := newLSTM[float32]("0.", 24, 64)
+		l.initWeights(rng)
+		l.Truncate = 5
+		rnd := func(shape ...int) *Tensor[float32] {
+			t := New[float32](shape...)
+			for i := range t.Data {
+				t.Data[i] = float32(rng.NormFloat64())
+			}
+			return t
+		}
+		x, dy := rnd(80, 8, 24), rnd(80, 8, 64) // 80 samples: two ranges of cellGrain() = 32 or more
+		y := slices.Clone(l.Forward(x).Data)
+		dx := slices.Clone(l.Backward(dy).Data)
+		dh0, dc0 := l.StateGrad()
+		out := [][]float32{y, dx, slices.Clone(dh0.Data), slices.Clone(dc0.Data)}
+		for _, p := range l.Params() {
+			out = append(out, slices.Clone(p.Grad.Data))
+		}
+		return out
+	}
+	one, two := run(1), run(2)
+	for i := range one {
+		if !equalBits(one[i], two[i]) {
+			t.Fatalf("result %d differs between 1 and 2 threads", i)
+		}
+	}
+}

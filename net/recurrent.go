@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 )
 
 // Recurrent is a recurrent Q-network as in DRQN (Hausknecht & Stone 2015) and
@@ -236,6 +237,53 @@ func (m *Recurrent[T]) Specs() []LayerSpec {
 
 // OutShape returns the per-step output shape.
 func (m *Recurrent[T]) OutShape() []int { return slices.Clone(m.out) }
+
+// Summary returns a table of the layers with their per-step output shapes
+// and parameter counts, as Sequential's, numbered as the parameter names.
+func (m *Recurrent[T]) Summary() string {
+	var b strings.Builder
+	shape := func(s []int) string {
+		parts := make([]string, len(s))
+		for i, d := range s {
+			parts[i] = fmt.Sprint(d)
+		}
+		return "(" + strings.Join(parts, ",") + ")"
+	}
+	row := func(i int, l Layer[T], out []int) {
+		n := 0
+		for _, p := range l.Params() {
+			n += p.Value.Len()
+		}
+		fmt.Fprintf(&b, "%-3d %-12s %-16s %10d\n", i, l.Spec().Kind, shape(out), n)
+	}
+	fmt.Fprintf(&b, "%-3s %-12s %-16s %10s\n", "#", "layer", "output", "params")
+	fmt.Fprintf(&b, "%-3s %-12s %s per step\n", "", "input", shape(m.InShape))
+	i := 0
+	if m.Torso != nil {
+		for j, l := range m.Torso.Layers {
+			row(i, l, m.Torso.shapes[j])
+			i++
+		}
+	}
+	row(i, m.LSTM, []int{m.LSTM.Hidden})
+	i++
+	if m.Head != nil {
+		for j, l := range m.Head.Layers {
+			row(i, l, m.Head.shapes[j])
+			i++
+		}
+	}
+	nb := 0
+	for _, bf := range m.buffers {
+		nb += bf.Value.Len()
+	}
+	fmt.Fprintf(&b, "total: %d parameters", m.NumParams())
+	if nb > 0 {
+		fmt.Fprintf(&b, ", %d buffer elements", nb)
+	}
+	b.WriteString("\n")
+	return b.String()
+}
 
 // SetTraining sets training or evaluation mode in the torso and head.
 func (m *Recurrent[T]) SetTraining(on bool) {

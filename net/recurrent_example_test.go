@@ -17,7 +17,8 @@ func ExampleRecurrent() {
 	if err != nil {
 		panic(err)
 	}
-	for _, p := range m.Params() {
+	fmt.Print(m.Summary())
+	for _, p := range m.LSTM.Params() {
 		fmt.Println(p.Name, p.Value.Shape)
 	}
 
@@ -37,14 +38,17 @@ func ExampleRecurrent() {
 	m.BackwardParams(net.New[float32](q.Shape...)) // δ = ∂L/∂q (4, 10, 2)
 	fmt.Println("sequences:", q.Shape)
 	// Output:
-	// 0.weight [16 2]
-	// 0.bias [16]
+	// #   layer        output               params
+	//     input        (2) per step
+	// 0   dense        (16)                     48
+	// 1   relu         (16)                      0
+	// 2   lstm         (8)                     832
+	// 3   dense        (2)                      18
+	// total: 898 parameters
 	// 2.weight_ih_l0 [32 16]
 	// 2.weight_hh_l0 [32 8]
 	// 2.bias_ih_l0 [32]
 	// 2.bias_hh_l0 [32]
-	// 3.weight [2 8]
-	// 3.bias [2]
 	// step: [3 2] state: [3 8]
 	// sequences: [4 10 2]
 }

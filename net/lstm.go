@@ -86,6 +86,11 @@ type LSTMLayer[T Float] struct {
 	cells          lstmCells[T]
 }
 
+var (
+	_ Layer[float32]           = (*LSTMLayer[float32])(nil)
+	_ paramBackwarder[float32] = (*LSTMLayer[float32])(nil)
+)
+
 // LSTM returns the spec of an LSTM with the given hidden width H (PyTorch's
 // nn.LSTM(In, H, batch_first=True), one layer). It maps each step's features
 // (flattened) to H; it runs over sequences, so it lives in a Recurrent model
@@ -147,6 +152,9 @@ func (l *LSTMLayer[T]) ResetState() { l.h, l.c = nil, nil }
 func (l *LSTMLayer[T]) ResetRows(b int) {
 	if l.h == nil {
 		return
+	}
+	if b < 0 || b >= l.h.Shape[0] {
+		panic(fmt.Sprintf("net: lstm %s: ResetRows(%d) for a state of batch %d", l.Wih.Name, b, l.h.Shape[0]))
 	}
 	clear(l.h.Data[b*l.Hidden : (b+1)*l.Hidden])
 	clear(l.c.Data[b*l.Hidden : (b+1)*l.Hidden])
@@ -253,6 +261,9 @@ func (l *LSTMLayer[T]) Backward(dy *Tensor[T]) *Tensor[T] {
 func (l *LSTMLayer[T]) backwardParams(dy *Tensor[T]) {
 	if l.x == nil {
 		panic("net: lstm " + l.Wih.Name + ": Backward before Forward")
+	}
+	if l.Truncate < 0 {
+		panic(fmt.Sprintf("net: lstm %s: Truncate %d; want a window τ ≥ 1, or 0 for full BPTT", l.Wih.Name, l.Truncate))
 	}
 	bs, steps := l.x.Shape[0], l.x.Shape[1]
 	H, G := l.Hidden, 4*l.Hidden

@@ -285,6 +285,22 @@ func (m *Recurrent[T]) Summary() string {
 	return b.String()
 }
 
+// DeadReLUFraction returns, over every ReLU unit of the torso and the head,
+// the fraction that were zero for every sample of the last Forward (see
+// Sequential.DeadReLUFraction; a torso unit counts per step of the batch).
+func (m *Recurrent[T]) DeadReLUFraction() float64 {
+	dead, units := 0, 0
+	for _, s := range m.parts() {
+		d, u := s.deadReLUs()
+		dead += d
+		units += u
+	}
+	if units == 0 {
+		return 0
+	}
+	return float64(dead) / float64(units)
+}
+
 // SetTraining sets training or evaluation mode in the torso and head.
 func (m *Recurrent[T]) SetTraining(on bool) {
 	for _, s := range m.parts() {

@@ -235,3 +235,27 @@ func FuzzUnmarshalRecurrent(f *testing.F) {
 		}
 	})
 }
+
+// TestRecurrentDeadReLU: a torso whose ReLUs never fire counts all its
+// units dead, the head's live ones not.
+func TestRecurrentDeadReLU(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	m, err := BuildRecurrent[float64]([]int{3}, []LayerSpec{Dense(6), ReLU(), LSTM(4), Dense(2), ReLU()}, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	torso := m.Torso.Layers[0].(*DenseLayer[float64])
+	clear(torso.W.Value.Data)
+	for i := range torso.B.Value.Data {
+		torso.B.Value.Data[i] = -1
+	}
+	head := m.Head.Layers[0].(*DenseLayer[float64])
+	clear(head.W.Value.Data)
+	for i := range head.B.Value.Data {
+		head.B.Value.Data[i] = 1
+	}
+	m.Forward(randTensor(rng, 2, 3, 3))
+	if got, want := m.DeadReLUFraction(), 6.0/8; got != want {
+		t.Fatalf("dead fraction %v, want %v (6 dead torso units of 8)", got, want)
+	}
+}

@@ -262,7 +262,15 @@ func (m *Sequential[T]) mustMatch(src *Sequential[T]) {
 // the last Forward batch: units that passed no gradient on that batch. A
 // fraction that grows during training signals dying ReLUs.
 func (m *Sequential[T]) DeadReLUFraction() float64 {
-	dead, units := 0, 0
+	dead, units := m.deadReLUs()
+	if units == 0 {
+		return 0
+	}
+	return float64(dead) / float64(units)
+}
+
+// deadReLUs counts the dead ReLU units of DeadReLUFraction, and all units.
+func (m *Sequential[T]) deadReLUs() (dead, units int) {
 	add := func(r *ReLULayer[T]) {
 		d, u := r.deadUnits()
 		dead += d
@@ -278,10 +286,7 @@ func (m *Sequential[T]) DeadReLUFraction() float64 {
 			}
 		}
 	}
-	if units == 0 {
-		return 0
-	}
-	return float64(dead) / float64(units)
+	return dead, units
 }
 
 // GradNorm returns the global L2 norm of all gradients, √Σ g².

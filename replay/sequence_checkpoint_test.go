@@ -160,3 +160,27 @@ func FuzzSequenceDecode(f *testing.F) {
 		fillSequences(into, 0, 12)
 	})
 }
+
+// TestSequenceConcurrent adds from one goroutine while another samples and
+// reprioritises (run with -race).
+func TestSequenceConcurrent(t *testing.T) {
+	cfg := seqCfg()
+	cfg.Streams, cfg.Capacity = 2, 16
+	b, _ := NewSequenceBuffer(cfg)
+	fillSequences(b, 0, 10)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fillSequences(b, 10, 400)
+	}()
+	rng := rand.New(rand.NewPCG(1, 1))
+	batch := NewSequenceBatch(4, cfg)
+	td := make([]float32, len(batch.Mask))
+	for range 200 {
+		b.Sample(rng, batch)
+		if err := b.UpdatePriorities(batch.Indices, td, batch.Mask); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-done
+}

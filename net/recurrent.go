@@ -36,6 +36,7 @@ type Recurrent[T Float] struct {
 	out     []int // per-step output shape
 	// Views of the same data under the shapes each part expects.
 	sv, xv, fv, hv, qv, dqv, dhv, dfv, dxv Tensor[T]
+	dims                                   []int // scratch for the views' shapes
 }
 
 // BuildRecurrent makes a recurrent model for observations of shape in from
@@ -117,6 +118,13 @@ func view[T Float](v *Tensor[T], data []T, dims ...int) *Tensor[T] {
 	return v
 }
 
+// shape returns (a, b…, rest…) in the model's scratch slice, valid until the
+// next call.
+func (m *Recurrent[T]) shape(rest []int, lead ...int) []int {
+	m.dims = append(append(m.dims[:0], lead...), rest...)
+	return m.dims
+}
+
 // Forward runs x (B,T,In…) through the torso, the LSTM (from the carried
 // state, which it leaves at (h_T, c_T)) and the head, and returns q
 // (B,T,Out…), owned by the model until its next Forward or Step.
@@ -127,22 +135,22 @@ func (m *Recurrent[T]) Forward(x *Tensor[T]) *Tensor[T] {
 	bs, steps := x.Shape[0], x.Shape[1]
 	f := x
 	if m.Torso != nil {
-		f = m.Torso.Forward(view(&m.xv, x.Data, append([]int{bs * steps}, m.InShape...)...))
+		f = m.Torso.Forward(view(&m.xv, x.Data, m.shape(m.InShape, bs*steps)...))
 	}
 	h := m.LSTM.Forward(view(&m.fv, f.Data, bs, steps, m.LSTM.In))
 	if m.Head == nil {
 		return h
 	}
 	q := m.Head.Forward(view(&m.hv, h.Data, bs*steps, m.LSTM.Hidden))
-	return view(&m.qv, q.Data, append([]int{bs, steps}, m.out...)...)
+	return view(&m.qv, q.Data, m.shape(m.out, bs, steps)...)
 }
 
 // Step runs one time step for acting: x (B,In…) -> q (B,Out…), carrying the
 // LSTM's state from the previous Step (or SetState/ResetState).
 func (m *Recurrent[T]) Step(x *Tensor[T]) *Tensor[T] {
 	bs := x.Shape[0]
-	q := m.Forward(view(&m.sv, x.Data, append([]int{bs, 1}, x.Shape[1:]...)...))
-	return view(&m.qv, q.Data, append([]int{bs}, m.out...)...)
+	q := m.Forward(view(&m.sv, x.Data, m.shape(x.Shape[1:], bs, 1)...))
+	return view(&m.qv, q.Data, m.shape(m.out, bs)...)
 }
 
 // backwardToLSTM propagates δ = ∂L/∂q (B,T,Out…) through the head and returns
@@ -153,7 +161,7 @@ func (m *Recurrent[T]) backwardToLSTM(dq *Tensor[T]) *Tensor[T] {
 	}
 	x := m.LSTM.x
 	bs, steps := x.Shape[0], x.Shape[1]
-	dh := m.Head.Backward(view(&m.dqv, dq.Data, append([]int{bs * steps}, m.out...)...))
+	dh := m.Head.Backward(view(&m.dqv, dq.Data, m.shape(m.out, bs*steps)...))
 	return view(&m.dhv, dh.Data, bs, steps, m.LSTM.Hidden)
 }
 
@@ -168,8 +176,8 @@ func (m *Recurrent[T]) Backward(dq *Tensor[T]) *Tensor[T] {
 	if m.Torso == nil {
 		return df
 	}
-	dx := m.Torso.Backward(view(&m.dfv, df.Data, append([]int{bs * steps}, m.Torso.OutShape()...)...))
-	return view(&m.dxv, dx.Data, append([]int{bs, steps}, m.InShape...)...)
+	dx := m.Torso.Backward(view(&m.dfv, df.Data, m.shape(m.Torso.shapes[len(m.Torso.shapes)-1], bs*steps)...))
+	return view(&m.dxv, dx.Data, m.shape(m.InShape, bs, steps)...)
 }
 
 // BackwardParams accumulates the parameter gradients of Backward without
@@ -183,7 +191,7 @@ func (m *Recurrent[T]) BackwardParams(dq *Tensor[T]) {
 	x := m.LSTM.x
 	bs, steps := x.Shape[0], x.Shape[1]
 	df := m.LSTM.Backward(dh)
-	m.Torso.BackwardParams(view(&m.dfv, df.Data, append([]int{bs * steps}, m.Torso.OutShape()...)...))
+	m.Torso.BackwardParams(view(&m.dfv, df.Data, m.shape(m.Torso.shapes[len(m.Torso.shapes)-1], bs*steps)...))
 }
 
 // SetState sets the LSTM state (h, c), each (B,H), that the next Forward or

@@ -259,3 +259,30 @@ func TestRecurrentDeadReLU(t *testing.T) {
 		t.Fatalf("dead fraction %v, want %v (6 dead torso units of 8)", got, want)
 	}
 }
+
+// BenchmarkRecurrentStep measures acting: one Step of one observation with
+// the state carried, for a CartPole-sized DRQN (2 → Dense 64 → LSTM 64 → 2)
+// and a MinAtar-sized one (4×10×10 → Conv 16 3×3 → LSTM 128 → 6).
+func BenchmarkRecurrentStep(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		in    []int
+		specs []LayerSpec
+	}{
+		{"cartpole-pomdp", []int{2}, []LayerSpec{Dense(64), ReLU(), LSTM(64), Dense(2)}},
+		{"minatar", []int{4, 10, 10}, append(MinAtarTrunk(), LSTM(128), Dense(6))},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			m, err := BuildRecurrent[float32](c.in, c.specs, rand.New(rand.NewPCG(1, 2)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			x := New[float32](append([]int{1}, c.in...)...)
+			m.Step(x)
+			b.ReportAllocs()
+			for b.Loop() {
+				m.Step(x)
+			}
+		})
+	}
+}

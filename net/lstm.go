@@ -50,7 +50,8 @@ import (
 // Forward keeps a reference to x, the state it started from, and per step the
 // gate activations i, f, g, o (B,T,4H), c_t and tanh(c_t) (B,T,H) and y:
 // ActivationBytes reports their size, 4·(In + 7H)·B·T + 2·4·B·H bytes in
-// float32.
+// float32. Backward works in buffers of its own, δa (B,T,4H) and ∂L/∂x
+// (B,T,In), reused from call to call.
 type LSTMLayer[T Float] struct {
 	In, Hidden int
 	// Truncate is the window τ of truncated BPTT; 0 means full BPTT over each

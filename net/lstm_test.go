@@ -339,7 +339,9 @@ func TestLSTMStateCarried(t *testing.T) {
 // activations, but no gradient reaches further back than τ steps. Metrics:
 // ms/update, µs/step (time per time step of the sequence), KiB-kept (the
 // activations an update keeps for Backward, ActivationBytes), GFLOP/s (the
-// matrix products: 2·B·4H·(In+H) flops per step forward, twice that backward).
+// matrix products: 2·B·4H·(In+H) flops per step forward, twice that backward),
+// and cpu-ms/update, the CPU time of all threads (less inflated than wall
+// time when other processes share the cores).
 func BenchmarkLSTMUpdate(b *testing.B) {
 	const bs, in, hid, seq = 32, 64, 128, 160
 	for _, mode := range []string{"full", "truncated"} {
@@ -372,11 +374,15 @@ func BenchmarkLSTMUpdate(b *testing.B) {
 				kept := l.ActivationBytes()
 				b.ReportAllocs()
 				b.ResetTimer()
+				cpu0, cpuOK := cpuTime()
 				for b.Loop() {
 					l.ResetState()
 					for range windows {
 						update()
 					}
+				}
+				if cpu1, ok := cpuTime(); ok && cpuOK {
+					b.ReportMetric((cpu1-cpu0).Seconds()*1e3/float64(b.N)/float64(windows), "cpu-ms/update")
 				}
 				sec := b.Elapsed().Seconds() / float64(b.N) / float64(windows)
 				flops := 3 * 2 * float64(bs*4*hid*(in+hid)) * float64(n)

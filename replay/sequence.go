@@ -282,13 +282,32 @@ func (b *SequenceBuffer) Add(s int, st SequenceStep) {
 		}
 		return
 	}
-	// The episode ended: store every sequence whose trained part starts
-	// within it, padded after the final observation.
 	p.term = st.Terminated
-	for ; p.next*P < p.first+p.steps; p.next++ {
+	b.flush(p)
+}
+
+// flush stores every sequence of the pending episode whose trained part
+// starts within it, padded after its last observation, and starts a new
+// episode.
+func (b *SequenceBuffer) flush(p *pending) {
+	for ; p.next*b.cfg.Period < p.first+p.steps; p.next++ {
 		b.store(p, p.next)
 	}
 	*p = pending{obs: p.obs[:0], h: p.h[:0], c: p.c[:0], acts: p.acts[:0], rews: p.rews[:0]}
+}
+
+// EndEpisode ends stream s's episode where its last added step left it, as a
+// truncation (the learner bootstraps from that step's Next): a run that
+// restarts its environment mid-episode (e.g. after loading a checkpoint)
+// calls it so that the next Add starts a new episode. It does nothing if the
+// episode has no step.
+func (b *SequenceBuffer) EndEpisode(s int) {
+	if s < 0 || s >= len(b.streams) {
+		panic(fmt.Sprintf("replay: stream %d out of range [0, %d)", s, len(b.streams)))
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.flush(&b.streams[s])
 }
 
 // drop removes the first n pending steps.

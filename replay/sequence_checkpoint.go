@@ -57,6 +57,9 @@ func (b *SequenceBuffer) Save(path string) error {
 // must have the same SequenceConfig. On any error (a missing, truncated,
 // corrupted or foreign file, another configuration) Load returns it, naming
 // path, and leaves the buffer empty.
+//
+// Streams saved mid-episode continue it with the next Add; a run that
+// restarts its environments instead calls EndEpisode for each stream first.
 func (b *SequenceBuffer) Load(path string) error {
 	r, f, err := ckpt.Open(path)
 	if err != nil {

@@ -446,3 +446,33 @@ func BenchmarkSequence(b *testing.B) {
 		})
 	}
 }
+
+// TestSequenceEndEpisode: ending an episode by hand stores its remaining
+// sequences as a truncation at the last step (no terminal flag, the last
+// Next kept to bootstrap from), and the next Add starts a new episode.
+func TestSequenceEndEpisode(t *testing.T) {
+	cfg := seqCfg()
+	b, _ := NewSequenceBuffer(cfg)
+	for s := range 5 { // an episode of 9 steps, cut after 5
+		b.Add(0, stepOf(1, s, cfg.Hidden, 9, true))
+	}
+	if b.Added() != 1 {
+		t.Fatalf("%d sequences before EndEpisode, want 1", b.Added())
+	}
+	b.EndEpisode(0)
+	// k = 1 (steps 0…4, trained 2…4) and k = 2 (steps 2…4, trained 4).
+	if b.Added() != 3 {
+		t.Fatalf("%d sequences after EndEpisode, want 3", b.Added())
+	}
+	for g, want := range map[int64][]int{1: seqRange(0, 6), 2: seqRange(2, 6)} {
+		s := readSlot(b, g)
+		if !slices.Equal(s.obsSteps, want) || slices.Contains(s.term, 1) {
+			t.Fatalf("sequence %d: rows %v terminal %v, want rows %v and no terminal step", g, s.obsSteps, s.term, want)
+		}
+	}
+	b.EndEpisode(0) // nothing pending: nothing stored
+	b.Add(0, stepOf(2, 0, cfg.Hidden, 1, true))
+	if s := readSlot(b, 3); b.Added() != 4 || s.episodeOfRows0 != 2 || s.burnIn != 0 || !slices.Equal(s.obsSteps, []int{0, 1}) {
+		t.Fatalf("after EndEpisode the next episode is cut as %v (added %d)", s.obsSteps, b.Added())
+	}
+}

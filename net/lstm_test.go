@@ -414,7 +414,7 @@ func TestLSTMThreads(t *testing.T) {
 			}
 			return t
 		}
-		x, dy := rnd(80, 8, 24), rnd(80, 8, 64) // 80 samples: two ranges of cellGrain() = 32 or more
+		x, dy := rnd(300, 4, 24), rnd(300, 4, 64) // 300 samples: two ranges of cellGrain() = 128 or more
 		y := slices.Clone(l.Forward(x).Data)
 		dx := slices.Clone(l.Backward(dy).Data)
 		dh0, dc0 := l.StateGrad()

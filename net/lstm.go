@@ -379,6 +379,10 @@ func (l *LSTMLayer[T]) cellGrain() int { return max(1, 8192/l.Hidden) }
 func (l *LSTMLayer[T]) cellForward(t, steps, lo, hi int) {
 	H, G := l.Hidden, 4*l.Hidden
 	a, cs, tcs, y := l.gates.Data, l.cs.Data, l.tcs.Data, l.y.Data
+	if a32, ok := any(a).([]float32); ok {
+		cellForward32(a32, any(cs).([]float32), any(tcs).([]float32), any(y).([]float32), any(l.c0.Data).([]float32), H, t, steps, lo, hi)
+		return
+	}
 	for b := lo; b < hi; b++ {
 		r := b*steps + t
 		g := a[r*G : (r+1)*G]
@@ -422,6 +426,28 @@ func (l *LSTMLayer[T]) cellBackward(t, steps int, dy []T, lo, hi int) {
 			d[2*H+j] = δc * ig * (1 - gg*gg)
 			d[3*H+j] = δh * tc[j] * og * (1 - og)
 			dcb[j] = δc * fg // ∂L/∂c_{t−1}
+		}
+	}
+}
+
+// cellForward32 is cellForward for float32, with sigmoid32 and tanh32.
+func cellForward32(a, cs, tcs, y, c0 []float32, H, t, steps, lo, hi int) {
+	G := 4 * H
+	for b := lo; b < hi; b++ {
+		r := b*steps + t
+		g := a[r*G : (r+1)*G]
+		cPrev := c0[b*H : (b+1)*H]
+		if t > 0 {
+			cPrev = cs[(r-1)*H : r*H]
+		}
+		c, tc, h := cs[r*H:(r+1)*H], tcs[r*H:(r+1)*H], y[r*H:(r+1)*H]
+		gi, gf, gg, gout := g[:H], g[H:2*H], g[2*H:3*H], g[3*H:]
+		for j := range H {
+			ig, fg, ggj, og := sigmoid32(gi[j]), sigmoid32(gf[j]), tanh32(gg[j]), sigmoid32(gout[j])
+			gi[j], gf[j], gg[j], gout[j] = ig, fg, ggj, og
+			c[j] = fg*cPrev[j] + ig*ggj
+			tc[j] = tanh32(c[j])
+			h[j] = og * tc[j]
 		}
 	}
 }

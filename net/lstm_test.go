@@ -3,6 +3,7 @@ package net
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -429,5 +430,59 @@ func TestLSTMThreads(t *testing.T) {
 		if !equalBits(one[i], two[i]) {
 			t.Fatalf("result %d differs between 1 and 2 threads", i)
 		}
+	}
+}
+
+// TestActivations32 checks the float32 σ and tanh of the LSTM's cells against
+// math.Exp and math.Tanh rounded to float32: at most one float32 ulp apart
+// (relative 1.2e-7, or 1e-37 absolute near 0), over a sweep of [−120, 120]
+// that crosses every branch, and at 0, ±Inf and NaN.
+func TestActivations32(t *testing.T) {
+	ref := func(x float32) (s, th float64) {
+		v := float64(x)
+		if v >= 0 {
+			s = 1 / (1 + math.Exp(-v))
+		} else {
+			e := math.Exp(v)
+			s = e / (1 + e)
+		}
+		return float64(float32(s)), float64(float32(math.Tanh(v)))
+	}
+	near := func(got float32, want float64) bool {
+		return math.Abs(float64(got)-want) <= max(1.2e-7*math.Abs(want), 1e-37)
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	xs := []float32{0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, 1. / 16, -1. / 16, 0.0624999, 88, -88, 104, -104, 1e6, -1e6}
+	for range 200000 {
+		x := float32((rng.Float64()*2 - 1) * 120)
+		if rng.IntN(2) == 0 {
+			x /= 100
+		}
+		xs = append(xs, x)
+	}
+	worstS, worstT := 0.0, 0.0
+	for _, x := range xs {
+		s, th := ref(x)
+		if !near(sigmoid32(x), s) || !near(tanh32(x), th) {
+			t.Fatalf("x = %v: σ %v, tanh %v; want %v, %v", x, sigmoid32(x), tanh32(x), s, th)
+		}
+		if s != 0 {
+			worstS = max(worstS, math.Abs(float64(sigmoid32(x))-s)/s)
+		}
+		if th != 0 {
+			worstT = max(worstT, math.Abs(float64(tanh32(x))-th)/math.Abs(th))
+		}
+	}
+	t.Logf("worst relative error: σ %.2g, tanh %.2g", worstS, worstT)
+	inf := float32(math.Inf(1))
+	if sigmoid32(inf) != 1 || sigmoid32(-inf) != 0 || tanh32(inf) != 1 || tanh32(-inf) != -1 {
+		t.Error("wrong limits at ±Inf")
+	}
+	nan := float32(math.NaN())
+	if s, th := sigmoid32(nan), tanh32(nan); s == s || th == th {
+		t.Errorf("σ(NaN) = %v, tanh(NaN) = %v, want NaN", s, th)
+	}
+	if tanh32(float32(math.Copysign(0, -1))) != 0 || !math.Signbit(float64(tanh32(float32(math.Copysign(0, -1))))) {
+		t.Error("tanh(−0) is not −0")
 	}
 }

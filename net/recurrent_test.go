@@ -2,6 +2,7 @@ package net
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -334,5 +335,42 @@ func TestRecurrentLearnsMemory(t *testing.T) {
 	t.Logf("MSE after %d updates: full BPTT %.4f, truncated τ = 2 %.4f", updates, final[0], final[2])
 	if final[0] > 0.05 {
 		t.Errorf("full BPTT did not learn to recall step 0: MSE %.4f after %d updates", final[0], updates)
+	}
+}
+
+// TestLSTMInit: PyTorch's default draws every LSTM parameter from
+// U(±1/√H); another initialiser (WithInit) draws the weights from its
+// fans and its bias rule (zero biases for Xavier).
+func TestLSTMInit(t *testing.T) {
+	const hid = 16
+	m, err := BuildRecurrent[float64]([]int{5}, []LayerSpec{LSTM(hid)}, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bound := 1 / math.Sqrt(hid)
+	for _, p := range m.Params() {
+		lo, hi := slices.Min(p.Value.Data), slices.Max(p.Value.Data)
+		if lo < -bound || hi > bound || hi-lo < bound {
+			t.Errorf("%s in [%v, %v], want spread over U(±%v)", p.Name, lo, hi, bound)
+		}
+	}
+	m, err = BuildRecurrent[float64]([]int{5}, WithInit([]LayerSpec{LSTM(hid)}, "xavier_uniform"), rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Specs()[0].Init != "xavier_uniform" {
+		t.Fatalf("spec %+v lost its initialiser", m.Specs()[0])
+	}
+	for _, c := range []struct {
+		p           *Param[float64]
+		fanIn, fanO int
+	}{{m.LSTM.Wih, 5, 4 * hid}, {m.LSTM.Whh, hid, 4 * hid}} {
+		b := math.Sqrt(6 / float64(c.fanIn+c.fanO))
+		if lo, hi := slices.Min(c.p.Value.Data), slices.Max(c.p.Value.Data); lo < -b || hi > b || hi-lo < b {
+			t.Errorf("%s in [%v, %v], want Xavier's U(±%v)", c.p.Name, lo, hi, b)
+		}
+	}
+	if slices.ContainsFunc(append(slices.Clone(m.LSTM.Bih.Value.Data), m.LSTM.Bhh.Value.Data...), func(v float64) bool { return v != 0 }) {
+		t.Error("Xavier left non-zero LSTM biases")
 	}
 }

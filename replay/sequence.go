@@ -112,7 +112,7 @@ func (c SequenceConfig) Validate() error {
 // tree. The pending steps of each stream add about (T+P)·ObsSize·4 bytes.
 func SequenceMemoryBytes(c SequenceConfig) int64 {
 	T := int64(c.Steps())
-	per := (T+1)*int64(c.ObsSize)*4 + T*(4+4+1+1) + 2*int64(c.Hidden)*4 + 8 + 16
+	per := (T+1)*int64(c.ObsSize)*4 + T*(4+4+1+1) + 4 + 2*int64(c.Hidden)*4
 	return int64(c.Capacity)*per + 2*int64(treeLeaves(c.Capacity))*16
 }
 

@@ -476,3 +476,20 @@ func TestSequenceEndEpisode(t *testing.T) {
 		t.Fatalf("after EndEpisode the next episode is cut as %v (added %d)", s.obsSteps, b.Added())
 	}
 }
+
+// TestSequenceMemoryBytes: the figure counts exactly what NewSequenceBuffer
+// allocates for its sequences and tree.
+func TestSequenceMemoryBytes(t *testing.T) {
+	for _, cfg := range []SequenceConfig{seqCfg(), DefaultSequenceConfig(400, 128)} {
+		cfg.Capacity = 37
+		b, err := NewSequenceBuffer(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := int64(4*(len(b.obs)+len(b.actions)+len(b.rewards)+len(b.burnIn)+len(b.h)+len(b.c)) +
+			len(b.terminated) + len(b.valid) + 16*len(b.tree.nodes))
+		if want := SequenceMemoryBytes(cfg); got != want {
+			t.Errorf("%+v: %d bytes allocated, SequenceMemoryBytes says %d", cfg, got, want)
+		}
+	}
+}

@@ -215,12 +215,16 @@ func (l *LSTMLayer[T]) Forward(x *Tensor[T]) *Tensor[T] {
 		copy(a[r*G:(r+1)*G], l.bias)
 	}
 	gemm(false, true, bs*steps, G, l.In, 1, x.Data, l.In, l.Wih.Value.Data, l.In, 1, a, G)
-	// W_hhᵀ (H,4H), transposed once here rather than by every step's product.
-	if len(l.whhT) != H*G {
-		l.whhT = make([]T, H*G)
-	}
-	for k, v := range l.Whh.Value.Data {
-		l.whhT[(k%H)*G+k/H] = v // W_hh[r][c] = W_hh.Data[r*H+c] -> whhT[c*4H+r]
+	// W_hhᵀ (H,4H), transposed once here rather than by every step's
+	// product when there are several steps; one step (acting) lets the
+	// product transpose it.
+	whh, ldw, transW := l.Whh.Value.Data, H, true
+	if steps > 1 {
+		if len(l.whhT) != H*G {
+			l.whhT = make([]T, H*G)
+		}
+		transpose(l.whhT, whh, G, H)
+		whh, ldw, transW = l.whhT, G, false
 	}
 	y := l.y.Data
 	for t := range steps {
@@ -229,7 +233,7 @@ func (l *LSTMLayer[T]) Forward(x *Tensor[T]) *Tensor[T] {
 		if t > 0 {
 			hPrev, ldh = y[(t-1)*H:], steps*H
 		}
-		gemm(false, false, bs, G, H, 1, hPrev, ldh, l.whhT, G, 1, a[t*G:], steps*G)
+		gemm(false, transW, bs, G, H, 1, hPrev, ldh, whh, ldw, 1, a[t*G:], steps*G)
 		l.cells = lstmCells[T]{l: l, t: t, steps: steps}
 		kernels.For(bs, l.cellGrain(), &l.cells)
 	}
@@ -448,6 +452,22 @@ func cellForward32(a, cs, tcs, y, c0 []float32, H, t, steps, lo, hi int) {
 			c[j] = fg*cPrev[j] + ig*ggj
 			tc[j] = tanh32(c[j])
 			h[j] = og * tc[j]
+		}
+	}
+}
+
+// transpose writes dst (cols,rows) = srcᵀ for src (rows,cols), row-major, in
+// 16×16 tiles so that reads and writes both stay within a few cache lines.
+func transpose[T Float](dst, src []T, rows, cols int) {
+	const tile = 16
+	for r0 := 0; r0 < rows; r0 += tile {
+		for c0 := 0; c0 < cols; c0 += tile {
+			for r := r0; r < min(r0+tile, rows); r++ {
+				row := src[r*cols : (r+1)*cols]
+				for c := c0; c < min(c0+tile, cols); c++ {
+					dst[c*rows+r] = row[c]
+				}
+			}
 		}
 	}
 }

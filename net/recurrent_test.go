@@ -281,8 +281,12 @@ func BenchmarkRecurrentStep(b *testing.B) {
 			x := New[float32](append([]int{1}, c.in...)...)
 			m.Step(x)
 			b.ReportAllocs()
+			cpu0, cpuOK := cpuTime()
 			for b.Loop() {
 				m.Step(x)
+			}
+			if cpu1, ok := cpuTime(); ok && cpuOK {
+				b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/1e3/float64(b.N), "cpu-µs/step")
 			}
 		})
 	}

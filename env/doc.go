@@ -41,6 +41,16 @@
 // the bare env and Find[T] the first wrapper or env of type T, e.g.
 // Find[*EpisodeStats](e) or Find[Renderer](e).
 //
+// # Partially observed variants
+//
+// For agents with memory (DRQN, R2D2): cartpole-pomdp and mountaincar-pomdp
+// (or the option hide-velocity=true) observe positions only, (x, θ) and the
+// car's position, through KeepObs; minatar-<game>-flicker (or the option
+// flicker=P on any MinAtar game) blanks each observation to zeros with
+// probability 0.5 (P), through Flicker, whose draws come from its own stream
+// seeded with the env, so a seed fixes the flicker and the game plays as it
+// would without it.
+//
 // # Vector envs
 //
 // A Vector steps N copies with per-copy seeds VectorSeed(seed, i) and resets

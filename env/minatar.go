@@ -369,36 +369,57 @@ func init() {
 			Name:    "minatar-" + short,
 			Aliases: []string{short, "MinAtar/" + g.title + "-v0"},
 			Summary: fmt.Sprintf("MinAtar %s (Young & Tian 2019, v1.0.15): %d×10×10 binary channels, 6 actions", g.label, len(g.channels)),
-			Options: []OptionDoc{
-				{Name: "sticky", Default: "0.1", Doc: "probability that a step repeats the previous action"},
-				{Name: "minimal-actions", Default: "false", Doc: fmt.Sprintf("use the game's %d-action minimal set (MinAtar's -v1)", len(g.minimal))},
-				{Name: "ramping", Default: "true", Doc: "difficulty ramping (Asterix, Seaquest, Space Invaders)"},
-				{Name: "max-steps", Default: "0", Doc: "time limit in steps; 0: none, as in MinAtar"},
-			},
-			New: func(o *Options) (Env, error) {
-				cfg := DefaultMinAtarConfig()
-				cfg.StickyActionProb = o.Float("sticky", cfg.StickyActionProb)
-				cfg.MinimalActions = o.Bool("minimal-actions", cfg.MinimalActions)
-				cfg.DifficultyRamping = o.Bool("ramping", cfg.DifficultyRamping)
-				maxSteps := o.Int("max-steps", 0)
-				if !(cfg.StickyActionProb >= 0 && cfg.StickyActionProb <= 1) {
-					o.Errorf("sticky", "must be a probability in [0, 1], got %v", cfg.StickyActionProb)
-				}
-				if maxSteps < 0 {
-					o.Errorf("max-steps", "must be 0 (no limit) or positive, got %d", maxSteps)
-				}
-				if err := o.Done(); err != nil {
-					return nil, err
-				}
-				m, err := NewMinAtar(g.name, cfg)
-				if err != nil {
-					return nil, err
-				}
-				if maxSteps > 0 {
-					return NewTimeLimit(m, maxSteps), nil
-				}
-				return m, nil
-			},
+			Options: minAtarOptions(g, "0"),
+			New:     func(o *Options) (Env, error) { return newMinAtarFromOptions(g, o, 0) },
+		})
+		Register(Registration{
+			Name:    "minatar-" + short + "-flicker",
+			Summary: fmt.Sprintf("MinAtar %s with flickering frames: each observation blanked with probability 0.5 (DRQN's flickering Pong; needs memory)", g.label),
+			Options: minAtarOptions(g, "0.5"),
+			New:     func(o *Options) (Env, error) { return newMinAtarFromOptions(g, o, 0.5) },
 		})
 	}
+}
+
+func minAtarOptions(g *minAtarInfo, flicker string) []OptionDoc {
+	return []OptionDoc{
+		{Name: "sticky", Default: "0.1", Doc: "probability that a step repeats the previous action"},
+		{Name: "minimal-actions", Default: "false", Doc: fmt.Sprintf("use the game's %d-action minimal set (MinAtar's -v1)", len(g.minimal))},
+		{Name: "ramping", Default: "true", Doc: "difficulty ramping (Asterix, Seaquest, Space Invaders)"},
+		{Name: "max-steps", Default: "0", Doc: "time limit in steps; 0: none, as in MinAtar"},
+		{Name: "flicker", Default: flicker, Doc: "probability that an observation is blanked (all zeros), drawn from a stream seeded with the env (a partially observed task for recurrent agents)"},
+	}
+}
+
+func newMinAtarFromOptions(g *minAtarInfo, o *Options, flickerDefault float64) (Env, error) {
+	cfg := DefaultMinAtarConfig()
+	cfg.StickyActionProb = o.Float("sticky", cfg.StickyActionProb)
+	cfg.MinimalActions = o.Bool("minimal-actions", cfg.MinimalActions)
+	cfg.DifficultyRamping = o.Bool("ramping", cfg.DifficultyRamping)
+	maxSteps := o.Int("max-steps", 0)
+	flicker := o.Float("flicker", flickerDefault)
+	if !(cfg.StickyActionProb >= 0 && cfg.StickyActionProb <= 1) {
+		o.Errorf("sticky", "must be a probability in [0, 1], got %v", cfg.StickyActionProb)
+	}
+	if maxSteps < 0 {
+		o.Errorf("max-steps", "must be 0 (no limit) or positive, got %d", maxSteps)
+	}
+	if !(flicker >= 0 && flicker <= 1) {
+		o.Errorf("flicker", "must be a probability in [0, 1], got %v", flicker)
+	}
+	if err := o.Done(); err != nil {
+		return nil, err
+	}
+	m, err := NewMinAtar(g.name, cfg)
+	if err != nil {
+		return nil, err
+	}
+	var e Env = m
+	if maxSteps > 0 {
+		e = NewTimeLimit(m, maxSteps)
+	}
+	if flicker > 0 {
+		e = NewFlicker(e, flicker)
+	}
+	return e, nil
 }

@@ -259,18 +259,67 @@ func init() {
 		Name:    "cartpole",
 		Aliases: []string{"CartPole-v1"},
 		Summary: "Gymnasium CartPole-v1: balance a pole on a cart (4 floats, 2 actions)",
-		Options: []OptionDoc{{Name: "max-steps", Default: "500", Doc: "time limit in steps"}},
-		New: func(o *Options) (Env, error) {
-			max := o.Int("max-steps", 500)
-			if max < 1 {
-				o.Errorf("max-steps", "must be at least 1, got %d", max)
-			}
-			if err := o.Done(); err != nil {
-				return nil, err
-			}
-			return NewTimeLimit(NewCartPole(), max), nil
-		},
+		Options: cartPoleOptions("false"),
+		New:     func(o *Options) (Env, error) { return newCartPoleFromOptions(o, false) },
 	})
+	Register(Registration{
+		Name:    "cartpole-pomdp",
+		Summary: "CartPole-v1 with the velocities hidden: observes cart position and pole angle only (2 floats, 2 actions; needs memory)",
+		Options: cartPoleOptions("true"),
+		New:     func(o *Options) (Env, error) { return newCartPoleFromOptions(o, true) },
+	})
+}
+
+// hideVelocityDoc documents the hide-velocity option.
+const hideVelocityDoc = "hide the velocities: observe positions only (a partially observed task for recurrent agents)"
+
+func cartPoleOptions(hide string) []OptionDoc {
+	return []OptionDoc{
+		{Name: "max-steps", Default: "500", Doc: "time limit in steps"},
+		{Name: "hide-velocity", Default: hide, Doc: hideVelocityDoc + ": (x, θ) of (x, ẋ, θ, θ̇)"},
+	}
+}
+
+func newCartPoleFromOptions(o *Options, hideDefault bool) (Env, error) {
+	max := o.Int("max-steps", 500)
+	if max < 1 {
+		o.Errorf("max-steps", "must be at least 1, got %d", max)
+	}
+	hide := o.Bool("hide-velocity", hideDefault)
+	if err := o.Done(); err != nil {
+		return nil, err
+	}
+	var e Env = NewTimeLimit(NewCartPole(), max)
+	if hide {
+		e = NewKeepObs(e, []int{0, 2})
+	}
+	return e, nil
+}
+
+func mountainCarOptions(hide string) []OptionDoc {
+	return []OptionDoc{
+		{Name: "max-steps", Default: "200", Doc: "time limit in steps"},
+		{Name: "goal-velocity", Default: "0", Doc: "least velocity at the flag that ends the episode"},
+		{Name: "hide-velocity", Default: hide, Doc: hideVelocityDoc + ": the position of (position, velocity)"},
+	}
+}
+
+func newMountainCarFromOptions(o *Options, hideDefault bool) (Env, error) {
+	max := o.Int("max-steps", 200)
+	if max < 1 {
+		o.Errorf("max-steps", "must be at least 1, got %d", max)
+	}
+	m := NewMountainCar()
+	m.GoalVelocity = o.Float("goal-velocity", 0)
+	hide := o.Bool("hide-velocity", hideDefault)
+	if err := o.Done(); err != nil {
+		return nil, err
+	}
+	var e Env = NewTimeLimit(m, max)
+	if hide {
+		e = NewKeepObs(e, []int{0})
+	}
+	return e, nil
 }
 
 func init() {
@@ -278,22 +327,14 @@ func init() {
 		Name:    "mountaincar",
 		Aliases: []string{"MountainCar-v0"},
 		Summary: "Gymnasium MountainCar-v0: drive an under-powered car up a hill (2 floats, 3 actions)",
-		Options: []OptionDoc{
-			{Name: "max-steps", Default: "200", Doc: "time limit in steps"},
-			{Name: "goal-velocity", Default: "0", Doc: "least velocity at the flag that ends the episode"},
-		},
-		New: func(o *Options) (Env, error) {
-			max := o.Int("max-steps", 200)
-			if max < 1 {
-				o.Errorf("max-steps", "must be at least 1, got %d", max)
-			}
-			m := NewMountainCar()
-			m.GoalVelocity = o.Float("goal-velocity", 0)
-			if err := o.Done(); err != nil {
-				return nil, err
-			}
-			return NewTimeLimit(m, max), nil
-		},
+		Options: mountainCarOptions("false"),
+		New:     func(o *Options) (Env, error) { return newMountainCarFromOptions(o, false) },
+	})
+	Register(Registration{
+		Name:    "mountaincar-pomdp",
+		Summary: "MountainCar-v0 with the velocity hidden: observes the position only (1 float, 3 actions; needs memory)",
+		Options: mountainCarOptions("true"),
+		New:     func(o *Options) (Env, error) { return newMountainCarFromOptions(o, true) },
 	})
 	Register(Registration{
 		Name:    "acrobot",

@@ -29,6 +29,7 @@
 //	noisy_dense (factorised NoisyNet)       NoisyDense
 //	categorical, dueling_categorical (C51)  Categorical, DuelingCategorical
 //	cosine_embedding (IQN's φ(τ) ⊙ ψ(x))    CosineEmbedding
+//	lstm (over sequences, Recurrent only)   LSTM
 //
 // MLPTrunk, MinAtarTrunk and NatureTrunk give the bodies of the usual DQN
 // networks; put Dense(actions) or Dueling(actions, hidden) on top. WithInit
@@ -104,6 +105,30 @@
 // counts), Clone (deep copy), CopyFrom (hard target update), SoftUpdate
 // (Polyak averaging with τ) and DeadReLUFraction (units that were zero for a
 // whole batch).
+//
+// # Recurrent models
+//
+// A Recurrent model (BuildRecurrent) is DRQN's and R2D2's Q-network: specs
+// with one LSTM(H) split into a torso applied to every time step, the LSTM
+// over time, and a head applied to every step:
+//
+//	m, _ := net.BuildRecurrent[float32]([]int{2}, append(net.MLPTrunk([]int{64}), net.LSTM(64), net.Dense(2)), rng)
+//	m.ResetState()                        // episode start (ResetRows(b) for one of a batch of envs)
+//	q := m.Step(obs)                      // acting: obs (B,2) -> q (B,2), state carried
+//	m.SetState(h, c)                      // learning: the state stored with a sequence
+//	q = m.Forward(seq)                    // seq (B,T,2) -> q (B,T,2)
+//	m.BackwardParams(dq)                  // dq (B,T,2): BPTT through the LSTM
+//
+// The LSTMLayer follows PyTorch's nn.LSTM (gates i, f, g, o; parameters
+// "k.weight_ih_l0", "k.weight_hh_l0", "k.bias_ih_l0", "k.bias_hh_l0"). Its
+// state (h, c) (B,H) is carried from call to call; no gradient crosses a
+// call. Backward is full backpropagation through time over the call, or
+// truncated BPTT with LSTMLayer.Truncate = τ (the gradient cut where each
+// window of τ steps starts); StateGrad gives ∂L/∂h₀ and ∂L/∂c₀. Calling
+// Forward and Backward window by window gives the truncated gradients while
+// keeping only τ steps of activations (ActivationBytes). MarshalRecurrent and
+// UnmarshalRecurrent store a Recurrent model in MarshalModel's format; the
+// state is the caller's to save (State, SetState).
 //
 // # Checkpoints
 //

@@ -76,10 +76,11 @@ type LayerSpec struct {
 	// Kind is one of "dense", "conv2d", "conv3d", "flatten", "relu",
 	// "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
 	// "layer_norm", "batch_norm", "dueling", "noisy_dense", "categorical",
-	// "dueling_categorical", "cosine_embedding".
+	// "dueling_categorical", "cosine_embedding", "lstm" (only in a Recurrent
+	// model).
 	Kind string `json:"kind"`
-	// Units is the output width of a dense layer, or the number of actions of
-	// a dueling head.
+	// Units is the output width of a dense layer, the number of actions of
+	// a dueling head, or the hidden width H of an LSTM.
 	Units int `json:"units,omitempty"`
 	// Hidden is the width of the hidden layer of each stream of a dueling head
 	// (0: each stream is a single linear layer).
@@ -212,6 +213,7 @@ var kinds = map[string][]string{
 	"categorical":         {"units", "atoms", "hidden", "sigma0", "init"},
 	"dueling_categorical": {"units", "atoms", "hidden", "sigma0", "init"},
 	"cosine_embedding":    {"units", "init"},
+	"lstm":                {"units", "init"},
 }
 
 // Kinds returns the layer kinds Build knows, sorted.
@@ -355,6 +357,19 @@ func (s LayerSpec) infer(in []int) (layerSize, error) {
 		return s.inferCategorical(fanIn)
 	case "cosine_embedding":
 		return s.inferCosineEmbedding(fanIn)
+	case "lstm":
+		if s.Units < 1 || s.Units > maxWidth {
+			return layerSize{}, fmt.Errorf("units (hidden width) must be in [1, %d], got %d", maxWidth, s.Units)
+		}
+		if _, err := initializer(s.Init); err != nil {
+			return layerSize{}, err
+		}
+		// 4H·In + 4H·H + 2·4H
+		n, ok := mulBounded(fanIn+s.Units+2, 4*s.Units)
+		if !ok {
+			return layerSize{}, fmt.Errorf("an LSTM of %d units on %d features has too many weights", s.Units, fanIn)
+		}
+		return layerSize{out: []int{s.Units}, params: n}, nil
 	}
 	panic("net: unreachable: kind " + s.Kind)
 }
@@ -454,6 +469,11 @@ func buildLayer[T Float](s LayerSpec, i int, in []int, rng *rand.Rand) (Layer[T]
 		e := newCosineEmbedding[T](prefix, s, numel(in))
 		e.initWeights(rng)
 		return e, size.out, nil
+	case "lstm":
+		l := newLSTM[T](prefix, numel(in), s.Units)
+		l.init = s.Init
+		l.initWeights(rng)
+		return l, size.out, nil
 	}
 	panic("net: unreachable: kind " + s.Kind)
 }

@@ -22,6 +22,7 @@ type Sequential[T Float] struct {
 	training bool
 	first    int       // index of the first layer with parameters (len(Layers) if none)
 	prec     Precision // of the layers' matrix multiplies (SetPrecision)
+	offset   int       // index of the first layer in parameter names ("3.weight")
 }
 
 // Build makes a model for inputs of per-sample shape in from layer specs,
@@ -35,10 +36,22 @@ func Build[T Float](in []int, specs []LayerSpec, rng *rand.Rand) (*Sequential[T]
 	if len(specs) == 0 {
 		return nil, fmt.Errorf("net: a model needs at least one layer")
 	}
-	m := &Sequential[T]{InShape: slices.Clone(in), training: true, first: len(specs)}
+	for i, s := range specs {
+		if s.Kind == "lstm" {
+			return nil, fmt.Errorf("net: layer %d (lstm): an LSTM runs over sequences (B,T,…); build the model with BuildRecurrent", i)
+		}
+	}
+	return buildSequential[T](in, specs, 0, rng)
+}
+
+// buildSequential makes the layers of specs (already checked by sizeOf),
+// naming them from index offset on (the head of a Recurrent model comes after
+// its torso and LSTM).
+func buildSequential[T Float](in []int, specs []LayerSpec, offset int, rng *rand.Rand) (*Sequential[T], error) {
+	m := &Sequential[T]{InShape: slices.Clone(in), training: true, first: len(specs), offset: offset}
 	shape := m.InShape
 	for i, s := range specs {
-		l, out, err := buildLayer[T](s, i, shape, rng)
+		l, out, err := buildLayer[T](s, offset+i, shape, rng)
 		if err != nil {
 			return nil, err
 		}
@@ -191,7 +204,7 @@ func (m *Sequential[T]) Summary() string {
 // Clone returns a deep copy with the same weights, buffers, mode and
 // precision and zero gradients, e.g. a target network.
 func (m *Sequential[T]) Clone() *Sequential[T] {
-	c, err := Build[T](m.InShape, m.Specs(), nil)
+	c, err := buildSequential[T](m.InShape, m.Specs(), m.offset, nil)
 	if err != nil {
 		panic("net: Clone: " + err.Error())
 	}
@@ -253,7 +266,15 @@ func (m *Sequential[T]) mustMatch(src *Sequential[T]) {
 // the last Forward batch: units that passed no gradient on that batch. A
 // fraction that grows during training signals dying ReLUs.
 func (m *Sequential[T]) DeadReLUFraction() float64 {
-	dead, units := 0, 0
+	dead, units := m.deadReLUs()
+	if units == 0 {
+		return 0
+	}
+	return float64(dead) / float64(units)
+}
+
+// deadReLUs counts the dead ReLU units of DeadReLUFraction, and all units.
+func (m *Sequential[T]) deadReLUs() (dead, units int) {
 	add := func(r *ReLULayer[T]) {
 		d, u := r.deadUnits()
 		dead += d
@@ -269,10 +290,7 @@ func (m *Sequential[T]) DeadReLUFraction() float64 {
 			}
 		}
 	}
-	if units == 0 {
-		return 0
-	}
-	return float64(dead) / float64(units)
+	return dead, units
 }
 
 // GradNorm returns the global L2 norm of all gradients, √Σ g².

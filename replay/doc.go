@@ -58,6 +58,25 @@
 // env.Vector's same-step autoreset, next is FinalObs(i) when the episode
 // ended, and the copy's next obs is already the new episode's first.)
 //
+// # Sequences
+//
+// Recurrent agents (R2D2, Kapturowski et al. 2019) learn from sequences: a
+// SequenceBuffer cuts each stream's episodes into sequences of Length trained
+// steps starting every Period steps (R2D2: 80, overlapping by 40), each
+// preceded by up to BurnIn steps (40) that only warm up the recurrent state
+// from the state the actor had at the sequence's first step, which is stored
+// with it. A sequence cut by its episode's end is padded, and its batch rows
+// carry per-step masks (Valid, Mask). Sequences are drawn with probability
+// ∝ p^α, where p = η·max|δ| + (1−η)·mean|δ| over the sequence's trained
+// steps (η = 0.9):
+//
+//	seq, _ := replay.NewSequenceBuffer(replay.DefaultSequenceConfig(obsSize, hidden))
+//	seq.Add(0, replay.SequenceStep{Obs: obs, H: h, C: c, Action: a, Reward: r, Next: next, Terminated: term, Truncated: trunc})
+//	batch := replay.NewSequenceBatch(32, seq.Config())
+//	seq.Sample(rng, batch)
+//	... run the LSTM from (batch.H, batch.C) over batch.Obs, TD errors δ (B,T) ...
+//	seq.UpdatePriorities(batch.Indices, δ, batch.Mask)
+//
 // One goroutine may add while another samples. Save and Load write and read
 // the buffer as a checksummed, streamed checkpoint file.
 package replay

@@ -174,9 +174,7 @@ func (p *PQN) Run(ctx context.Context) (Result, error) {
 			break
 		}
 		before := p.step
-		p.collect()
-		p.targets()
-		if err := p.update(); err != nil {
+		if err := p.iterate(); err != nil {
 			return res, err
 		}
 		if cfg.EvalEvery > 0 && p.step/cfg.EvalEvery > before/cfg.EvalEvery && r+1 < cfg.rollouts() {
@@ -196,6 +194,14 @@ func (p *PQN) Run(ctx context.Context) (Result, error) {
 	res.Best = p.best
 	res.Elapsed = time.Since(start)
 	return res, nil
+}
+
+// iterate runs one PQN iteration: act for a rollout, compute its targets,
+// learn from it.
+func (p *PQN) iterate() error {
+	p.collect()
+	p.targets()
+	return p.update()
 }
 
 // collect acts for one rollout: T steps of the N copies.

@@ -61,3 +61,69 @@ func TestPQNPresetsLearn(t *testing.T) {
 		})
 	}
 }
+
+// lastMean tracks the mean return of the last 100 training episodes and
+// when it first reaches a level.
+type lastMean struct {
+	NopObserver
+	tb        testing.TB
+	level     float64
+	start     time.Time
+	returns   []float64
+	next      int
+	reached   int64 // frame when the mean first reached level (0: not yet)
+	wall      time.Duration
+	logEvery  int64
+	lastLog   int64
+	evalMeans []float64
+}
+
+func (l *lastMean) mean() float64 {
+	s := 0.0
+	for _, r := range l.returns {
+		s += r
+	}
+	return s / float64(len(l.returns))
+}
+
+func (l *lastMean) OnEpisode(e *EpisodeEvent) {
+	if len(l.returns) < 100 {
+		l.returns = append(l.returns, e.Return)
+	} else {
+		l.returns[l.next] = e.Return
+		l.next = (l.next + 1) % 100
+	}
+	if len(l.returns) == 100 && l.reached == 0 && l.mean() >= l.level {
+		l.reached, l.wall = e.Step, time.Since(l.start)
+		l.tb.Logf("last-100 training mean %.2f ≥ %g at frame %d after %.0f s", l.mean(), l.level, e.Step, l.wall.Seconds())
+	}
+	if l.logEvery > 0 && e.Step-l.lastLog >= l.logEvery {
+		l.lastLog = e.Step
+		l.tb.Logf("frame %d, %.0f s: last-100 training mean %.2f", e.Step, time.Since(l.start).Seconds(), l.mean())
+	}
+}
+
+func (l *lastMean) OnEval(e *EvalEvent) {
+	l.evalMeans = append(l.evalMeans, e.Mean)
+	l.tb.Logf("frame %d, %.0f s: greedy evaluation %.2f ± %.2f", e.Step, time.Since(l.start).Seconds(), e.Mean, e.Std)
+}
+
+// TestPQNMinAtarBreakout trains pqn-minatar on Breakout (seed
+// DEEPQ_SEED or 1) and reports when the mean of the last 100 training
+// episodes first reaches 10, MinAtar's published DQN level, and its wall
+// time. Set DEEPQ_LONG=1 (and DEEPQ_LONG_PRESETS=pqn-minatar) to run it.
+func TestPQNMinAtarBreakout(t *testing.T) {
+	longTests(t, "pqn-minatar")
+	cfg, _ := PQNPreset("pqn-minatar")
+	cfg.Env = "minatar-breakout"
+	if s := os.Getenv("DEEPQ_SEED"); s != "" {
+		fmt.Sscan(s, &cfg.Seed)
+	}
+	l := &lastMean{tb: t, level: 10, start: time.Now(), logEvery: 250_000}
+	res, _ := runPQN(t, cfg, l)
+	t.Logf("seed %d: %d frames in %.0f s; last-100 training mean %.2f; final greedy %.2f ± %.2f; first ≥ 10 at frame %d after %.0f s",
+		cfg.Seed, res.Steps, res.Elapsed.Seconds(), l.mean(), res.Final.Mean, res.Final.Std, l.reached, l.wall.Seconds())
+	if l.reached == 0 {
+		t.Errorf("the last-100 training mean never reached 10")
+	}
+}

@@ -1,0 +1,49 @@
+package agent
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/deepq/deepq/env"
+	"github.com/deepq/deepq/net"
+)
+
+// BenchmarkPQNMinAtar measures PQN iterations in its MinAtar setting
+// (pqn-minatar on Breakout: 128 envs × 32 steps, 2 epochs of 32 minibatches
+// of 128) on 1 and 2 threads (net.SetThreads for the GEMMs, as many env
+// workers), with ε already at its floor so that the policy acts as it does
+// for most of a run. It reports frames/s and the share of the time spent
+// stepping the envs, in the acting forward pass, in the bootstrap forward
+// passes with the λ-returns, and in the gradient steps.
+func BenchmarkPQNMinAtar(b *testing.B) {
+	for _, threads := range []int{1, 2} {
+		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
+			defer net.SetThreads(net.SetThreads(threads))
+			cfg, _ := PQNPreset("pqn-minatar")
+			cfg.EnvWorkers = threads
+			cfg.ExplorationSteps = 0
+			cfg.FinalEvalEpisodes, cfg.EvalEvery = 0, 0
+			p, err := NewPQN(func() (env.Env, error) { return env.Make(cfg.Env) }, cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := p.iterate(); err != nil { // warm up buffers and the vector's timing
+				b.Fatal(err)
+			}
+			p.Timings = PQNTimings{}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := p.iterate(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			tm := p.Timings
+			total := (tm.Act + tm.Env + tm.Returns + tm.Learn).Seconds()
+			b.ReportMetric(float64(b.N*cfg.rolloutSize())/b.Elapsed().Seconds(), "frames/s")
+			b.ReportMetric(100*tm.Env.Seconds()/total, "%env")
+			b.ReportMetric(100*tm.Act.Seconds()/total, "%act")
+			b.ReportMetric(100*tm.Returns.Seconds()/total, "%returns")
+			b.ReportMetric(100*tm.Learn.Seconds()/total, "%learn")
+		})
+	}
+}

@@ -35,6 +35,8 @@ type PQN struct {
 	Actor *VecActor
 	Vec   *env.Vector
 
+	sh *shards // Q's data-parallel copies; sh.models[0] is Q
+
 	makeEnv   func() (env.Env, error) // evaluation envs
 	observers []Observer
 	evalSeed  uint64
@@ -131,8 +133,9 @@ func NewPQN(makeEnv func() (env.Env, error), cfg PQNConfig, observers ...Observe
 		obsShape: spec.Observation.Shape, nA: spec.Actions.N, size: spec.Observation.Size(),
 		best: math.Inf(-1),
 	}
+	p.sh = newShards(q, cfg.Shards, p.obsShape, p.nA)
 	pol := policy.EpsilonGreedy{Epsilon: cfg.epsilon(), NumActions: p.nA}
-	p.Actor = NewVecActor(vec, pol, batchQ{q: q, x: &net.Tensor[float32]{}, shape: p.obsShape}, cfg.Seed, subSeed(cfg.Seed, streamEnv))
+	p.Actor = NewVecActor(vec, pol, p.sh, cfg.Seed, subSeed(cfg.Seed, streamEnv))
 	n, B := cfg.rolloutSize(), cfg.minibatch()
 	p.ro = rollout{
 		obs: make([]float32, n*p.size), actions: make([]int32, n), rewards: make([]float64, n),
@@ -273,7 +276,7 @@ func (p *PQN) targets() {
 	t0 := time.Now()
 	cfg, ro := &p.Config, &p.ro
 	N, T, A := cfg.NumEnvs, cfg.RolloutSteps, p.nA
-	q := batchQ{q: p.Q, x: &net.Tensor[float32]{}, shape: p.obsShape}
+	q := p.sh
 	// The rollout's last step bootstraps from the observations the next
 	// rollout starts from (unless its episode ended).
 	copy(ro.last.Data, p.Actor.Obs())
@@ -317,7 +320,7 @@ func (p *PQN) update() error {
 			}
 			lr := cfg.learningRate(p.updates)
 			p.Opt.SetLR(lr)
-			q := p.Q.Forward(lb.x).Data
+			q := p.sh.QValuesBatch(lb.x.Data, B)
 			st := UpdateStats{MaxQ: math.Inf(-1), LR: lr}
 			// L = 1/(2B) Σ (Q(s,a) − G)²; δ at the output is (Q(s,a) − G)/B
 			// for the action taken, 0 for the others.
@@ -338,15 +341,15 @@ func (p *PQN) update() error {
 			if math.IsNaN(st.Loss) || math.IsInf(st.Loss, 0) {
 				return fmt.Errorf("frame %d, gradient step %d: the loss is %v (the network diverged; lower the learning rate)", p.step, p.updates, st.Loss)
 			}
-			st.DeadReLU = p.Q.DeadReLUFraction()
-			p.Opt.ZeroGrad()
-			p.Q.BackwardParams(lb.dq)
+			st.DeadReLU = p.Q.DeadReLUFraction() // of the master's rows
+			p.sh.Backward(lb.dq.Data, B)
 			if cfg.MaxGradNorm > 0 {
 				st.GradNorm = net.ClipGradNorm(p.Q.Params(), cfg.MaxGradNorm)
 			} else {
 				st.GradNorm = net.GradNorm(p.Q.Params())
 			}
 			p.Opt.Step()
+			p.sh.Sync()
 			p.updates++
 			if len(p.observers) > 0 {
 				ue := UpdateEvent{Step: p.step, Updates: p.updates, UpdateStats: st, Duration: time.Since(u0)}

@@ -10,17 +10,17 @@ import (
 
 // BenchmarkPQNMinAtar measures PQN iterations in its MinAtar setting
 // (pqn-minatar on Breakout: 128 envs × 32 steps, 2 epochs of 32 minibatches
-// of 128) on 1 and 2 threads (net.SetThreads for the GEMMs, as many env
-// workers), with ε already at its floor so that the policy acts as it does
+// of 128) on 1 and 2 cores: net.SetThreads for the GEMMs, Shards for
+// data-parallel passes of the whole network, as many env workers; with ε already at its floor so that the policy acts as it does
 // for most of a run. It reports frames/s and the share of the time spent
 // stepping the envs, in the acting forward pass, in the bootstrap forward
 // passes with the λ-returns, and in the gradient steps.
 func BenchmarkPQNMinAtar(b *testing.B) {
-	for _, threads := range []int{1, 2} {
-		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
-			defer net.SetThreads(net.SetThreads(threads))
+	for _, c := range []struct{ threads, shards int }{{1, 1}, {2, 1}, {1, 2}, {2, 2}} {
+		b.Run(fmt.Sprintf("threads=%d/shards=%d", c.threads, c.shards), func(b *testing.B) {
+			defer net.SetThreads(net.SetThreads(c.threads))
 			cfg, _ := PQNPreset("pqn-minatar")
-			cfg.EnvWorkers = threads
+			cfg.EnvWorkers, cfg.Shards = max(c.threads, c.shards), c.shards
 			cfg.ExplorationSteps = 0
 			cfg.FinalEvalEpisodes, cfg.EvalEvery = 0, 0
 			p, err := NewPQN(func() (env.Env, error) { return env.Make(cfg.Env) }, cfg)

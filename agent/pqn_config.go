@@ -32,6 +32,13 @@ type PQNConfig struct {
 	// EnvWorkers is the number of goroutines that step the copies (0: the
 	// vector env decides by timing its first steps; see env.Vector).
 	EnvWorkers int `json:"env_workers,omitempty"`
+	// Shards is the number of goroutines the Q-network's passes run on,
+	// data-parallel: each holds a copy of the network and takes its share
+	// of the rows of every batch (acting, bootstrapping and minibatches),
+	// and a gradient step sums their gradients in a fixed order. 1 runs
+	// everything on one goroutine. A run's numbers depend on Shards (sums
+	// round differently), not on the machine.
+	Shards int `json:"shards"`
 
 	// Network is the Q-network's body: "mlp" (dense layers of the widths in
 	// Hidden) or "minatar" (MinAtar's conv layer of 16 3×3 filters, then a
@@ -96,6 +103,8 @@ func (c *PQNConfig) Validate() error {
 		return bad("num_envs", "must be in [1, 65536], got %d", c.NumEnvs)
 	case c.RolloutSteps < 1 || c.RolloutSteps > 1<<16:
 		return bad("rollout_steps", "must be in [1, 65536], got %d", c.RolloutSteps)
+	case c.Shards < 1 || c.Shards > 64:
+		return bad("shards", "must be in [1, 64], got %d", c.Shards)
 	case c.EnvWorkers < 0:
 		return bad("env_workers", "must be ≥ 0 (0: automatic), got %d", c.EnvWorkers)
 	case c.TotalSteps < int64(c.NumEnvs)*int64(c.RolloutSteps):
@@ -249,7 +258,7 @@ var pqnPresets = []PQNPresetInfo{
 func pqnCartPole() PQNConfig {
 	return PQNConfig{
 		Env: "cartpole", Seed: 1, TotalSteps: 100_000,
-		NumEnvs: 16, RolloutSteps: 32,
+		NumEnvs: 16, RolloutSteps: 32, Shards: 1,
 		Network: MLP, Hidden: []int{64, 64}, LayerNorm: true, Init: "torch",
 		LearningRate: 1e-3, LRDecay: true, OptimizerEps: 1e-8, MaxGradNorm: 10,
 		Epochs: 4, Minibatches: 4,
@@ -263,7 +272,7 @@ func pqnCartPole() PQNConfig {
 func pqnMinAtar() PQNConfig {
 	return PQNConfig{
 		Env: "minatar-breakout", Seed: 1, TotalSteps: 10_000_000,
-		NumEnvs: 128, RolloutSteps: 32,
+		NumEnvs: 128, RolloutSteps: 32, Shards: 2,
 		Network: MinAtarNet, Head: 128, LayerNorm: true, Init: "he_normal",
 		LearningRate: 5e-4, LRDecay: true, OptimizerEps: 1e-8, MaxGradNorm: 10,
 		Epochs: 2, Minibatches: 32,

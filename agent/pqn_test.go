@@ -475,3 +475,56 @@ func TestPQNNetworkLayerNorm(t *testing.T) {
 		t.Fatalf("output shape %v", out)
 	}
 }
+
+// TestShardsMatchOneNetwork checks the data-parallel passes against one
+// network on the whole batch: the same Q-values, and gradients equal up to
+// rounding, for batches that split unevenly or leave shards without rows.
+func TestShardsMatchOneNetwork(t *testing.T) {
+	cfg := pqnMinAtar()
+	specs := PQNNetwork(&cfg, 3)
+	shape := []int{4, 10, 10}
+	for _, n := range []int{1, 2, 7, 16} {
+		for _, S := range []int{2, 3} {
+			rng := rand.New(rand.NewPCG(uint64(n), uint64(S)))
+			one, err := net.Build[float32](shape, specs, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sh := newShards(one.Clone(), S, shape, 3)
+			x := make([]float32, n*400)
+			for i := range x {
+				x[i] = float32(rng.IntN(2))
+			}
+			dq := make([]float32, n*3)
+			for i := range dq {
+				dq[i] = float32(rng.NormFloat64())
+			}
+			want := one.Forward(net.FromSlice(slices.Clone(x), append([]int{n}, shape...)...)).Data
+			got := sh.QValuesBatch(x, n)
+			for i := range want {
+				if math.Abs(float64(got[i]-want[i])) > 1e-6 {
+					t.Fatalf("n %d, %d shards: Q[%d] = %v, one network %v", n, S, i, got[i], want[i])
+				}
+			}
+			one.ZeroGrad()
+			one.BackwardParams(net.FromSlice(slices.Clone(dq), n, 3))
+			sh.models[0].Params()[0].Grad.Data[0] = 1e9 // stale: Backward must reset it
+			sh.Backward(dq, n)
+			for i, p := range one.Params() {
+				g := sh.models[0].Params()[i].Grad.Data
+				for j, w := range p.Grad.Data {
+					if math.Abs(float64(g[j]-w)) > 1e-4*(1+math.Abs(float64(w))) {
+						t.Fatalf("n %d, %d shards: %s grad[%d] = %v, one network %v", n, S, p.Name, j, g[j], w)
+					}
+				}
+			}
+			sh.models[0].Params()[1].Value.Data[0] += 1
+			sh.Sync()
+			for _, m := range sh.models[1:] {
+				if m.Params()[1].Value.Data[0] != sh.models[0].Params()[1].Value.Data[0] {
+					t.Fatal("Sync did not copy the master's weights")
+				}
+			}
+		}
+	}
+}

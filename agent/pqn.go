@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"path/filepath"
 	"time"
 
 	"github.com/deepq/deepq/env"
@@ -50,6 +51,14 @@ type PQN struct {
 	running  bool
 	ro       rollout
 	learn    pqnLearnBuffers
+
+	// CheckpointDir, if set, receives best.ckpt after each evaluation that
+	// improves on the best mean and final.ckpt when Run returns.
+	CheckpointDir string
+	// CheckpointEvery, if positive, saves latest.ckpt to CheckpointDir after
+	// the rollout that crosses each multiple of so many frames, so that a
+	// cut-off run can be resumed (ResumePQN).
+	CheckpointEvery int64
 
 	// Timings accumulates where Run's time goes.
 	Timings PQNTimings
@@ -163,8 +172,9 @@ func (p *PQN) Step() int64 { return p.step }
 func (p *PQN) Updates() int64 { return p.updates }
 
 // Run trains for Config.TotalSteps frames (whole rollouts) or until ctx is
-// cancelled (checked between rollouts; then Result.Interrupted is set), and
-// evaluates the final network.
+// cancelled (checked between rollouts; then Result.Interrupted is set),
+// evaluates the final network, and saves final.ckpt if CheckpointDir is set.
+// A resumed run (ResumePQN) continues where its checkpoint left off.
 func (p *PQN) Run(ctx context.Context) (Result, error) {
 	p.running = true
 	defer func() { p.running = false }()
@@ -185,6 +195,11 @@ func (p *PQN) Run(ctx context.Context) (Result, error) {
 				return res, err
 			}
 		}
+		if k := p.CheckpointEvery; k > 0 && p.CheckpointDir != "" && p.step/k > before/k && r+1 < cfg.rollouts() {
+			if err := p.SaveCheckpoint(filepath.Join(p.CheckpointDir, "latest.ckpt")); err != nil {
+				return res, fmt.Errorf("saving latest.ckpt: %w", err)
+			}
+		}
 	}
 	res.Steps, res.Updates, res.Episodes = p.step, p.updates, p.Actor.Episodes()
 	if cfg.FinalEvalEpisodes > 0 && !res.Interrupted {
@@ -196,6 +211,11 @@ func (p *PQN) Run(ctx context.Context) (Result, error) {
 	}
 	res.Best = p.best
 	res.Elapsed = time.Since(start)
+	if p.CheckpointDir != "" {
+		if err := p.SaveCheckpoint(filepath.Join(p.CheckpointDir, "final.ckpt")); err != nil {
+			return res, fmt.Errorf("saving final.ckpt: %w", err)
+		}
+	}
 	return res, nil
 }
 
@@ -373,6 +393,11 @@ func (p *PQN) evaluate(episodes int, final bool) (EvalResult, error) {
 	if r.Mean > p.best {
 		p.best = r.Mean
 		ee.Best = true
+		if p.CheckpointDir != "" {
+			if err := p.SaveCheckpoint(filepath.Join(p.CheckpointDir, "best.ckpt")); err != nil {
+				return r, fmt.Errorf("saving best.ckpt: %w", err)
+			}
+		}
 	}
 	for _, o := range p.observers {
 		o.OnEval(&ee)

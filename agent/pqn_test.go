@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -526,5 +527,112 @@ func TestShardsMatchOneNetwork(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// pqnLog records what a run reports, to compare runs.
+type pqnLog struct {
+	NopObserver
+	losses  []float64
+	returns []float64
+	cancel  func()
+	at      int64 // cancel once a step reaches this
+}
+
+func (l *pqnLog) OnUpdate(e *UpdateEvent)   { l.losses = append(l.losses, e.Loss) }
+func (l *pqnLog) OnEpisode(e *EpisodeEvent) { l.returns = append(l.returns, e.Return) }
+func (l *pqnLog) OnStep(e *StepEvent) {
+	if l.cancel != nil && e.Step >= l.at {
+		l.cancel()
+	}
+}
+
+// TestPQNExactResume interrupts a run twice, resuming each time from the
+// final.ckpt it saved, and needs the uninterrupted run's losses, episodes,
+// final evaluation and weights bit for bit.
+func TestPQNExactResume(t *testing.T) {
+	cfg := pqnCartPole()
+	cfg.TotalSteps, cfg.EvalEvery, cfg.EvalEpisodes, cfg.FinalEvalEpisodes = 16*32*12, 2048, 3, 5
+	mk := func() (env.Env, error) { return env.Make(cfg.Env) }
+	weights := func(p *PQN) []float32 {
+		var w []float32
+		for _, prm := range p.Q.Params() {
+			w = append(w, prm.Value.Data...)
+		}
+		return w
+	}
+	ref := &pqnLog{}
+	want, p := runPQN(t, cfg, ref)
+	wantW := weights(p)
+
+	dir := t.TempDir()
+	got := &pqnLog{}
+	var res Result
+	for i, stop := range []int64{2500, 4500, math.MaxInt64} {
+		var err error
+		if i == 0 {
+			p, err = NewPQN(mk, cfg, got)
+		} else {
+			p, err = ResumePQN(dir+"/final.ckpt", mk, got)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.CheckpointDir = dir
+		ctx, cancel := context.WithCancel(context.Background())
+		got.cancel, got.at = cancel, stop
+		res, err = p.Run(ctx)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stop != math.MaxInt64 && (!res.Interrupted || res.Steps >= cfg.TotalSteps) {
+			t.Fatalf("leg %d was not interrupted: %+v", i, res)
+		}
+	}
+	if !slices.Equal(got.losses, ref.losses) || !slices.Equal(got.returns, ref.returns) {
+		t.Fatalf("resumed run: %d losses, %d episodes; uninterrupted %d, %d, or values differ",
+			len(got.losses), len(got.returns), len(ref.losses), len(ref.returns))
+	}
+	if !slices.Equal(weights(p), wantW) || !slices.Equal(res.Final.Returns, want.Final.Returns) || res.Episodes != want.Episodes {
+		t.Fatal("resumed run ends with other weights or evaluation than the uninterrupted one")
+	}
+}
+
+func TestResumePQNBadCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	mk := func() (env.Env, error) { return env.Make("cartpole") }
+	garbage := dir + "/garbage.ckpt"
+	if err := os.WriteFile(garbage, []byte("not a checkpoint"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ResumePQN(garbage, mk); err == nil || !strings.Contains(err.Error(), garbage) {
+		t.Fatalf("garbage: %v", err)
+	}
+	tr, err := New(mk, shortConfig(t, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dqn := dir + "/dqn.ckpt"
+	if err := tr.SaveCheckpoint(dqn); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ResumePQN(dqn, mk); err == nil || !strings.Contains(err.Error(), "not a PQN checkpoint") {
+		t.Fatalf("DQN checkpoint: %v", err)
+	}
+	cfg := pqnCartPole()
+	p, err := NewPQN(mk, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := dir + "/pqn.ckpt"
+	if err := p.SaveCheckpoint(good); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ResumePQN(good, func() (env.Env, error) { return env.Make("acrobot") }); err == nil || !strings.Contains(err.Error(), "CartPole") {
+		t.Fatalf("other env: %v", err)
+	}
+	if _, err := ResumePQN(good, mk); err != nil {
+		t.Fatalf("good checkpoint: %v", err)
 	}
 }

@@ -19,6 +19,12 @@ import (
 // transitions (sᵢ, aᵢ, rᵢ, s′ᵢ) with their flags; s′ᵢ of an ended copy is
 // the episode's final observation, not the reset one, so that a truncated
 // transition bootstraps from the state the time limit cut.
+//
+// Episode k of copy i starts from Seed(EpisodeSeed(env.VectorSeed(envSeed,
+// i), k)) and Reset (the actor reseeds and resets a copy the vector env has
+// just reset), so that a copy's state at any step is fixed by its episode
+// count and the actions taken since the episode began: a checkpoint saves
+// those, and Restore replays them.
 type VecActor struct {
 	// Vec is the vector env stepped.
 	Vec *env.Vector
@@ -27,12 +33,15 @@ type VecActor struct {
 	// Q computes Q-values for a batch of observations.
 	Q policy.BatchQFunc
 
-	rng      stream
-	nA, size int
-	episodes int
-	returns  []float64 // the running episodes' returns (as the learner sees the rewards)
-	cur      VecStep
-	cached   cachedQ
+	rng       stream
+	envSeed   uint64
+	nA, size  int
+	episodes  int
+	epCount   []int     // episodes each copy finished
+	epActions [][]int32 // each copy's actions since its episode began
+	returns   []float64 // the running episodes' returns (as the learner sees the rewards)
+	cur       VecStep
+	cached    cachedQ
 
 	// ActTime and EnvTime accumulate the time Step spends in the Q-network's
 	// forward pass with the policy, and in stepping the vector env.
@@ -77,13 +86,63 @@ func (s *VecStep) Next(i int) []float32 {
 // i)) and resets it.
 func NewVecActor(v *env.Vector, p policy.Policy, q policy.BatchQFunc, seed, envSeed uint64) *VecActor {
 	n, spec := v.N(), v.Spec()
-	a := &VecActor{Vec: v, Policy: p, Q: q, rng: newStream(seed, streamAct),
-		nA: spec.Actions.N, size: spec.Observation.Size(), returns: make([]float64, n)}
+	a := &VecActor{Vec: v, Policy: p, Q: q, rng: newStream(seed, streamAct), envSeed: envSeed,
+		nA: spec.Actions.N, size: spec.Observation.Size(), returns: make([]float64, n),
+		epCount: make([]int, n), epActions: make([][]int32, n)}
 	a.cur = VecStep{N: n, Obs: make([]float32, n*a.size), Q: make([]float32, n*a.nA),
 		Actions: make([]int, n), vec: v}
-	v.Seed(envSeed)
+	for i := range n {
+		v.Env(i).Seed(a.episodeSeed(i))
+	}
 	v.Reset()
 	return a
+}
+
+// episodeSeed is the seed of copy i's current episode.
+func (a *VecActor) episodeSeed(i int) uint64 {
+	return EpisodeSeed(env.VectorSeed(a.envSeed, i), a.epCount[i])
+}
+
+// startEpisode seeds and resets copy i for its next episode.
+func (a *VecActor) startEpisode(i int) {
+	e := a.Vec.Env(i)
+	e.Seed(a.episodeSeed(i))
+	copy(a.Vec.ObsOf(i), e.Reset())
+	a.returns[i], a.epActions[i] = 0, a.epActions[i][:0]
+}
+
+// Restore puts copy i in the state after it finished episodes[i] episodes
+// and took actions[i] since: it starts that episode again and replays the
+// actions, which must not end it. The running returns are the replayed
+// rewards' sums.
+func (a *VecActor) Restore(episodes []int, actions [][]int32) error {
+	n := a.Vec.N()
+	if len(episodes) != n || len(actions) != n {
+		return fmt.Errorf("episodes and actions of %d and %d copies for a vector of %d", len(episodes), len(actions), n)
+	}
+	a.episodes = 0
+	for i := range n {
+		if episodes[i] < 0 {
+			return fmt.Errorf("copy %d: %d episodes", i, episodes[i])
+		}
+		a.episodes += episodes[i]
+		a.epCount[i] = episodes[i]
+		a.startEpisode(i)
+		e := a.Vec.Env(i)
+		for j, act := range actions[i] {
+			if act < 0 || int(act) >= a.nA {
+				return fmt.Errorf("copy %d: episode action %d is %d, outside [0, %d)", i, j, act, a.nA)
+			}
+			obs, r, term, trunc := e.Step(int(act))
+			if term || trunc {
+				return fmt.Errorf("copy %d: the saved episode ends at its action %d of %d: the env does not replay it", i, j+1, len(actions[i]))
+			}
+			copy(a.Vec.ObsOf(i), obs)
+			a.returns[i] += r
+		}
+		a.epActions[i] = append(a.epActions[i], actions[i]...)
+	}
+	return nil
 }
 
 // Episodes returns the number of episodes finished, over all copies.
@@ -117,6 +176,7 @@ func (a *VecActor) Step(t int64, onEpisode func(i int, ep env.Episode)) *VecStep
 	for i := range s.N {
 		a.returns[i] += s.Rewards[i]
 		if !s.Ended(i) {
+			a.epActions[i] = append(a.epActions[i], int32(s.Actions[i]))
 			continue
 		}
 		a.episodes++
@@ -124,7 +184,8 @@ func (a *VecActor) Step(t int64, onEpisode func(i int, ep env.Episode)) *VecStep
 		if onEpisode != nil {
 			onEpisode(i, ep)
 		}
-		a.returns[i] = 0
+		a.epCount[i]++
+		a.startEpisode(i)
 	}
 	return s
 }

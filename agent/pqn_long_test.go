@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -41,14 +42,20 @@ func TestPQNPresetsLearn(t *testing.T) {
 		t.Run(c.preset, func(t *testing.T) {
 			longTests(t, c.preset)
 			var table strings.Builder
-			fmt.Fprintf(&table, "\n| %s seed | final greedy mean ± std (100 ep.) | wall time |\n|---|---|---|\n", c.preset)
+			fmt.Fprintf(&table, "\n| %s seed | final greedy mean ± std (100 ep.) | wall time | CPU time | act / env / λ-returns / learn / rest |\n|---|---|---|---|---|\n", c.preset)
 			var walls []time.Duration
 			for seed := uint64(1); seed <= uint64(c.seeds); seed++ {
 				cfg, _ := PQNPreset(c.preset)
 				cfg.Seed = seed
-				res, _ := runPQN(t, cfg)
+				cpu0 := cpuTime()
+				res, p := runPQN(t, cfg)
+				cpu := cpuTime() - cpu0
 				walls = append(walls, res.Elapsed)
-				fmt.Fprintf(&table, "| %d | %.1f ± %.1f | %.2f s |\n", seed, res.Final.Mean, res.Final.Std, res.Elapsed.Seconds())
+				tm := p.Timings
+				w := res.Elapsed.Seconds()
+				fmt.Fprintf(&table, "| %d | %.1f ± %.1f | %.2f s | %.2f s | %.0f%% / %.0f%% / %.0f%% / %.0f%% / %.0f%% |\n", seed, res.Final.Mean, res.Final.Std, w, cpu.Seconds(),
+					100*tm.Act.Seconds()/w, 100*tm.Env.Seconds()/w, 100*tm.Returns.Seconds()/w, 100*tm.Learn.Seconds()/w,
+					100*(w-(tm.Act+tm.Env+tm.Returns+tm.Learn).Seconds())/w)
 				if res.Final.Mean < c.target {
 					t.Errorf("seed %d: final greedy mean %.1f < %g", seed, res.Final.Mean, c.target)
 				}
@@ -60,6 +67,15 @@ func TestPQNPresetsLearn(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cpuTime returns the user and system time the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // lastMean tracks the mean return of the last 100 training episodes and

@@ -37,7 +37,11 @@ type PQNConfig struct {
 	// of the rows of every batch (acting, bootstrapping and minibatches),
 	// and a gradient step sums their gradients in a fixed order. 1 runs
 	// everything on one goroutine. A run's numbers depend on Shards (sums
-	// round differently), not on the machine.
+	// round differently), not on the machine. With Shards > 1, run with
+	// net.SetThreads(1): the shards already keep the cores busy, and the
+	// small matrix products inside them only lose to threading hand-offs
+	// (BenchmarkPQNMinAtar: 2 shards on 1 GEMM thread beat 1 shard on 2
+	// threads by about 2× on MinAtar).
 	Shards int `json:"shards"`
 
 	// Network is the Q-network's body: "mlp" (dense layers of the widths in

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/deepq/deepq/env"
+	"github.com/deepq/deepq/net"
 )
 
 // runPQN trains cfg on the registered env cfg.Env.
@@ -135,6 +136,9 @@ func TestPQNMinAtarBreakout(t *testing.T) {
 	if s := os.Getenv("DEEPQ_SEED"); s != "" {
 		fmt.Sscan(s, &cfg.Seed)
 	}
+	// The shards use both cores; threaded GEMMs inside them only add
+	// hand-offs (BenchmarkPQNMinAtar).
+	defer net.SetThreads(net.SetThreads(1))
 	l := &lastMean{tb: t, level: 10, start: time.Now(), logEvery: 250_000}
 	res, _ := runPQN(t, cfg, l)
 	t.Logf("seed %d: %d frames in %.0f s; last-100 training mean %.2f; final greedy %.2f ± %.2f; first ≥ 10 at frame %d after %.0f s",

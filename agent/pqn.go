@@ -361,7 +361,9 @@ func (p *PQN) update() error {
 			if math.IsNaN(st.Loss) || math.IsInf(st.Loss, 0) {
 				return fmt.Errorf("frame %d, gradient step %d: the loss is %v (the network diverged; lower the learning rate)", p.step, p.updates, st.Loss)
 			}
-			st.DeadReLU = p.Q.DeadReLUFraction() // of the master's rows
+			if len(p.observers) > 0 {
+				st.DeadReLU = p.Q.DeadReLUFraction() // of the master's rows
+			}
 			p.sh.Backward(lb.dq.Data, B)
 			if cfg.MaxGradNorm > 0 {
 				st.GradNorm = net.ClipGradNorm(p.Q.Params(), cfg.MaxGradNorm)

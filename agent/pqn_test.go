@@ -636,3 +636,22 @@ func TestResumePQNBadCheckpoints(t *testing.T) {
 		t.Fatalf("good checkpoint: %v", err)
 	}
 }
+
+// TestPQNShardsRun trains on 2 shards and 2 env workers: the same seed must
+// give the same weights, whatever the goroutines' timing (run under -race in
+// CI).
+func TestPQNShardsRun(t *testing.T) {
+	run := func() []float32 {
+		cfg := pqnCartPole()
+		cfg.TotalSteps, cfg.FinalEvalEpisodes, cfg.Shards, cfg.EnvWorkers = 3*512, 0, 2, 2
+		_, p := runPQN(t, cfg)
+		var w []float32
+		for _, prm := range p.Q.Params() {
+			w = append(w, prm.Value.Data...)
+		}
+		return w
+	}
+	if !slices.Equal(run(), run()) {
+		t.Fatal("2 shards: the same seed gave different weights")
+	}
+}

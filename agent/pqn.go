@@ -371,7 +371,6 @@ func (p *PQN) update() error {
 				st.GradNorm = net.GradNorm(p.Q.Params())
 			}
 			p.Opt.Step()
-			p.sh.Sync()
 			p.updates++
 			if len(p.observers) > 0 {
 				ue := UpdateEvent{Step: p.step, Updates: p.updates, UpdateStats: st, Duration: time.Since(u0)}

@@ -14,7 +14,9 @@ import (
 // data-parallel passes of the whole network, as many env workers; with ε already at its floor so that the policy acts as it does
 // for most of a run. It reports frames/s and the share of the time spent
 // stepping the envs, in the acting forward pass, in the bootstrap forward
-// passes with the λ-returns, and in the gradient steps.
+// passes with the λ-returns, and in the gradient steps, and the CPU time
+// per frame over all threads (getrusage), the figure that load does not
+// change: frames/s halve when another process shares the cores.
 func BenchmarkPQNMinAtar(b *testing.B) {
 	for _, c := range []struct{ threads, shards int }{{1, 1}, {2, 1}, {1, 2}, {2, 2}} {
 		b.Run(fmt.Sprintf("threads=%d/shards=%d", c.threads, c.shards), func(b *testing.B) {
@@ -32,14 +34,20 @@ func BenchmarkPQNMinAtar(b *testing.B) {
 			}
 			p.Timings = PQNTimings{}
 			b.ReportAllocs()
+			cpu0 := cpuTime()
 			for b.Loop() {
 				if err := p.iterate(); err != nil {
 					b.Fatal(err)
 				}
 			}
+			cpu := cpuTime() - cpu0
 			tm := p.Timings
 			total := (tm.Act + tm.Env + tm.Returns + tm.Learn).Seconds()
 			b.ReportMetric(float64(b.N*cfg.rolloutSize())/b.Elapsed().Seconds(), "frames/s")
+			// CPU time per frame, all threads: on a shared machine the
+			// frames/s of a 2-core setting depend on the load, but this
+			// shows what the parallel version costs in work.
+			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N*cfg.rolloutSize()), "cpu-µs/frame")
 			b.ReportMetric(100*tm.Env.Seconds()/total, "%env")
 			b.ReportMetric(100*tm.Act.Seconds()/total, "%act")
 			b.ReportMetric(100*tm.Returns.Seconds()/total, "%returns")

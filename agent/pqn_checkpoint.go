@@ -141,8 +141,7 @@ func resumePQN(path string, makeEnv func() (env.Env, error), observers []Observe
 	if !slices.Equal(q.Specs(), p.Q.Specs()) {
 		return nil, fmt.Errorf("q: the network does not match the config's")
 	}
-	p.Q.CopyFrom(q)
-	p.sh.Sync()
+	p.Q.CopyFrom(q) // into the tensors the shards share
 	opt, err := net.UnmarshalOptimizer(sections["optimizer"], p.Q.Params())
 	if err != nil {
 		return nil, fmt.Errorf("optimizer: %w", err)

@@ -12,8 +12,9 @@ import (
 // own copy of the network and works on rows [k·n/S, (k+1)·n/S) of a batch of
 // n, so that every layer (convolutions, LayerNorms, ReLUs, not only the large
 // matrix products that net.SetThreads splits) runs on S cores. Shard 0 is the
-// master, the network the optimizer steps; the others are replicas whose
-// weights Sync copies from it after each step.
+// master, the network the optimizer steps; the others are replicas that
+// share the master's weight tensors (only read during the passes, stepped in
+// place between them) and keep their own activations and gradients.
 //
 // A gradient step sums the shards' parameter gradients into the master's in
 // shard order, so a run's numbers depend on S (rounding differs from one
@@ -41,7 +42,11 @@ func newShards(q *net.Sequential[float32], s int, obsShape []int, nA int) *shard
 		sh.size *= d
 	}
 	for range s - 1 {
-		sh.models = append(sh.models, q.Clone())
+		r := q.Clone()
+		for i, p := range r.Params() {
+			p.Value = q.Params()[i].Value // the layers read p.Value at each pass
+		}
+		sh.models = append(sh.models, r)
 	}
 	return sh
 }
@@ -113,12 +118,5 @@ func (s *shards) Backward(dq []float32, n int) {
 		for i, p := range s.models[k].Params() {
 			vec.AddTo(master[i].Grad.Data, p.Grad.Data)
 		}
-	}
-}
-
-// Sync copies the master's weights into the replicas.
-func (s *shards) Sync() {
-	for _, m := range s.models[1:] {
-		m.CopyFrom(s.models[0])
 	}
 }

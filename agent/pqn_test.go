@@ -519,11 +519,10 @@ func TestShardsMatchOneNetwork(t *testing.T) {
 					}
 				}
 			}
-			sh.models[0].Params()[1].Value.Data[0] += 1
-			sh.Sync()
+			sh.models[0].Params()[1].Value.Data[0] += 1 // as an optimizer step does
 			for _, m := range sh.models[1:] {
 				if m.Params()[1].Value.Data[0] != sh.models[0].Params()[1].Value.Data[0] {
-					t.Fatal("Sync did not copy the master's weights")
+					t.Fatal("a replica does not see the master's weights")
 				}
 			}
 		}

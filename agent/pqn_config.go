@@ -109,6 +109,8 @@ func (c *PQNConfig) Validate() error {
 		return bad("rollout_steps", "must be in [1, 65536], got %d", c.RolloutSteps)
 	case c.Shards < 1 || c.Shards > 64:
 		return bad("shards", "must be in [1, 64], got %d", c.Shards)
+	case c.NumEnvs*c.RolloutSteps > 1<<20:
+		return bad("rollout_steps", "× num_envs must be at most 1,048,576 frames per rollout, got %d × %d", c.RolloutSteps, c.NumEnvs)
 	case c.EnvWorkers < 0:
 		return bad("env_workers", "must be ≥ 0 (0: automatic), got %d", c.EnvWorkers)
 	case c.TotalSteps < int64(c.NumEnvs)*int64(c.RolloutSteps):
@@ -313,8 +315,21 @@ func PQNPresetNames() []string {
 	return n
 }
 
-// isMinAtar reports whether the env name is a MinAtar game.
-func isMinAtar(name string) bool {
-	r, ok := env.Lookup(name)
-	return ok && strings.HasPrefix(r.Name, "minatar-")
+// PQNPresetFor returns the name of the PQN preset for an env name (a
+// registered name or alias, options ignored), or "" if there is none:
+// "pqn-minatar" for the MinAtar games, "pqn-" and the env's name otherwise.
+func PQNPresetFor(envName string) string {
+	r, ok := env.Lookup(envName)
+	if !ok {
+		return ""
+	}
+	if strings.HasPrefix(r.Name, "minatar-") {
+		return "pqn-minatar"
+	}
+	for _, p := range pqnPresets {
+		if p.Name == "pqn-"+r.Name {
+			return p.Name
+		}
+	}
+	return ""
 }

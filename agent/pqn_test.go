@@ -450,6 +450,11 @@ func TestPQNValidateNamesTheField(t *testing.T) {
 			t.Errorf("preset %s: %v", name, err)
 		}
 	}
+	for name, want := range map[string]string{"CartPole-v1": "pqn-cartpole", "minatar-asterix": "pqn-minatar", "gridworld": "", "nope": ""} {
+		if got := PQNPresetFor(name); got != want {
+			t.Errorf("PQNPresetFor(%q) = %q, want %q", name, got, want)
+		}
+	}
 	if _, err := PQNPreset("pqn-nope"); err == nil || !strings.Contains(err.Error(), "pqn-cartpole") {
 		t.Errorf("unknown preset: %v", err)
 	}
@@ -653,4 +658,37 @@ func TestPQNShardsRun(t *testing.T) {
 	if !slices.Equal(run(), run()) {
 		t.Fatal("2 shards: the same seed gave different weights")
 	}
+}
+
+// FuzzResumePQN feeds corrupted PQN checkpoints to ResumePQN, which must
+// return an error or a run, never panic.
+func FuzzResumePQN(f *testing.F) {
+	mk := func() (env.Env, error) { return env.Make("cartpole") }
+	cfg := pqnCartPole()
+	cfg.NumEnvs, cfg.Minibatches, cfg.TotalSteps = 2, 2, 4*32
+	p, err := NewPQN(mk, cfg)
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := p.iterate(); err != nil {
+		f.Fatal(err)
+	}
+	p.step = 64
+	path := f.TempDir() + "/seed.ckpt"
+	if err := p.SaveCheckpoint(path); err != nil {
+		f.Fatal(err)
+	}
+	good, err := os.ReadFile(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		path := t.TempDir() + "/f.ckpt"
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ResumePQN(path, mk)
+	})
 }

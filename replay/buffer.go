@@ -86,6 +86,10 @@ func New(cfg Config) (*Buffer, error) {
 		p := *cfg.Prioritized // never share the caller's struct
 		cfg.Prioritized = &p
 	}
+	if cfg.Disk != nil {
+		d := *cfg.Disk
+		cfg.Disk = &d
+	}
 	n := cfg.Capacity
 	b := &Buffer{
 		cfg:       cfg,
@@ -93,7 +97,6 @@ func New(cfg Config) (*Buffer, error) {
 		k:         cfg.FrameStack,
 		fsize:     cfg.frameSize(),
 		gamma:     cfg.Gamma,
-		frames:    newFrames(cfg.Storage, cfg.frameSize(), n),
 		actions:   make([]int32, n),
 		rewards:   make([]float32, n),
 		flags:     make([]uint8, n),
@@ -102,11 +105,42 @@ func New(cfg Config) (*Buffer, error) {
 		obsSlots:  make([]int64, cfg.FrameStack),
 		nextSlots: make([]int64, cfg.FrameStack),
 	}
+	if cfg.Disk == nil {
+		b.frames = newFrames(cfg.Storage, cfg.frameSize(), n)
+	} else {
+		d, err := openDisk(cfg, b)
+		if err != nil {
+			return nil, err
+		}
+		b.frames = &frames{kind: cfg.Storage, size: cfg.frameSize(), stride: int(cfg.Storage.frameBytes(cfg.frameSize())), disk: d}
+	}
 	if cfg.Prioritized != nil {
 		b.tree = newSumMinTree(n)
 	}
 	b.reset()
 	return b, nil
+}
+
+// Close releases a disk buffer's file (the buffer cannot be used after); it
+// writes nothing: the state a later Load can reopen is the last Save's. On
+// a buffer in memory it does nothing.
+func (b *Buffer) Close() error {
+	if b.frames.disk == nil {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.frames.disk.close(); err != nil {
+		return fmt.Errorf("replay: closing %s: %w", b.frames.disk.path, err)
+	}
+	return nil
+}
+
+// touch notes that the scalars of slot i changed, for disk storage.
+func (b *Buffer) touch(i int) {
+	if b.frames.disk != nil {
+		b.frames.disk.touch(i)
+	}
 }
 
 // reset empties the buffer (keeping its memory).
@@ -116,6 +150,9 @@ func (b *Buffer) reset() {
 	}
 	b.valid, b.added = 0, 0
 	clear(b.flags)
+	if b.frames.disk != nil {
+		b.frames.disk.reset()
+	}
 	b.maxP = 1
 	if b.tree != nil {
 		b.tree.clear()
@@ -129,6 +166,10 @@ func (b *Buffer) Config() Config {
 	if c.Prioritized != nil {
 		p := *c.Prioritized
 		c.Prioritized = &p
+	}
+	if c.Disk != nil {
+		d := *c.Disk
+		c.Disk = &d
 	}
 	return c
 }
@@ -165,7 +206,8 @@ func (b *Buffer) Beta() float64 {
 	return b.cfg.Prioritized.Beta(b.added)
 }
 
-// SizeBytes returns the memory the buffer holds, MemoryBytes(Config()).
+// SizeBytes returns the memory the buffer holds, MemoryBytes(Config()) (for
+// disk storage, without the file).
 func (b *Buffer) SizeBytes() int64 { return MemoryBytes(b.cfg) }
 
 // slot returns the index of sequence number g of stream st.
@@ -239,6 +281,7 @@ func (b *Buffer) AddStream(s int, obs []float32, action int, reward float64, nex
 		fl |= fTrunc
 	}
 	b.actions[i], b.rewards[i], b.flags[i] = int32(action), float32(reward), fl
+	b.touch(i)
 	st.open = !(terminated || truncated)
 	b.added++
 	b.admit(st)
@@ -261,6 +304,7 @@ func (b *Buffer) EndEpisode() {
 		// the episode's first; then it stays a lone observation, never sampled.
 		if b.pos[b.slot(st, st.head-1)] > 0 {
 			b.flags[b.slot(st, st.head-2)] |= fTrunc
+			b.touch(b.slot(st, st.head-2))
 		}
 		b.admit(st)
 	}

@@ -3,6 +3,8 @@ package replay
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 )
 
 // Storage is how a buffer stores the elements of observation frames. The
@@ -145,6 +147,9 @@ type Config struct {
 	// Prioritized, if not nil, turns on prioritized replay; nil samples
 	// uniformly.
 	Prioritized *Prioritized `json:"prioritized,omitempty"`
+	// Disk, if not nil, keeps the slots in files under Disk.Dir with a
+	// bounded cache instead of memory; nil keeps them in memory.
+	Disk *Disk `json:"disk,omitempty"`
 }
 
 // DefaultConfig returns a uniform one-step buffer of 100,000 float32
@@ -179,12 +184,17 @@ func (c Config) Validate() error {
 	case c.Capacity/c.Streams < c.FrameStack+c.NStep:
 		return fmt.Errorf("replay: capacity %d is too small: each of the %d streams needs frame_stack + n_step = %d slots for one transition",
 			c.Capacity, c.Streams, c.FrameStack+c.NStep)
-	case MemoryBytes(c) > maxBytes:
+	case max(dataBytes(c), MemoryBytes(c)) > maxBytes:
 		return fmt.Errorf("replay: capacity %d of %d-element observations needs %d bytes, more than the 1 TiB limit",
-			c.Capacity, c.ObsSize, MemoryBytes(c))
+			c.Capacity, c.ObsSize, dataBytes(c))
 	}
 	if c.Prioritized != nil {
-		return c.Prioritized.Validate()
+		if err := c.Prioritized.Validate(); err != nil {
+			return err
+		}
+	}
+	if c.Disk != nil {
+		return c.Disk.validate(c)
 	}
 	return nil
 }
@@ -198,19 +208,225 @@ const slotMetaBytes = 4 + 4 + 1 + 1
 
 // MemoryBytes returns the bytes a buffer with configuration c allocates (all
 // at once, in New): Capacity slots of one frame and the scalars, plus the sum
-// and min trees when prioritized. It allocates nothing itself.
+// and min trees when prioritized. With Disk, the frames are in files and the
+// memory holds the scalars, the trees and the cache of segments instead (see
+// Disk). It allocates nothing itself.
 func MemoryBytes(c Config) int64 {
 	if c.Capacity < 1 || c.ObsSize < 1 {
 		return 0
 	}
 	n := int64(c.Capacity)
-	per := c.Storage.frameBytes(c.frameSize()) + slotMetaBytes
+	fb := c.Storage.frameBytes(c.frameSize())
+	per := fb + slotMetaBytes
 	if n > math.MaxInt64/4/per {
 		return math.MaxInt64 // does not fit any machine; Validate rejects it
 	}
 	total := n * per
+	if c.Disk != nil {
+		total = n*slotMetaBytes + c.Disk.cacheSegments(c)*int64(c.Disk.segmentSlots(c))*fb
+	}
 	if c.Prioritized != nil {
 		total += 2 * 2 * int64(treeLeaves(c.Capacity)) * 8 // sum and min trees of float64
 	}
 	return total
+}
+
+// dataBytes returns the bytes of the slots' frames and scalars, in memory or on disk.
+func dataBytes(c Config) int64 {
+	if c.Capacity < 1 || c.ObsSize < 1 {
+		return 0
+	}
+	per := c.Storage.frameBytes(c.frameSize()) + slotMetaBytes
+	if int64(c.Capacity) > math.MaxInt64/4/per {
+		return math.MaxInt64
+	}
+	return int64(c.Capacity) * per
+}
+
+// Disk keeps a buffer's slots in a file under Dir instead of memory, so that
+// a buffer may be larger than memory. The file, Dir/frames.dat, holds the
+// slots in segments of SegmentBytes (frames and their scalars); the process
+// keeps a cache of CacheBytes of segments, the scalars (10 bytes a slot, read
+// by every sample's n-step logic) and the priority trees. Its resident memory
+// is thus MemoryBytes(cfg), whatever Capacity; the operating system's page
+// cache may hold more of the file, as it holds any file read.
+//
+// The file is the buffer: Save writes a small position record (counters,
+// episode bookkeeping, the segment map and the priorities), not the frames,
+// and Load reopens the file at a record's state. Segments that a record
+// refers to are never overwritten while it is one of the last two saved, so a
+// killed run reopens at either of its last two records exactly. The file
+// grows by the segments rewritten since the second-to-last Save.
+type Disk struct {
+	// Dir is the directory of the buffer's file (created if missing). One
+	// buffer uses a directory at a time.
+	Dir string `json:"dir"`
+	// CacheBytes bounds the frames the process holds: whole segments, at
+	// least 2.
+	CacheBytes int64 `json:"cache_bytes"`
+	// SegmentBytes is the target size of a segment, the unit of reading and
+	// writing: as many slots as fit, rounded up to 4 KiB. Small segments read
+	// less per random sample; large ones keep the segment map small.
+	SegmentBytes int64 `json:"segment_bytes"`
+}
+
+// Default sizes of a Disk.
+const (
+	DefaultCacheBytes   = 256 << 20
+	DefaultSegmentBytes = 64 << 10
+)
+
+// DefaultDisk returns a Disk in dir with a cache of 256 MiB and segments of
+// 64 KiB.
+func DefaultDisk(dir string) *Disk {
+	return &Disk{Dir: dir, CacheBytes: DefaultCacheBytes, SegmentBytes: DefaultSegmentBytes}
+}
+
+// segHeaderBytes is the header of each segment in the file.
+const segHeaderBytes = 64
+
+// segmentSlots returns the slots of one segment of c: as many as fit
+// SegmentBytes with the header, at least 1.
+func (d *Disk) segmentSlots(c Config) int {
+	per := c.Storage.frameBytes(c.frameSize()) + slotMetaBytes
+	s := (d.SegmentBytes - segHeaderBytes) / per
+	return int(max(1, min(s, int64(c.Capacity))))
+}
+
+// cacheSegments returns the number of segments the cache holds.
+func (d *Disk) cacheSegments(c Config) int64 {
+	s := int64(d.segmentSlots(c))
+	seg := s * c.Storage.frameBytes(c.frameSize())
+	all := (int64(c.Capacity) + s - 1) / s
+	return min(all, d.CacheBytes/max(seg, 1))
+}
+
+func (d *Disk) validate(c Config) error {
+	fb := c.Storage.frameBytes(c.frameSize())
+	switch {
+	case d.Dir == "":
+		return fmt.Errorf("replay: disk storage needs a directory")
+	case d.SegmentBytes < 4096 || d.SegmentBytes > 1<<30:
+		return fmt.Errorf("replay: disk segment_bytes must be in [4096, 1 GiB], got %d", d.SegmentBytes)
+	case d.CacheBytes < 2*int64(d.segmentSlots(c))*fb:
+		return fmt.Errorf("replay: disk cache_bytes %d is less than 2 segments of %d slots of %d-byte frames (%d bytes)",
+			d.CacheBytes, d.segmentSlots(c), fb, 2*int64(d.segmentSlots(c))*fb)
+	}
+	return nil
+}
+
+// StorageSpec is a buffer's storage as a configuration spells it: the
+// encoding of frames and whether they live in memory or on disk.
+//
+//	float32 | uint8 | bits           the encoding (Config.Storage)
+//	memory                           frames in memory (Config.Disk = nil)
+//	disk:DIR                         frames in files under DIR, 256 MiB cache
+//	disk@SIZE:DIR                    ... with a cache of SIZE (1GiB, 512MiB, 64KiB or bytes)
+//	ENC+disk:DIR, ENC+memory         both at once, e.g. bits+disk@1GiB:/data/replay
+//
+// The spelling has no comma, so it fits a key=value,... list.
+type StorageSpec struct {
+	Storage Storage
+	Disk    *Disk
+}
+
+// String returns the full spelling, e.g. "bits" or "uint8+disk@256MiB:/data/replay".
+func (s StorageSpec) String() string {
+	if s.Disk == nil {
+		return s.Storage.String()
+	}
+	d := s.Storage.String() + "+disk"
+	if s.Disk.CacheBytes != DefaultCacheBytes {
+		d += "@" + formatSize(s.Disk.CacheBytes)
+	}
+	return d + ":" + s.Disk.Dir
+}
+
+// MarshalText returns String().
+func (s StorageSpec) MarshalText() ([]byte, error) {
+	if int(s.Storage) >= len(storageNames) {
+		return nil, fmt.Errorf("replay: unknown storage %d", uint8(s.Storage))
+	}
+	return []byte(s.String()), nil
+}
+
+// UnmarshalText sets the parts of s that b names and keeps the others: "uint8"
+// changes the encoding and keeps the placement, "disk:DIR" moves the frames
+// to disk and keeps the encoding, so that overriding a preset's "bits" with
+// "disk:/data/replay" keeps bits frames on disk. A disk spelling keeps the
+// segment size of a Disk s already had, or takes the default.
+func (s *StorageSpec) UnmarshalText(b []byte) error {
+	text := string(b)
+	enc, place, both := strings.Cut(text, "+")
+	if !both {
+		if text == "memory" || strings.HasPrefix(text, "disk") {
+			enc, place = "", text
+		} else {
+			enc, place = text, ""
+		}
+	}
+	out := *s
+	if enc != "" || both {
+		if err := out.Storage.UnmarshalText([]byte(enc)); err != nil {
+			return fmt.Errorf("replay: storage %q: unknown encoding %q (want float32, uint8 or bits)", text, enc)
+		}
+	}
+	switch {
+	case place == "" && !both:
+	case place == "memory":
+		out.Disk = nil
+	case strings.HasPrefix(place, "disk"):
+		spec, dir, ok := strings.Cut(place[len("disk"):], ":")
+		if !ok || dir == "" {
+			return fmt.Errorf("replay: storage %q: want disk:DIR or disk@SIZE:DIR", text)
+		}
+		d := DefaultDisk(dir)
+		if s.Disk != nil {
+			d.SegmentBytes = s.Disk.SegmentBytes
+		}
+		if spec != "" {
+			size, ok := strings.CutPrefix(spec, "@")
+			n, err := parseSize(size)
+			if !ok || err != nil {
+				return fmt.Errorf("replay: storage %q: bad cache size %q (want e.g. disk@1GiB:DIR)", text, spec)
+			}
+			d.CacheBytes = n
+		}
+		out.Disk = d
+	default:
+		return fmt.Errorf("replay: storage %q: want memory, disk:DIR or disk@SIZE:DIR after the +", text)
+	}
+	*s = out
+	return nil
+}
+
+var sizeUnits = []struct {
+	name string
+	n    int64
+}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}}
+
+// parseSize parses a byte count: digits, optionally followed by KiB, MiB or GiB.
+func parseSize(s string) (int64, error) {
+	mul := int64(1)
+	for _, u := range sizeUnits {
+		if v, ok := strings.CutSuffix(s, u.name); ok {
+			s, mul = v, u.n
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/mul {
+		return 0, fmt.Errorf("bad size %q", s)
+	}
+	return n * mul, nil
+}
+
+// formatSize spells n in the largest unit that divides it.
+func formatSize(n int64) string {
+	for _, u := range sizeUnits {
+		if n > 0 && n%u.n == 0 {
+			return strconv.FormatInt(n/u.n, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(n, 10)
 }

@@ -88,6 +88,7 @@ func (b *Buffer) Encode(w *ckpt.Writer) error {
 		Format: checkpointFormat, Version: checkpointVersion, Config: b.cfg,
 		Added: b.added, MaxPriority: b.maxP,
 	}
+	m.Config.Disk = nil // the same file whether the slots were in memory or on disk
 	for _, st := range b.streams {
 		m.Heads, m.Open = append(m.Heads, st.head), append(m.Open, st.open)
 	}

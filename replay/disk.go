@@ -16,7 +16,7 @@ import (
 //
 //	header      4096 bytes: magic "DQRDISK\x00", version u32, id u64 (random,
 //	            names this file), frame bytes u32, segment slots S u32,
-//	            segment bytes u64, capacity u64, CRC-32C u32 of the bytes before
+//	            segment bytes u64, capacity u64, CRC-32C u32 of the 44 bytes before
 //	segment p   at 4096 + p·(segment bytes), p = 0, 1, …: a copy of logical
 //	            segment L (slots L·S … L·S+S−1 of the buffer's arrays) as it
 //	            was when written:
@@ -164,7 +164,7 @@ func (d *diskStore) openHeader(id uint64) error {
 		copy(h, diskMagic[:])
 		copy(h[8:], want)
 		binary.LittleEndian.PutUint64(h[12:], id)
-		binary.LittleEndian.PutUint32(h[40:], crc32.Checksum(h[:40], crcTable))
+		binary.LittleEndian.PutUint32(h[44:], crc32.Checksum(h[:44], crcTable))
 		if _, err := d.file.WriteAt(h, 0); err != nil {
 			return fmt.Errorf("replay: writing %s: %w", d.path, err)
 		}
@@ -176,20 +176,22 @@ func (d *diskStore) openHeader(id uint64) error {
 	switch {
 	case [8]byte(h[:8]) != diskMagic:
 		return fmt.Errorf("replay: %s is not a deepq replay file (bad magic bytes); use an empty directory", d.path)
-	case crc32.Checksum(h[:40], crcTable) != binary.LittleEndian.Uint32(h[40:]):
+	case crc32.Checksum(h[:44], crcTable) != binary.LittleEndian.Uint32(h[44:]):
 		return fmt.Errorf("replay: %s: header checksum mismatch (the file is corrupted)", d.path)
 	case binary.LittleEndian.Uint32(h[8:]) != diskFileVersion:
 		return fmt.Errorf("replay: %s is version %d, this build reads version %d", d.path, binary.LittleEndian.Uint32(h[8:]), diskFileVersion)
 	}
-	got := h[8:40]
+	got := h[8:44]
 	d.id = binary.LittleEndian.Uint64(got[4:])
 	binary.LittleEndian.PutUint64(got[4:], 0)
 	if string(got) != string(want) {
 		return fmt.Errorf("replay: %s holds a buffer of capacity %d in segments of %d slots of %d-byte frames; this one has capacity %d in segments of %d slots of %d-byte frames: use another directory or remove the file",
-			d.path, binary.LittleEndian.Uint64(got[24:]), binary.LittleEndian.Uint32(got[16:]), binary.LittleEndian.Uint32(got[12:]),
+			d.path, binary.LittleEndian.Uint64(got[28:]), binary.LittleEndian.Uint32(got[16:]), binary.LittleEndian.Uint32(got[12:]),
 			d.capacity, d.S, d.fb)
 	}
-	d.nphys = (st.Size() - diskHeaderBytes) / d.segBytes
+	// The last segment may end short of segBytes (its unused slots are not
+	// written).
+	d.nphys = (max(st.Size()-diskHeaderBytes, 0) + d.segBytes - 1) / d.segBytes
 	return nil
 }
 

@@ -357,6 +357,9 @@ func (s StorageSpec) MarshalText() ([]byte, error) {
 // segment size of a Disk s already had, or takes the default.
 func (s *StorageSpec) UnmarshalText(b []byte) error {
 	text := string(b)
+	if text == "" {
+		return fmt.Errorf("replay: storage %q: empty (want e.g. bits or disk:DIR)", text)
+	}
 	enc, place, both := strings.Cut(text, "+")
 	if !both {
 		if text == "memory" || strings.HasPrefix(text, "disk") {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -434,7 +435,9 @@ func (d *diskStore) readSegment(L int, r segRef) error {
 	}
 	m := d.slotsIn(L)
 	buf := d.scratch[:segHeaderBytes+m*slotMetaBytes]
-	if _, err := d.file.ReadAt(buf, d.offset(r.phys)); err != nil {
+	if _, err := d.file.ReadAt(buf, d.offset(r.phys)); errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s: the file ends inside the segment: it was truncated", where)
+	} else if err != nil {
 		return fmt.Errorf("%s: %w", where, err)
 	}
 	h := buf[:segHeaderBytes]

@@ -1,13 +1,18 @@
 package replay
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // onDisk returns cfg with its slots under dir in segments of 4 KiB and a
@@ -179,5 +184,316 @@ func TestDiskMatchesMemory(t *testing.T) {
 				t.Errorf("the file grew to %d segments for %d logical ones", d.nphys, len(d.cur))
 			}
 		})
+	}
+}
+
+// killConfig is the buffer the killed child of TestDiskKill fills.
+var killConfig = diskConfigs[0]
+
+const killEvery = 150 // steps between the child's records
+
+// TestDiskKill kills (SIGKILL) a child process filling a disk buffer and
+// saving a record every 150 steps, at a different moment in each round, then
+// reopens the directory: the last two records reopen exactly at the state a
+// memory buffer fed the same steps had then, and go on equal to it; older
+// ones reopen exactly or are refused with a message naming the file.
+func TestDiskKill(t *testing.T) {
+	if dir := os.Getenv("DEEPQ_REPLAY_KILL_CHILD"); dir != "" {
+		killChild(dir)
+		return
+	}
+	// Each round kills at another fraction of the time between two records:
+	// early in the steps, late, or about when the next Save writes.
+	for round, frac := range []float64{0.1, 0.5, 0.9, 0.97, 1.0, 1.03} {
+		dir := t.TempDir()
+		cmd := exec.Command(os.Args[0], "-test.run=^TestDiskKill$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "DEEPQ_REPLAY_KILL_CHILD="+dir)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(out)
+		var last, interval time.Duration
+		start := time.Now()
+		for saved := 0; saved < 4 && sc.Scan(); {
+			if strings.HasPrefix(sc.Text(), "saved") {
+				saved++
+				now := time.Since(start)
+				interval, last = now-last, now
+			}
+		}
+		time.Sleep(time.Duration(frac * float64(interval)))
+		cmd.Process.Kill()
+		cmd.Wait()
+
+		records, _ := filepath.Glob(filepath.Join(dir, "rec-*"))
+		slices.Sort(records)
+		if len(records) < 2 {
+			t.Fatalf("round %d: the child left %d records", round, len(records))
+		}
+		// The memory buffer at each record's step.
+		dcfg := onDisk(killConfig.cfg, dir, killConfig.segs)
+		mem, _ := New(killConfig.cfg)
+		tw := newTwin(t, killConfig.cfg, 5, mem)
+		snapshots := map[string][]byte{}
+		for k, path := range records {
+			if path != filepath.Join(dir, fmt.Sprintf("rec-%04d", k)) {
+				t.Fatalf("round %d: records %v", round, records)
+			}
+			for tw.steps < (k+1)*killEvery {
+				tw.step()
+			}
+			snapshots[path] = encode(t, mem)
+		}
+		re, err := New(dcfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refused := 0
+		for k, path := range records {
+			err := re.Load(path)
+			switch {
+			case err == nil && !bytes.Equal(encode(t, re), snapshots[path]):
+				t.Fatalf("round %d: %s reopened, but differs from the memory buffer at its step", round, path)
+			case err != nil && k >= len(records)-2:
+				t.Fatalf("round %d: one of the last two records: %v", round, err)
+			case err != nil && !(strings.Contains(err.Error(), "overwritten after this record was saved") && strings.Contains(err.Error(), "frames.dat")):
+				t.Fatalf("round %d: %s: %v", round, path, err)
+			case err != nil:
+				refused++
+			}
+		}
+		// Resume from the last record (loaded last) and go on.
+		tw.bufs, tw.batches = append(tw.bufs, re), append(tw.batches, NewBatch(16, killConfig.cfg.ObsSize))
+		for range 2 * killConfig.cfg.Capacity {
+			tw.step()
+		}
+		if !bytes.Equal(encode(t, mem), encode(t, re)) {
+			t.Fatalf("round %d: the resumed buffer went on differently", round)
+		}
+		t.Logf("round %d: killed %v after a record (%.2f of the interval): %d records (%d older refused), the file holding %d segments",
+			round, time.Duration(frac*float64(interval)), frac, len(records), refused, re.frames.disk.nphys)
+		re.Close()
+	}
+}
+
+// killChild fills a disk buffer in dir, saving rec-0000, rec-0001, … every
+// killEvery steps and printing "saved", until it is killed (or 60 s pass).
+func killChild(dir string) {
+	b, err := New(onDisk(killConfig.cfg, dir, killConfig.segs))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	tw := newTwin(panicTB{}, killConfig.cfg, 5, b)
+	start := time.Now()
+	for k := 0; time.Since(start) < time.Minute; k++ {
+		for tw.steps < (k+1)*killEvery {
+			tw.step()
+		}
+		if err := b.Save(filepath.Join(dir, fmt.Sprintf("rec-%04d", k))); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		fmt.Printf("saved %d\n", k)
+	}
+	os.Exit(3)
+}
+
+// panicTB is the testing.TB of the child process, which has no test.
+type panicTB struct{ testing.TB }
+
+func (panicTB) Fatal(args ...any)                 { panic(fmt.Sprint(args...)) }
+func (panicTB) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
+func (panicTB) Helper()                           {}
+
+// TestDiskErrors: what a user or a damaged file can get wrong is an error
+// naming the file and the problem, and a failed Load leaves the buffer empty;
+// frames damaged after a Load are a panic naming the file, never data.
+func TestDiskErrors(t *testing.T) {
+	cfg := diskConfigs[0].cfg
+	dir := t.TempDir()
+	dcfg := onDisk(cfg, dir, 2)
+	b, err := New(dcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem, _ := New(cfg)
+	tw := newTwin(t, cfg, 9, mem, b)
+	for range 3 * cfg.Capacity / 2 {
+		tw.step()
+	}
+	rec, full := filepath.Join(dir, "rec"), filepath.Join(t.TempDir(), "full")
+	if err := b.Save(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := mem.Save(full); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, diskFileName)
+	ref := b.frames.disk.cur[3]
+	segOff := b.frames.disk.offset(ref.phys)
+	scalars, frames := segOff+segHeaderBytes, segOff+segHeaderBytes+int64(b.frames.disk.S)*slotMetaBytes
+
+	wantErr := func(what string, err error, parts ...string) {
+		t.Helper()
+		if err == nil {
+			t.Fatalf("%s: no error", what)
+		}
+		for _, p := range parts {
+			if !strings.Contains(err.Error(), p) {
+				t.Fatalf("%s: %v, want it to say %q", what, err, p)
+			}
+		}
+		t.Logf("%s: %v", what, err)
+	}
+	// The directory is locked while b has it.
+	_, err = New(dcfg)
+	wantErr("a second buffer on the directory", err, data, "in use")
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	other := cfg
+	other.Capacity = 1000
+	_, err = New(onDisk(other, dir, 2))
+	wantErr("another layout", err, data, "capacity 500")
+	// A record of another buffer's directory, and one into a memory buffer.
+	elsewhere, _ := New(onDisk(cfg, t.TempDir(), 2))
+	wantErr("a record of another directory", elsewhere.Load(rec), "another one", rec)
+	elsewhere.Close()
+	wantErr("a record into memory", mem.Load(rec), "position record", rec)
+
+	// Damage to the file.
+	damage := func(what string, edit func(f *os.File), parts ...string) {
+		t.Helper()
+		orig, err := os.ReadFile(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.OpenFile(data, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit(f)
+		f.Close()
+		re, err := New(dcfg)
+		if err == nil {
+			w := newWorld(t, cfg, 77, 0.1)
+			for range 20 {
+				w.add(re) // data a failed load must clear
+			}
+			err = re.Load(rec)
+			if err != nil && (re.Len() != 0 || re.Added() != 0) {
+				t.Fatalf("%s: the failed load left %d transitions", what, re.Len())
+			}
+			re.Close()
+		}
+		wantErr(what, err, parts...)
+		if err := os.WriteFile(data, orig, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flip := func(off int64) func(*os.File) {
+		return func(f *os.File) {
+			var c [1]byte
+			f.ReadAt(c[:], off)
+			c[0] ^= 0x20
+			f.WriteAt(c[:], off)
+		}
+	}
+	damage("a flipped scalar byte", flip(scalars+5), data, "segment 3", "checksum")
+	damage("a flipped header byte", flip(segOff+20), data, "segment 3")
+	damage("a flipped file header byte", flip(20), data, "corrupted")
+	damage("a truncated file", func(f *os.File) { f.Truncate(segOff + 10) }, data, "truncated")
+	damage("a foreign file", func(f *os.File) { f.WriteAt([]byte("not a replay"), 0) }, data, "not a deepq replay file")
+
+	// The intact file reopens, and also imports the memory buffer's full file.
+	re, err := New(dcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := re.Load(rec); err != nil {
+		t.Fatal(err)
+	}
+	fullBytes, _ := os.ReadFile(full) // mem is empty now: its Load of rec failed
+	if err := re.Load(full); err != nil || !bytes.Equal(encode(t, re), fullBytes) {
+		t.Fatalf("importing a full file: %v", err)
+	}
+	if err := re.Load(rec); err != nil {
+		t.Fatal(err)
+	}
+	// Frames damaged after the load: the segment's checksum is checked when
+	// it is read.
+	f, _ := os.OpenFile(data, os.O_RDWR, 0)
+	flip(frames + 3)(f)
+	f.Close()
+	func() {
+		defer func() {
+			msg := fmt.Sprint(recover())
+			if !strings.Contains(msg, data) || !strings.Contains(msg, "checksum") {
+				t.Fatalf("sampling damaged frames: %q", msg)
+			}
+		}()
+		batch := NewBatch(64, cfg.ObsSize)
+		for range 100 {
+			re.Sample(rand.New(rand.NewPCG(1, 1)), batch)
+		}
+	}()
+	re.Close()
+}
+
+func TestStorageSpecText(t *testing.T) {
+	for _, c := range []struct {
+		start StorageSpec
+		text  string
+		want  StorageSpec
+		str   string
+	}{
+		{StorageSpec{}, "bits", StorageSpec{Storage: Bits}, "bits"},
+		{StorageSpec{Storage: Bits}, "disk:/data/r", StorageSpec{Bits, DefaultDisk("/data/r")}, "bits+disk:/data/r"},
+		{StorageSpec{Storage: Bits}, "uint8+disk@1GiB:/d", StorageSpec{Uint8, &Disk{"/d", 1 << 30, DefaultSegmentBytes}}, "uint8+disk@1GiB:/d"},
+		{StorageSpec{Uint8, DefaultDisk("/d")}, "memory", StorageSpec{Storage: Uint8}, "uint8"},
+		{StorageSpec{Uint8, DefaultDisk("/d")}, "float32", StorageSpec{Float32, DefaultDisk("/d")}, "float32+disk:/d"},
+		{StorageSpec{}, "disk@300000:/a:b", StorageSpec{Float32, &Disk{"/a:b", 300000, DefaultSegmentBytes}}, "float32+disk@300000:/a:b"},
+		{StorageSpec{Uint8, &Disk{"/d", 1 << 20, 8192}}, "disk:/e", StorageSpec{Uint8, &Disk{"/e", DefaultCacheBytes, 8192}}, "uint8+disk:/e"},
+	} {
+		got := c.start
+		if err := got.UnmarshalText([]byte(c.text)); err != nil {
+			t.Fatalf("%q: %v", c.text, err)
+		}
+		if !reflect.DeepEqual(got, c.want) || got.String() != c.str {
+			t.Errorf("%q onto %v: got %+v %q, want %+v %q", c.text, c.start, got, got.String(), c.want, c.str)
+		}
+		var back StorageSpec
+		if err := back.UnmarshalText([]byte(got.String())); err != nil || back.String() != got.String() || back.Storage != got.Storage {
+			t.Errorf("%q does not round-trip: %v %v", got.String(), back, err)
+		}
+	}
+	for _, bad := range []string{"", "int4", "disk", "disk:", "disk@:/d", "disk@1TB:/d", "bits+", "bits+tape:/d", "int4+disk:/d"} {
+		s := StorageSpec{Storage: Bits}
+		if err := s.UnmarshalText([]byte(bad)); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%q", bad)) {
+			t.Errorf("%q: %v", bad, err)
+		} else if s.Storage != Bits || s.Disk != nil {
+			t.Errorf("%q: the failed parse changed the spec to %v", bad, s)
+		}
+	}
+	// Config validation of the disk part.
+	for _, c := range []struct {
+		field string
+		disk  Disk
+	}{
+		{"directory", Disk{CacheBytes: DefaultCacheBytes, SegmentBytes: DefaultSegmentBytes}},
+		{"segment_bytes", Disk{Dir: "/d", CacheBytes: DefaultCacheBytes, SegmentBytes: 100}},
+		{"cache_bytes", Disk{Dir: "/d", CacheBytes: 1000, SegmentBytes: DefaultSegmentBytes}},
+	} {
+		cfg := DefaultConfig(100)
+		cfg.Disk = &c.disk
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), c.field) {
+			t.Errorf("%+v: %v", c.disk, err)
+		}
 	}
 }

@@ -265,21 +265,21 @@ type Disk struct {
 	// least 2.
 	CacheBytes int64 `json:"cache_bytes"`
 	// SegmentBytes is the target size of a segment, the unit of reading and
-	// writing: as many slots as fit, rounded up to 4 KiB. Small segments read
-	// less per random sample; large ones keep the segment map small.
-	SegmentBytes int64 `json:"segment_bytes"`
+	// writing: as many slots as fit with a 64-byte header, the segment rounded
+	// up to 4 KiB. 0 chooses 8 slots or 4 KiB, whichever is larger: 8 Atari
+	// frames (56 KiB), or 67 slots of MinAtar's 10×10×4 bits. A sample that
+	// misses the cache reads a whole segment, so small segments suit random
+	// sampling; large ones keep the segment map (32 bytes a segment) small.
+	SegmentBytes int64 `json:"segment_bytes,omitempty"`
 }
 
-// Default sizes of a Disk.
-const (
-	DefaultCacheBytes   = 256 << 20
-	DefaultSegmentBytes = 64 << 10
-)
+// DefaultCacheBytes is the cache of DefaultDisk: 256 MiB.
+const DefaultCacheBytes = 256 << 20
 
 // DefaultDisk returns a Disk in dir with a cache of 256 MiB and segments of
-// 64 KiB.
+// 8 slots or 4 KiB, whichever is larger.
 func DefaultDisk(dir string) *Disk {
-	return &Disk{Dir: dir, CacheBytes: DefaultCacheBytes, SegmentBytes: DefaultSegmentBytes}
+	return &Disk{Dir: dir, CacheBytes: DefaultCacheBytes}
 }
 
 // segHeaderBytes is the header of each segment in the file.
@@ -289,7 +289,11 @@ const segHeaderBytes = 64
 // SegmentBytes with the header, at least 1.
 func (d *Disk) segmentSlots(c Config) int {
 	per := c.Storage.frameBytes(c.frameSize()) + slotMetaBytes
-	s := (d.SegmentBytes - segHeaderBytes) / per
+	target := d.SegmentBytes
+	if target == 0 {
+		target = max(4096, segHeaderBytes+8*per)
+	}
+	s := (target - segHeaderBytes) / per
 	return int(max(1, min(s, int64(c.Capacity))))
 }
 
@@ -306,8 +310,8 @@ func (d *Disk) validate(c Config) error {
 	switch {
 	case d.Dir == "":
 		return fmt.Errorf("replay: disk storage needs a directory")
-	case d.SegmentBytes < 4096 || d.SegmentBytes > 1<<30:
-		return fmt.Errorf("replay: disk segment_bytes must be in [4096, 1 GiB], got %d", d.SegmentBytes)
+	case d.SegmentBytes != 0 && (d.SegmentBytes < 4096 || d.SegmentBytes > 1<<30):
+		return fmt.Errorf("replay: disk segment_bytes must be 0 (automatic) or in [4096, 1 GiB], got %d", d.SegmentBytes)
 	case d.CacheBytes < 2*int64(d.segmentSlots(c))*fb:
 		return fmt.Errorf("replay: disk cache_bytes %d is less than 2 segments of %d slots of %d-byte frames (%d bytes)",
 			d.CacheBytes, d.segmentSlots(c), fb, 2*int64(d.segmentSlots(c))*fb)

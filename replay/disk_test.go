@@ -455,10 +455,10 @@ func TestStorageSpecText(t *testing.T) {
 	}{
 		{StorageSpec{}, "bits", StorageSpec{Storage: Bits}, "bits"},
 		{StorageSpec{Storage: Bits}, "disk:/data/r", StorageSpec{Bits, DefaultDisk("/data/r")}, "bits+disk:/data/r"},
-		{StorageSpec{Storage: Bits}, "uint8+disk@1GiB:/d", StorageSpec{Uint8, &Disk{"/d", 1 << 30, DefaultSegmentBytes}}, "uint8+disk@1GiB:/d"},
+		{StorageSpec{Storage: Bits}, "uint8+disk@1GiB:/d", StorageSpec{Uint8, &Disk{"/d", 1 << 30, 0}}, "uint8+disk@1GiB:/d"},
 		{StorageSpec{Uint8, DefaultDisk("/d")}, "memory", StorageSpec{Storage: Uint8}, "uint8"},
 		{StorageSpec{Uint8, DefaultDisk("/d")}, "float32", StorageSpec{Float32, DefaultDisk("/d")}, "float32+disk:/d"},
-		{StorageSpec{}, "disk@300000:/a:b", StorageSpec{Float32, &Disk{"/a:b", 300000, DefaultSegmentBytes}}, "float32+disk@300000:/a:b"},
+		{StorageSpec{}, "disk@300000:/a:b", StorageSpec{Float32, &Disk{"/a:b", 300000, 0}}, "float32+disk@300000:/a:b"},
 		{StorageSpec{Uint8, &Disk{"/d", 1 << 20, 8192}}, "disk:/e", StorageSpec{Uint8, &Disk{"/e", DefaultCacheBytes, 8192}}, "uint8+disk:/e"},
 	} {
 		got := c.start
@@ -486,9 +486,9 @@ func TestStorageSpecText(t *testing.T) {
 		field string
 		disk  Disk
 	}{
-		{"directory", Disk{CacheBytes: DefaultCacheBytes, SegmentBytes: DefaultSegmentBytes}},
+		{"directory", Disk{CacheBytes: DefaultCacheBytes}},
 		{"segment_bytes", Disk{Dir: "/d", CacheBytes: DefaultCacheBytes, SegmentBytes: 100}},
-		{"cache_bytes", Disk{Dir: "/d", CacheBytes: 1000, SegmentBytes: DefaultSegmentBytes}},
+		{"cache_bytes", Disk{Dir: "/d", CacheBytes: 1000}},
 	} {
 		cfg := DefaultConfig(100)
 		cfg.Disk = &c.disk

@@ -223,7 +223,11 @@ func MemoryBytes(c Config) int64 {
 	}
 	total := n * per
 	if c.Disk != nil {
-		total = n*slotMetaBytes + c.Disk.cacheSegments(c)*int64(c.Disk.segmentSlots(c))*fb
+		// Scalars, the cached segments, and per segment its entry in the
+		// current and two kept maps (32 bytes each), its cache index and its
+		// owner (4 bytes each).
+		segs := (n + int64(c.Disk.segmentSlots(c)) - 1) / int64(c.Disk.segmentSlots(c))
+		total = n*slotMetaBytes + c.Disk.cacheSegments(c)*int64(c.Disk.segmentSlots(c))*fb + segs*(3*32+4+4)
 	}
 	if c.Prioritized != nil {
 		total += 2 * 2 * int64(treeLeaves(c.Capacity)) * 8 // sum and min trees of float64
@@ -256,7 +260,14 @@ func dataBytes(c Config) int64 {
 // and Load reopens the file at a record's state. Segments that a record
 // refers to are never overwritten while it is one of the last two saved, so a
 // killed run reopens at either of its last two records exactly. The file
-// grows by the segments rewritten since the second-to-last Save.
+// grows by the segments rewritten since the second-to-last Save (at most to
+// three times the buffer's size).
+//
+// Disk storage samples exactly as memory storage does: the same adds and the
+// same generator give the same batches and priorities, bit for bit. A read or
+// write error of the file in Add or Sample (a full disk, a failing device),
+// or frames whose checksum fails when read, panics naming the file: the
+// buffer cannot go on without its data. Save and Load return errors.
 type Disk struct {
 	// Dir is the directory of the buffer's file (created if missing). One
 	// buffer uses a directory at a time.

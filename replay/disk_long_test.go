@@ -76,7 +76,7 @@ func fileBytes(tb testing.TB, dir string) int64 {
 }
 
 // fillLarge fills a disk buffer of cfg in dir one and a half times over,
-// sampling a batch every 100 steps, and saves a record.
+// sampling a batch every 1000 steps, and saves a record.
 func fillLarge(tb testing.TB, cfg Config, episode int, dir string) *Buffer {
 	cfg.Disk = DefaultDisk(dir)
 	b, err := New(cfg)
@@ -89,7 +89,7 @@ func fillLarge(tb testing.TB, cfg Config, episode int, dir string) *Buffer {
 	start := time.Now()
 	for i := range cfg.Capacity + cfg.Capacity/2 {
 		s.add(b)
-		if i%100 == 99 {
+		if i%1000 == 999 {
 			b.Sample(rng, batch)
 		}
 	}

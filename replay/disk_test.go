@@ -497,3 +497,42 @@ func TestStorageSpecText(t *testing.T) {
 		}
 	}
 }
+
+// TestDiskMemoryBound: a disk buffer's memory is MemoryBytes, allocated in
+// New: scalars, cache and segment maps, not the frames; filling it twice over
+// and sampling allocate nothing more (the frames go to the file).
+func TestDiskMemoryBound(t *testing.T) {
+	cfg := Config{Capacity: 20_000, ObsSize: 4 * 16 * 16, FrameStack: 4, Storage: Uint8, Gamma: 0.99, NStep: 3, Streams: 1}
+	cfg.Disk = &Disk{Dir: t.TempDir(), CacheBytes: 512 << 10}
+	var b *Buffer
+	got := allocated(func() {
+		var err error
+		if b, err = New(cfg); err != nil {
+			t.Fatal(err)
+		}
+	})
+	defer b.Close()
+	want := uint64(MemoryBytes(cfg))
+	frames := uint64(cfg.Capacity) * 256
+	t.Logf("New allocated %d bytes; MemoryBytes %d; the frames take %d", got, want, frames)
+	if got < want*9/10 || got > want+64<<10 || want > frames/2 {
+		t.Errorf("New allocated %d bytes, MemoryBytes says %d (frames: %d)", got, want, frames)
+	}
+	s := newStreamer(cfg, 300)
+	batch := NewBatch(32, cfg.ObsSize)
+	rng := rand.New(rand.NewPCG(1, 1))
+	more := allocated(func() {
+		for i := range 2 * cfg.Capacity {
+			s.add(b)
+			if i%100 == 99 {
+				b.Sample(rng, batch)
+			}
+		}
+	})
+	if more > 64<<10 {
+		t.Errorf("adding %d steps allocated %d bytes", 2*cfg.Capacity, more)
+	}
+	if n := fileBytes(t, cfg.Disk.Dir); n < int64(frames) {
+		t.Errorf("the file holds %d bytes, less than the frames' %d", n, frames)
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/deepq/deepq/internal/ckpt"
 )
 
 // onDisk returns cfg with its slots under dir in segments of 4 KiB and a
@@ -535,4 +537,51 @@ func TestDiskMemoryBound(t *testing.T) {
 	if n := fileBytes(t, cfg.Disk.Dir); n < int64(frames) {
 		t.Errorf("the file holds %d bytes, less than the frames' %d", n, frames)
 	}
+}
+
+// FuzzDiskSections wraps arbitrary section payloads in a well-formed position
+// record with a valid checksum and loads it into a disk buffer whose file
+// holds real segments: the record's JSON, segment map and priorities are
+// checked against the file, never trusted; a failed load leaves the buffer
+// empty, and a successful one a buffer that works.
+func FuzzDiskSections(f *testing.F) {
+	cfg := diskConfigs[0].cfg
+	dcfg := onDisk(cfg, f.TempDir(), 2)
+	b, err := New(dcfg)
+	if err != nil {
+		f.Fatal(err)
+	}
+	tw := newTwin(f, cfg, 4, b)
+	for range 700 {
+		tw.step()
+	}
+	rec := filepath.Join(dcfg.Disk.Dir, "rec")
+	if err := b.Save(rec); err != nil {
+		f.Fatal(err)
+	}
+	data, _ := os.ReadFile(rec)
+	r, _ := ckpt.NewReader(bytes.NewReader(data), int64(len(data)))
+	var s [3][]byte
+	for i := 0; ; i++ {
+		if _, _, err := r.Next(); err != nil {
+			break
+		}
+		s[i], _ = r.ReadAll(1 << 20)
+	}
+	f.Add(s[0], s[1], s[2])
+	f.Fuzz(func(t *testing.T, meta, segs, prio []byte) {
+		var buf bytes.Buffer
+		w := ckpt.NewWriter(&buf)
+		w.Bytes("replay.disk", meta)
+		w.Bytes("replay.segments", segs)
+		w.Bytes("replay.priorities", prio)
+		w.Close()
+		if decode(b, buf.Bytes()) != nil {
+			if b.Len() != 0 {
+				t.Fatal("a failed load left data behind")
+			}
+			return
+		}
+		exercise(t, b)
+	})
 }

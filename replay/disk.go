@@ -406,10 +406,10 @@ func (d *diskStore) reset() {
 	d.recount()
 }
 
-// dropCache writes the changed segments and empties the cache, and asks the
-// kernel to drop the file's pages from its page cache (for measuring reads
-// from the device).
-func (d *diskStore) dropCache() error {
+// dropCache writes the changed segments and empties the cache, and with
+// kernel asks the kernel to drop the file's pages from its page cache (for
+// measuring reads from the device).
+func (d *diskStore) dropCache(kernel bool) error {
 	if err := d.sync(); err != nil {
 		return err
 	}
@@ -418,6 +418,9 @@ func (d *diskStore) dropCache() error {
 			d.where[c.seg] = -1
 			c.seg, c.used = -1, false
 		}
+	}
+	if !kernel {
+		return nil
 	}
 	const fadvDontneed = 4
 	if _, _, errno := syscall.Syscall6(syscall.SYS_FADVISE64, d.file.Fd(), 0, 0, fadvDontneed, 0, 0); errno != 0 {

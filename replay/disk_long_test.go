@@ -102,23 +102,44 @@ func fillLarge(tb testing.TB, cfg Config, episode int, dir string) *Buffer {
 	return b
 }
 
-// sampleLatencies returns the median and 90th percentile of n samples of 32,
-// the buffer's own cache and, when cold, the file's pages in the kernel's page
-// cache (posix_fadvise DONTNEED, which needs no root and leaves other
-// processes' pages alone) dropped before each.
-func sampleLatencies(tb testing.TB, b *Buffer, n int, cold bool) (med, p90 time.Duration) {
-	rng := rand.New(rand.NewPCG(5, 6))
+// Sample latency modes: what a trainer sees sampling batch after batch
+// (steady), a batch whose segments are in the kernel's page cache but not the
+// buffer's (warm), and one whose segments are in neither (cold: the file's
+// pages dropped with posix_fadvise DONTNEED, which needs no root and leaves
+// other processes' pages alone, unlike writing to /proc/sys/vm/drop_caches).
+const (
+	steady = iota
+	warm
+	cold
+)
+
+var modeNames = []string{"steady", "warm", "cold"}
+
+// sampleOnce times one batch of 32 in the mode, drawn with seed.
+func sampleOnce(tb testing.TB, b *Buffer, batch *Batch, mode int, seed uint64) time.Duration {
+	d := b.frames.disk
+	switch mode {
+	case warm:
+		b.Sample(rand.New(rand.NewPCG(seed, 1)), batch) // its segments into the page cache
+		if err := d.dropCache(false); err != nil {
+			tb.Fatal(err)
+		}
+	case cold:
+		if err := d.dropCache(true); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	t0 := time.Now()
+	b.Sample(rand.New(rand.NewPCG(seed, 1)), batch)
+	return time.Since(t0)
+}
+
+// sampleLatencies returns the median and 90th percentile of n batches of 32.
+func sampleLatencies(tb testing.TB, b *Buffer, n, mode int) (med, p90 time.Duration) {
 	batch := NewBatch(32, b.cfg.ObsSize)
 	var ts []time.Duration
-	for range n {
-		if cold {
-			if err := b.frames.disk.dropCache(); err != nil {
-				tb.Fatal(err)
-			}
-		}
-		t0 := time.Now()
-		b.Sample(rng, batch)
-		ts = append(ts, time.Since(t0))
+	for i := range n {
+		ts = append(ts, sampleOnce(tb, b, batch, mode, uint64(i)))
 	}
 	slices.Sort(ts)
 	return ts[n/2], ts[n*9/10]
@@ -135,12 +156,15 @@ func TestDiskLarge(t *testing.T) {
 			dir := t.TempDir()
 			b := fillLarge(t, s.cfg, s.episode, dir)
 			defer b.Close()
-			warm, warm90 := sampleLatencies(t, b, 2000, false)
-			cold, cold90 := sampleLatencies(t, b, 50, true)
+			var lat []string
+			for mode, n := range []int{1000, 200, 30} {
+				med, p90 := sampleLatencies(t, b, n, mode)
+				lat = append(lat, fmt.Sprintf("%s median %v (p90 %v)", modeNames[mode], med.Round(time.Microsecond), p90.Round(time.Microsecond)))
+			}
 			st := procStatus(t)
-			t.Logf("%s: peak RSS %.0f MB (now %.0f MB, of it files %.0f MB; MemoryBytes %.0f MB); file %.2f GB; sample of 32: warm median %v (p90 %v), cold median %v (p90 %v)",
+			t.Logf("%s: peak RSS %.0f MB (now %.0f MB, of it files %.0f MB; MemoryBytes %.0f MB); file %.2f GB; sample of 32: %s",
 				s.name, float64(st["VmHWM"])/1e6, float64(st["VmRSS"])/1e6, float64(st["RssFile"])/1e6, float64(b.SizeBytes())/1e6,
-				float64(fileBytes(t, dir))/1e9, warm, warm90, cold, cold90)
+				float64(fileBytes(t, dir))/1e9, strings.Join(lat, ", "))
 			if st["VmHWM"] > 2e9 {
 				t.Errorf("peak RSS %d bytes, want under 2 GB", st["VmHWM"])
 			}
@@ -148,36 +172,25 @@ func TestDiskLarge(t *testing.T) {
 	}
 }
 
-// BenchmarkDiskLarge reports the sample latency of a batch of 32 from each
-// large setup, warm (file pages in the kernel's cache) and cold (dropped
-// before each batch, see sampleLatencies), with the process's peak RSS and
-// the file's size.
+// BenchmarkDiskLarge reports the latency of a batch of 32 from each large
+// setup, steady, warm and cold (see sampleOnce), with the process's peak RSS
+// and the file's size.
 func BenchmarkDiskLarge(b *testing.B) {
 	skipUnlessLong(b)
 	for _, s := range largeSetups {
 		dir := b.TempDir()
 		resetPeak(b)
 		buf := fillLarge(b, s.cfg, s.episode, dir)
-		for _, cold := range []bool{false, true} {
-			name := s.name + "/warm"
-			if cold {
-				name = s.name + "/cold"
-			}
-			b.Run(name, func(b *testing.B) {
-				rng := rand.New(rand.NewPCG(5, 6))
+		for mode, name := range modeNames {
+			b.Run(s.name+"/"+name, func(b *testing.B) {
 				batch := NewBatch(32, s.cfg.ObsSize)
-				b.ReportAllocs()
+				var total time.Duration
+				seed := uint64(0)
 				for b.Loop() {
-					if cold {
-						b.StopTimer()
-						if err := buf.frames.disk.dropCache(); err != nil {
-							b.Fatal(err)
-						}
-						b.StartTimer()
-					}
-					buf.Sample(rng, batch)
+					seed++
+					total += sampleOnce(b, buf, batch, mode, seed)
 				}
-				b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/batch")
+				b.ReportMetric(float64(total.Microseconds())/float64(b.N), "µs/batch")
 				b.ReportMetric(float64(procStatus(b)["VmHWM"])/1e6, "peak-RSS-MB")
 				b.ReportMetric(float64(fileBytes(b, dir))/1e9, "file-GB")
 			})
@@ -224,5 +237,3 @@ func BenchmarkDiskAddSample(b *testing.B) {
 		})
 	}
 }
-
-var _ = fmt.Sprint

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,8 +57,10 @@ func procStatus(tb testing.TB) map[string]int64 {
 	return out
 }
 
-// resetPeak resets VmHWM to the current RSS.
+// resetPeak returns the heap's free pages to the system (a previous setup's
+// buffer) and resets VmHWM to the current RSS.
 func resetPeak(tb testing.TB) {
+	debug.FreeOSMemory()
 	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
 		tb.Logf("cannot reset the RSS peak: %v", err)
 	}

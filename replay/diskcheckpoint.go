@@ -107,6 +107,9 @@ func (b *Buffer) savePosition(path string) error {
 // whose replay.disk section r has just entered. The buffer is empty.
 func (b *Buffer) decodePosition(r *ckpt.Reader) error {
 	d := b.frames.disk
+	if d.file == nil {
+		return errors.New("the buffer is closed")
+	}
 	raw, err := r.ReadAll(64 << 20)
 	if err != nil {
 		return fmt.Errorf("replay.disk: %w", err)

@@ -87,6 +87,12 @@ type diskStore struct {
 	where   []int32 // logical segment → cache entry, or −1
 	hand    int     // CLOCK hand
 	scratch []byte  // segment header and scalars being written or read
+
+	// The entry of the last frame access, if it still holds segment lastSeg,
+	// whose first slot is lastLo.
+	last    *cacheEntry
+	lastSeg int32
+	lastLo  int
 }
 
 type cacheEntry struct {
@@ -143,6 +149,7 @@ func openDisk(cfg Config, b *Buffer) (*diskStore, error) {
 		d.cache[i] = cacheEntry{seg: -1, data: make([]byte, d.S*d.fb)}
 	}
 	d.scratch = make([]byte, segHeaderBytes+d.S*slotMetaBytes)
+	d.last, d.lastSeg = &cacheEntry{seg: -1}, -2
 	return d, nil
 }
 
@@ -211,17 +218,23 @@ func (d *diskStore) fail(op string, err error) {
 // the cache if needed; write marks the segment changed (for the frame or the
 // slot's scalars).
 func (d *diskStore) frame(i int, write bool) []byte {
-	L := i / d.S
-	e := d.where[L]
-	if e < 0 {
-		e = d.load(L)
+	c := d.last
+	if i < d.lastLo || i >= d.lastLo+d.S || c.seg != d.lastSeg {
+		// Not the segment of the last access (a stack's frames and s′ are
+		// usually in one), or it was evicted since.
+		L := i / d.S
+		e := d.where[L]
+		if e < 0 {
+			e = d.load(L)
+		}
+		c = &d.cache[e]
+		d.last, d.lastSeg, d.lastLo = c, int32(L), L*d.S
 	}
-	c := &d.cache[e]
 	c.used = true
 	if write {
 		c.dirty = true
 	}
-	off := (i - L*d.S) * d.fb
+	off := (i - d.lastLo) * d.fb
 	return c.data[off : off+d.fb]
 }
 

@@ -67,6 +67,8 @@ type Buffer struct {
 	maxPAlpha float64 // maxP^α, the leaf of a new transition
 	obsSlots  []int64 // scratch: the slots of a sample's stack of s
 	nextSlots []int64 // scratch: ... and of s_{t+m}
+	picks     []pick  // scratch: the transitions a Sample drew
+	segs      []int32 // scratch: the disk segments they need
 }
 
 // stream is the state of one ring.
@@ -121,9 +123,9 @@ func New(cfg Config) (*Buffer, error) {
 	return b, nil
 }
 
-// Close releases a disk buffer's file (the buffer cannot be used after); it
-// writes nothing: the state a later Load can reopen is the last Save's. On
-// a buffer in memory it does nothing.
+// Close releases a disk buffer's file and its reading goroutines (the buffer
+// cannot be used after); it writes nothing: the state a later Load can reopen
+// is the last Save's. On a buffer in memory it does nothing.
 func (b *Buffer) Close() error {
 	if b.frames.disk == nil {
 		return nil
@@ -405,6 +407,10 @@ func (b *Buffer) Sample(rng *rand.Rand, batch *Batch) {
 	if b.valid == 0 {
 		panic("replay: Sample from a buffer with no complete transition")
 	}
+	if len(b.picks) < B {
+		b.picks = make([]pick, B)
+	}
+	picks := b.picks[:B]
 	if b.tree == nil {
 		// Uniform over the live slots of all streams, retrying those that
 		// hold no sampleable transition.
@@ -426,30 +432,63 @@ func (b *Buffer) Sample(rng *rand.Rand, batch *Batch) {
 				}
 				st := &b.streams[s]
 				if g := b.tail(st) + r; b.flags[b.slot(st, g)]&fValid != 0 {
-					batch.Weights[k] = 1
-					b.fill(batch, k, s, g)
+					picks[k] = pick{s, g, 1}
 					break
 				}
 			}
 		}
-		return
-	}
-	beta := b.cfg.Prioritized.Beta(b.added)
-	total, pmin := b.tree.total(), b.tree.minimum()
-	part := total / float64(B)
-	for k := range B {
-		i := b.tree.find((float64(k) + rng.Float64()) * part)
-		s := i / int(b.n)
-		st := &b.streams[s]
-		// The sequence number whose slot is i: in the newest lap of the ring,
-		// or the one before.
-		g := st.head - 1 - (st.head-1)%b.n + int64(i-st.base)
-		if g >= st.head {
-			g -= b.n
+	} else {
+		beta := b.cfg.Prioritized.Beta(b.added)
+		total, pmin := b.tree.total(), b.tree.minimum()
+		part := total / float64(B)
+		for k := range B {
+			i := b.tree.find((float64(k) + rng.Float64()) * part)
+			s := i / int(b.n)
+			st := &b.streams[s]
+			// The sequence number whose slot is i: in the newest lap of the
+			// ring, or the one before.
+			g := st.head - 1 - (st.head-1)%b.n + int64(i-st.base)
+			if g >= st.head {
+				g -= b.n
+			}
+			picks[k] = pick{s, g, float32(math.Pow(pmin/b.tree.get(i), beta))}
 		}
-		batch.Weights[k] = float32(math.Pow(pmin/b.tree.get(i), beta))
-		b.fill(batch, k, s, g)
 	}
+	if b.frames.disk != nil {
+		b.prefetch(picks)
+	}
+	for k, p := range picks {
+		batch.Weights[k] = p.weight
+		b.fill(batch, k, p.stream, p.seq)
+	}
+}
+
+// pick is a transition Sample drew: stream, sequence number and weight.
+type pick struct {
+	stream int
+	seq    int64
+	weight float32
+}
+
+// prefetch has the disk store read in parallel the segments the picked
+// transitions' frames lie in: the slots g−K+1 … g+n of each (within the
+// live window), which hold its stack and that of its s_{t+m}.
+func (b *Buffer) prefetch(picks []pick) {
+	d := b.frames.disk
+	segs := b.segs[:0]
+	for _, p := range picks {
+		st := &b.streams[p.stream]
+		lo := max(p.seq-int64(b.k-1), b.tail(st))
+		hi := min(p.seq+int64(b.cfg.NStep), st.head-1)
+		last := int32(-1)
+		for g := lo; g <= hi; g++ {
+			if L := int32(b.slot(st, g) / d.S); L != last {
+				segs, last = append(segs, L), L
+			}
+		}
+	}
+	b.segs = segs
+	d.prefetch(segs)
 }
 
 // fill writes the transition at sequence number g of stream s into row k of

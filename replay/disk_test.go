@@ -87,7 +87,7 @@ func (tw *twin) step() {
 }
 
 // diskConfigs cover each storage, frame stacking, n-step, prioritized and
-// several streams, with segments of a few dozen slots and caches of 2 or 3.
+// several streams, with segments of a few dozen slots and caches of 2, 3 or 6.
 var diskConfigs = []struct {
 	name string
 	cfg  Config
@@ -96,6 +96,8 @@ var diskConfigs = []struct {
 	{"uint8-stack4-nstep3-per", Config{Capacity: 500, ObsSize: 4 * 64, FrameStack: 4, Storage: Uint8, Gamma: 0.99, NStep: 3, Streams: 1, Prioritized: DefaultPrioritized(2000)}, 2},
 	{"bits-stack2-streams2", Config{Capacity: 400, ObsSize: 2 * 100 * 8, FrameStack: 2, Storage: Bits, Gamma: 0.9, NStep: 1, Streams: 2}, 3},
 	{"float32-nstep5-per-streams3", Config{Capacity: 600, ObsSize: 24, FrameStack: 1, Storage: Float32, Gamma: 0.97, NStep: 5, Streams: 3, Prioritized: DefaultPrioritized(3000)}, 2},
+	// A cache of 6 segments of 10: samples read up to 3 in parallel.
+	{"uint8-stack4-nstep3-per-cache6", Config{Capacity: 500, ObsSize: 4 * 64, FrameStack: 4, Storage: Uint8, Gamma: 0.99, NStep: 3, Streams: 1, Prioritized: DefaultPrioritized(2000)}, 6},
 }
 
 // TestDiskMatchesMemory: a disk buffer given the same steps as one in memory

@@ -351,6 +351,17 @@ func (d *diskStore) prefetch(segs []int32) {
 	for _, e := range d.claimed {
 		d.jobs <- e
 	}
+	// Read along with the readers: from the page cache, reading is
+	// memory-bound, and on a busy machine the readers may not run at once.
+	for more := true; more; {
+		select {
+		case e := <-d.jobs:
+			d.errs[e] = d.read(e)
+			d.wg.Done()
+		default:
+			more = false
+		}
+	}
 	d.wg.Wait()
 	for _, e := range d.claimed {
 		if err := d.errs[e]; err != "" {

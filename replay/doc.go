@@ -67,7 +67,7 @@
 // few slots (frames and scalars) read and written whole through a cache of
 // Disk.CacheBytes; the scalars and the priority trees stay in memory too, so
 // the process holds MemoryBytes(cfg) whatever the capacity (a 2·10⁶-slot
-// Atari buffer: 14 GB on disk, about 300 MB resident). Segments are written
+// Atari buffer: 14 GB on disk, 350 MB resident). Segments are written
 // copy-on-write, so Save needs no pass over the frames: it writes the changed
 // segments and a small position record, and Load reopens the file at a
 // record, refusing with a message naming the file if the file no longer holds

@@ -67,6 +67,8 @@ type Buffer struct {
 	maxPAlpha float64 // maxP^α, the leaf of a new transition
 	obsSlots  []int64 // scratch: the slots of a sample's stack of s
 	nextSlots []int64 // scratch: ... and of s_{t+m}
+	picks     []pick  // scratch: the transitions a Sample drew
+	segs      []int32 // scratch: the disk segments they need
 }
 
 // stream is the state of one ring.
@@ -86,6 +88,10 @@ func New(cfg Config) (*Buffer, error) {
 		p := *cfg.Prioritized // never share the caller's struct
 		cfg.Prioritized = &p
 	}
+	if cfg.Disk != nil {
+		d := *cfg.Disk
+		cfg.Disk = &d
+	}
 	n := cfg.Capacity
 	b := &Buffer{
 		cfg:       cfg,
@@ -93,7 +99,6 @@ func New(cfg Config) (*Buffer, error) {
 		k:         cfg.FrameStack,
 		fsize:     cfg.frameSize(),
 		gamma:     cfg.Gamma,
-		frames:    newFrames(cfg.Storage, cfg.frameSize(), n),
 		actions:   make([]int32, n),
 		rewards:   make([]float32, n),
 		flags:     make([]uint8, n),
@@ -102,11 +107,42 @@ func New(cfg Config) (*Buffer, error) {
 		obsSlots:  make([]int64, cfg.FrameStack),
 		nextSlots: make([]int64, cfg.FrameStack),
 	}
+	if cfg.Disk == nil {
+		b.frames = newFrames(cfg.Storage, cfg.frameSize(), n)
+	} else {
+		d, err := openDisk(cfg, b)
+		if err != nil {
+			return nil, err
+		}
+		b.frames = &frames{kind: cfg.Storage, size: cfg.frameSize(), stride: int(cfg.Storage.frameBytes(cfg.frameSize())), disk: d}
+	}
 	if cfg.Prioritized != nil {
 		b.tree = newSumMinTree(n)
 	}
 	b.reset()
 	return b, nil
+}
+
+// Close releases a disk buffer's file and its reading goroutines (the buffer
+// cannot be used after); it writes nothing: the state a later Load can reopen
+// is the last Save's. On a buffer in memory it does nothing.
+func (b *Buffer) Close() error {
+	if b.frames.disk == nil {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.frames.disk.close(); err != nil {
+		return fmt.Errorf("replay: closing %s: %w", b.frames.disk.path, err)
+	}
+	return nil
+}
+
+// touch notes that the scalars of slot i changed, for disk storage.
+func (b *Buffer) touch(i int) {
+	if b.frames.disk != nil {
+		b.frames.disk.touch(i)
+	}
 }
 
 // reset empties the buffer (keeping its memory).
@@ -116,6 +152,9 @@ func (b *Buffer) reset() {
 	}
 	b.valid, b.added = 0, 0
 	clear(b.flags)
+	if b.frames.disk != nil {
+		b.frames.disk.reset()
+	}
 	b.maxP = 1
 	if b.tree != nil {
 		b.tree.clear()
@@ -129,6 +168,10 @@ func (b *Buffer) Config() Config {
 	if c.Prioritized != nil {
 		p := *c.Prioritized
 		c.Prioritized = &p
+	}
+	if c.Disk != nil {
+		d := *c.Disk
+		c.Disk = &d
 	}
 	return c
 }
@@ -165,7 +208,8 @@ func (b *Buffer) Beta() float64 {
 	return b.cfg.Prioritized.Beta(b.added)
 }
 
-// SizeBytes returns the memory the buffer holds, MemoryBytes(Config()).
+// SizeBytes returns the memory the buffer holds, MemoryBytes(Config()) (for
+// disk storage, without the file).
 func (b *Buffer) SizeBytes() int64 { return MemoryBytes(b.cfg) }
 
 // slot returns the index of sequence number g of stream st.
@@ -239,6 +283,7 @@ func (b *Buffer) AddStream(s int, obs []float32, action int, reward float64, nex
 		fl |= fTrunc
 	}
 	b.actions[i], b.rewards[i], b.flags[i] = int32(action), float32(reward), fl
+	b.touch(i)
 	st.open = !(terminated || truncated)
 	b.added++
 	b.admit(st)
@@ -261,6 +306,7 @@ func (b *Buffer) EndEpisode() {
 		// the episode's first; then it stays a lone observation, never sampled.
 		if b.pos[b.slot(st, st.head-1)] > 0 {
 			b.flags[b.slot(st, st.head-2)] |= fTrunc
+			b.touch(b.slot(st, st.head-2))
 		}
 		b.admit(st)
 	}
@@ -361,6 +407,10 @@ func (b *Buffer) Sample(rng *rand.Rand, batch *Batch) {
 	if b.valid == 0 {
 		panic("replay: Sample from a buffer with no complete transition")
 	}
+	if len(b.picks) < B {
+		b.picks = make([]pick, B)
+	}
+	picks := b.picks[:B]
 	if b.tree == nil {
 		// Uniform over the live slots of all streams, retrying those that
 		// hold no sampleable transition.
@@ -382,30 +432,63 @@ func (b *Buffer) Sample(rng *rand.Rand, batch *Batch) {
 				}
 				st := &b.streams[s]
 				if g := b.tail(st) + r; b.flags[b.slot(st, g)]&fValid != 0 {
-					batch.Weights[k] = 1
-					b.fill(batch, k, s, g)
+					picks[k] = pick{s, g, 1}
 					break
 				}
 			}
 		}
-		return
-	}
-	beta := b.cfg.Prioritized.Beta(b.added)
-	total, pmin := b.tree.total(), b.tree.minimum()
-	part := total / float64(B)
-	for k := range B {
-		i := b.tree.find((float64(k) + rng.Float64()) * part)
-		s := i / int(b.n)
-		st := &b.streams[s]
-		// The sequence number whose slot is i: in the newest lap of the ring,
-		// or the one before.
-		g := st.head - 1 - (st.head-1)%b.n + int64(i-st.base)
-		if g >= st.head {
-			g -= b.n
+	} else {
+		beta := b.cfg.Prioritized.Beta(b.added)
+		total, pmin := b.tree.total(), b.tree.minimum()
+		part := total / float64(B)
+		for k := range B {
+			i := b.tree.find((float64(k) + rng.Float64()) * part)
+			s := i / int(b.n)
+			st := &b.streams[s]
+			// The sequence number whose slot is i: in the newest lap of the
+			// ring, or the one before.
+			g := st.head - 1 - (st.head-1)%b.n + int64(i-st.base)
+			if g >= st.head {
+				g -= b.n
+			}
+			picks[k] = pick{s, g, float32(math.Pow(pmin/b.tree.get(i), beta))}
 		}
-		batch.Weights[k] = float32(math.Pow(pmin/b.tree.get(i), beta))
-		b.fill(batch, k, s, g)
 	}
+	if b.frames.disk != nil {
+		b.prefetch(picks)
+	}
+	for k, p := range picks {
+		batch.Weights[k] = p.weight
+		b.fill(batch, k, p.stream, p.seq)
+	}
+}
+
+// pick is a transition Sample drew: stream, sequence number and weight.
+type pick struct {
+	stream int
+	seq    int64
+	weight float32
+}
+
+// prefetch has the disk store read in parallel the segments the picked
+// transitions' frames lie in: the slots g−K+1 … g+n of each (within the
+// live window), which hold its stack and that of its s_{t+m}.
+func (b *Buffer) prefetch(picks []pick) {
+	d := b.frames.disk
+	segs := b.segs[:0]
+	for _, p := range picks {
+		st := &b.streams[p.stream]
+		lo := max(p.seq-int64(b.k-1), b.tail(st))
+		hi := min(p.seq+int64(b.cfg.NStep), st.head-1)
+		last := int32(-1)
+		for g := lo; g <= hi; g++ {
+			if L := int32(b.slot(st, g) / d.S); L != last {
+				segs, last = append(segs, L), L
+			}
+		}
+	}
+	b.segs = segs
+	d.prefetch(segs)
 }
 
 // fill writes the transition at sequence number g of stream s into row k of

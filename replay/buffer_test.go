@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -594,10 +595,26 @@ func TestNoAllocation(t *testing.T) {
 // that every sampled row is a consistent stack of one episode's frames. Frame
 // elements encode (episode, position) so rows can be checked on their own.
 func TestConcurrentAddSample(t *testing.T) {
+	t.Run("memory", func(t *testing.T) { concurrentAddSample(t, nil) })
+	// On disk, 10 segments of 310 slots with a cache of 2, and Save in the
+	// sampling goroutine from time to time.
+	t.Run("disk", func(t *testing.T) {
+		concurrentAddSample(t, &Disk{Dir: t.TempDir(), CacheBytes: 2 * 310 * 3, SegmentBytes: 4096})
+	})
+}
+
+func concurrentAddSample(t *testing.T, disk *Disk) {
 	const K, f, γ = 4, 3, 0.5
 	cfg := Config{Capacity: 300, ObsSize: K * f, FrameStack: K, Storage: Uint8, Gamma: γ, NStep: 3, Streams: 1,
 		Prioritized: DefaultPrioritized(5000)}
-	b, _ := New(cfg)
+	if disk != nil {
+		cfg.Capacity, cfg.Disk = 3100, disk
+	}
+	b, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
 	const adds = 20000
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -668,6 +685,11 @@ func TestConcurrentAddSample(t *testing.T) {
 		}
 		if err := b.UpdatePriorities(batch.Indices, td); err != nil {
 			t.Fatal(err)
+		}
+		if disk != nil && samples%50 == 0 {
+			if err := b.Save(filepath.Join(disk.Dir, "position")); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	wg.Wait()

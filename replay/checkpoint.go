@@ -41,8 +41,13 @@ type checkpointMeta struct {
 }
 
 // Save writes the buffer to path atomically: path holds either the old file
-// or the complete new one.
+// or the complete new one. A buffer in memory writes all its slots; a disk
+// buffer writes its changed segments to its own file and, at path, only a
+// position record (see Disk), which Load reopens the file at.
 func (b *Buffer) Save(path string) error {
+	if b.frames.disk != nil {
+		return b.savePosition(path)
+	}
 	if err := ckpt.WriteFile(path, b.Encode); err != nil {
 		return fmt.Errorf("replay: saving %s: %w", path, err)
 	}
@@ -50,7 +55,11 @@ func (b *Buffer) Save(path string) error {
 }
 
 // Load replaces the buffer's contents with the buffer saved at path, reading
-// into the buffer's own memory. The saved buffer must have the same Config. On
+// into the buffer's own memory. The saved buffer must have the same Config
+// (but for Disk). A disk buffer loads the position records its Save writes,
+// reopening its file at their state without copying the frames, and also
+// imports full files saved from memory; a buffer in memory refuses position
+// records, whose frames are elsewhere. On
 // any error (a missing, truncated, corrupted or foreign file, or another
 // configuration) Load returns it, naming path, and leaves the buffer empty.
 //
@@ -79,6 +88,7 @@ func (b *Buffer) Encode(w *ckpt.Writer) error {
 		Format: checkpointFormat, Version: checkpointVersion, Config: b.cfg,
 		Added: b.added, MaxPriority: b.maxP,
 	}
+	m.Config.Disk = nil // the same file whether the slots were in memory or on disk
 	for _, st := range b.streams {
 		m.Heads, m.Open = append(m.Heads, st.head), append(m.Open, st.open)
 	}
@@ -93,7 +103,11 @@ func (b *Buffer) Encode(w *ckpt.Writer) error {
 	err = w.Section("replay.frames", int64(used)*b.frames.frameBytes(), func(x io.Writer) error {
 		for _, r := range ranges {
 			var err error
-			if b.frames.kind == Float32 {
+			if b.frames.disk != nil {
+				for i := r.lo; i < r.hi && err == nil; i++ {
+					_, err = x.Write(b.frames.bytes(i, false))
+				}
+			} else if b.frames.kind == Float32 {
 				err = writeLE(x, b.frames.f32[r.lo*b.fsize:r.hi*b.fsize])
 			} else {
 				_, err = x.Write(b.frames.u8[r.lo*b.frames.stride : r.hi*b.frames.stride])
@@ -126,6 +140,12 @@ func (b *Buffer) Encode(w *ckpt.Writer) error {
 	if err != nil {
 		return err
 	}
+	return b.writePriorities(w, ranges, used)
+}
+
+// writePriorities writes the replay.priorities section of a prioritized
+// buffer: the leaves of the used slots.
+func (b *Buffer) writePriorities(w *ckpt.Writer, ranges []span, used int) error {
 	if b.tree == nil {
 		return nil
 	}
@@ -222,8 +242,24 @@ func (b *Buffer) Decode(r *ckpt.Reader) error {
 }
 
 func (b *Buffer) decode(r *ckpt.Reader) error {
+	first, _, err := r.Next()
+	switch {
+	case err == io.EOF:
+		return errors.New("no replay.meta section: not a complete replay buffer file")
+	case err != nil:
+		return err
+	case first == "replay.disk" && b.frames.disk == nil:
+		return errors.New("a disk buffer's position record, whose frames are in that buffer's directory: load it into a buffer configured with that Disk")
+	case first == "replay.disk":
+		return b.decodePosition(r)
+	}
+	pending := true // the first section was read
 	section := func(name string, size int64) error {
-		got, n, err := r.Next()
+		got, n, err := first, int64(-1), error(nil)
+		if !pending {
+			got, n, err = r.Next()
+		}
+		pending = false
 		switch {
 		case err == io.EOF:
 			return fmt.Errorf("no %s section: not a complete replay buffer file", name)
@@ -258,24 +294,8 @@ func (b *Buffer) decode(r *ckpt.Reader) error {
 	if d := configDiff(m.Config, b.cfg); d != "" {
 		return fmt.Errorf("the saved buffer was made for another configuration: %s", d)
 	}
-	switch {
-	case len(m.Heads) != len(b.streams) || len(m.Open) != len(b.streams):
-		return fmt.Errorf("replay.meta: %d heads and %d open flags for %d streams", len(m.Heads), len(m.Open), len(b.streams))
-	case m.Added < 0:
-		return fmt.Errorf("replay.meta: added %d is negative", m.Added)
-	case !(m.MaxPriority >= 1 && m.MaxPriority <= math.MaxFloat64):
-		return fmt.Errorf("replay.meta: max_priority %v, want a finite number ≥ 1", m.MaxPriority)
-	}
-	for s, h := range m.Heads {
-		switch {
-		case h < 0:
-			return fmt.Errorf("replay.meta: stream %d's head %d is negative", s, h)
-		case h > math.MaxInt64/4/int64(len(b.streams)):
-			return fmt.Errorf("replay.meta: stream %d's head %d is beyond any run", s, h)
-		case m.Open[s] && h == 0:
-			return fmt.Errorf("replay.meta: stream %d has an open episode but no slots", s)
-		}
-		b.streams[s].head = h // provisional: sizes the sections below
+	if err := b.setHeads("replay.meta", m.Heads, m.Open, m.Added, m.MaxPriority); err != nil {
+		return err
 	}
 	ranges, used := b.usedRanges()
 
@@ -283,7 +303,11 @@ func (b *Buffer) decode(r *ckpt.Reader) error {
 		return err
 	}
 	for _, rg := range ranges {
-		if b.frames.kind == Float32 {
+		if b.frames.disk != nil {
+			for i := rg.lo; i < rg.hi && err == nil; i++ {
+				_, err = io.ReadFull(r, b.frames.bytes(i, true))
+			}
+		} else if b.frames.kind == Float32 {
 			err = readLE(r, b.frames.f32[rg.lo*b.fsize:rg.hi*b.fsize])
 		} else {
 			_, err = io.ReadFull(r, b.frames.u8[rg.lo*b.frames.stride:rg.hi*b.frames.stride])
@@ -316,19 +340,11 @@ func (b *Buffer) decode(r *ckpt.Reader) error {
 		if err := section("replay.priorities", int64(used)*8); err != nil {
 			return err
 		}
-		buf := make([]byte, 8)
-		for _, rg := range ranges {
-			for k := range b.tree.leaves()[rg.lo:rg.hi] {
-				if _, err := io.ReadFull(r, buf); err != nil {
-					return fmt.Errorf("replay.priorities: %w", err)
-				}
-				b.tree.leaves()[rg.lo+k].sum = math.Float64frombits(binary.LittleEndian.Uint64(buf))
-			}
+		if err := b.readPriorities(r, ranges); err != nil {
+			return err
 		}
 	}
-	if name, _, err := r.Next(); err == nil {
-		return fmt.Errorf("unexpected section %q after the replay buffer", name)
-	} else if err != io.EOF {
+	if err := endOfSections(r); err != nil {
 		return err
 	}
 	// The checksum is verified: now check what the sections say.
@@ -338,6 +354,56 @@ func (b *Buffer) decode(r *ckpt.Reader) error {
 	b.added, b.maxP = m.Added, m.MaxPriority
 	if err := b.verify(); err != nil {
 		return fmt.Errorf("inconsistent replay buffer: %w", err)
+	}
+	return nil
+}
+
+// readPriorities reads the payload of a replay.priorities section into the
+// tree's leaves (provisionally: verify checks and rebuilds them).
+func (b *Buffer) readPriorities(r io.Reader, ranges []span) error {
+	buf := make([]byte, 8)
+	for _, rg := range ranges {
+		for k := range b.tree.leaves()[rg.lo:rg.hi] {
+			if _, err := io.ReadFull(r, buf); err != nil {
+				return fmt.Errorf("replay.priorities: %w", err)
+			}
+			b.tree.leaves()[rg.lo+k].sum = math.Float64frombits(binary.LittleEndian.Uint64(buf))
+		}
+	}
+	return nil
+}
+
+// endOfSections checks that r holds no more sections, and its checksum.
+func endOfSections(r *ckpt.Reader) error {
+	if name, _, err := r.Next(); err == nil {
+		return fmt.Errorf("unexpected section %q after the replay buffer", name)
+	} else if err != io.EOF {
+		return err
+	}
+	return nil
+}
+
+// setHeads checks the counters of a saved buffer (from section sec) and sets
+// the streams' heads, provisionally: they size the sections that follow.
+func (b *Buffer) setHeads(sec string, heads []int64, open []bool, added int64, maxP float64) error {
+	switch {
+	case len(heads) != len(b.streams) || len(open) != len(b.streams):
+		return fmt.Errorf("%s: %d heads and %d open flags for %d streams", sec, len(heads), len(open), len(b.streams))
+	case added < 0:
+		return fmt.Errorf("%s: added %d is negative", sec, added)
+	case !(maxP >= 1 && maxP <= math.MaxFloat64):
+		return fmt.Errorf("%s: max_priority %v, want a finite number ≥ 1", sec, maxP)
+	}
+	for s, h := range heads {
+		switch {
+		case h < 0:
+			return fmt.Errorf("%s: stream %d's head %d is negative", sec, s, h)
+		case h > math.MaxInt64/4/int64(len(b.streams)):
+			return fmt.Errorf("%s: stream %d's head %d is beyond any run", sec, s, h)
+		case open[s] && h == 0:
+			return fmt.Errorf("%s: stream %d has an open episode but no slots", sec, s)
+		}
+		b.streams[s].head = h
 	}
 	return nil
 }

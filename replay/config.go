@@ -145,6 +145,9 @@ type Config struct {
 	// Prioritized, if not nil, turns on prioritized replay; nil samples
 	// uniformly.
 	Prioritized *Prioritized `json:"prioritized,omitempty"`
+	// Disk, if not nil, keeps the slots in files under Disk.Dir with a
+	// bounded cache instead of memory; nil keeps them in memory.
+	Disk *Disk `json:"disk,omitempty"`
 }
 
 // DefaultConfig returns a uniform one-step buffer of 100,000 float32
@@ -179,12 +182,17 @@ func (c Config) Validate() error {
 	case c.Capacity/c.Streams < c.FrameStack+c.NStep:
 		return fmt.Errorf("replay: capacity %d is too small: each of the %d streams needs frame_stack + n_step = %d slots for one transition",
 			c.Capacity, c.Streams, c.FrameStack+c.NStep)
-	case MemoryBytes(c) > maxBytes:
+	case max(dataBytes(c), MemoryBytes(c)) > maxBytes:
 		return fmt.Errorf("replay: capacity %d of %d-element observations needs %d bytes, more than the 1 TiB limit",
-			c.Capacity, c.ObsSize, MemoryBytes(c))
+			c.Capacity, c.ObsSize, dataBytes(c))
 	}
 	if c.Prioritized != nil {
-		return c.Prioritized.Validate()
+		if err := c.Prioritized.Validate(); err != nil {
+			return err
+		}
+	}
+	if c.Disk != nil {
+		return c.Disk.validate(c)
 	}
 	return nil
 }
@@ -198,19 +206,124 @@ const slotMetaBytes = 4 + 4 + 1 + 1
 
 // MemoryBytes returns the bytes a buffer with configuration c allocates (all
 // at once, in New): Capacity slots of one frame and the scalars, plus the sum
-// and min trees when prioritized. It allocates nothing itself.
+// and min trees when prioritized. With Disk, the frames are in files and the
+// memory holds the scalars, the trees and the cache of segments instead (see
+// Disk). It allocates nothing itself.
 func MemoryBytes(c Config) int64 {
 	if c.Capacity < 1 || c.ObsSize < 1 {
 		return 0
 	}
 	n := int64(c.Capacity)
-	per := c.Storage.frameBytes(c.frameSize()) + slotMetaBytes
+	fb := c.Storage.frameBytes(c.frameSize())
+	per := fb + slotMetaBytes
 	if n > math.MaxInt64/4/per {
 		return math.MaxInt64 // does not fit any machine; Validate rejects it
 	}
 	total := n * per
+	if c.Disk != nil {
+		// Scalars, the cached segments, and per segment its entry in the
+		// current and two kept maps (32 bytes each), its cache index and its
+		// owner (4 bytes each).
+		segs := (n + int64(c.Disk.segmentSlots(c)) - 1) / int64(c.Disk.segmentSlots(c))
+		total = n*slotMetaBytes + c.Disk.cacheSegments(c)*int64(c.Disk.segmentSlots(c))*fb + segs*(3*32+4+4)
+	}
 	if c.Prioritized != nil {
 		total += 2 * 2 * int64(treeLeaves(c.Capacity)) * 8 // sum and min trees of float64
 	}
 	return total
+}
+
+// dataBytes returns the bytes of the slots' frames and scalars, in memory or on disk.
+func dataBytes(c Config) int64 {
+	if c.Capacity < 1 || c.ObsSize < 1 {
+		return 0
+	}
+	per := c.Storage.frameBytes(c.frameSize()) + slotMetaBytes
+	if int64(c.Capacity) > math.MaxInt64/4/per {
+		return math.MaxInt64
+	}
+	return int64(c.Capacity) * per
+}
+
+// Disk keeps a buffer's slots in a file under Dir instead of memory, so that
+// a buffer may be larger than memory. The file, Dir/frames.dat, holds the
+// slots in segments of SegmentBytes (frames and their scalars); the process
+// keeps a cache of CacheBytes of segments, the scalars (10 bytes a slot, read
+// by every sample's n-step logic) and the priority trees. Its resident memory
+// is thus MemoryBytes(cfg), whatever Capacity; the operating system's page
+// cache may hold more of the file, as it holds any file read.
+//
+// The file is the buffer: Save writes a small position record (counters,
+// episode bookkeeping, the segment map and the priorities), not the frames,
+// and Load reopens the file at a record's state. Segments that a record
+// refers to are never overwritten while it is one of the last two saved, so a
+// killed run reopens at either of its last two records exactly. The file
+// grows by the segments rewritten since the second-to-last Save (at most to
+// three times the buffer's size).
+//
+// Disk storage samples exactly as memory storage does: the same adds and the
+// same generator give the same batches and priorities, bit for bit. A read or
+// write error of the file in Add or Sample (a full disk, a failing device),
+// or frames whose checksum fails when read, panics naming the file: the
+// buffer cannot go on without its data. Save and Load return errors.
+type Disk struct {
+	// Dir is the directory of the buffer's file (created if missing). One
+	// buffer uses a directory at a time.
+	Dir string `json:"dir"`
+	// CacheBytes bounds the frames the process holds: whole segments, at
+	// least 2.
+	CacheBytes int64 `json:"cache_bytes"`
+	// SegmentBytes is the target size of a segment, the unit of reading and
+	// writing: as many slots as fit with a 64-byte header, the segment rounded
+	// up to 4 KiB. 0 chooses 8 slots or 4 KiB, whichever is larger: 8 Atari
+	// frames (56 KiB), or 67 slots of MinAtar's 10×10×4 bits. A sample that
+	// misses the cache reads a whole segment, so small segments suit random
+	// sampling; large ones keep the segment map (32 bytes a segment) small.
+	SegmentBytes int64 `json:"segment_bytes,omitempty"`
+}
+
+// DefaultCacheBytes is the cache of DefaultDisk: 256 MiB.
+const DefaultCacheBytes = 256 << 20
+
+// DefaultDisk returns a Disk in dir with a cache of 256 MiB and segments of
+// 8 slots or 4 KiB, whichever is larger.
+func DefaultDisk(dir string) *Disk {
+	return &Disk{Dir: dir, CacheBytes: DefaultCacheBytes}
+}
+
+// segHeaderBytes is the header of each segment in the file.
+const segHeaderBytes = 64
+
+// segmentSlots returns the slots of one segment of c: as many as fit
+// SegmentBytes with the header, at least 1.
+func (d *Disk) segmentSlots(c Config) int {
+	per := c.Storage.frameBytes(c.frameSize()) + slotMetaBytes
+	target := d.SegmentBytes
+	if target == 0 {
+		target = max(4096, segHeaderBytes+8*per)
+	}
+	s := (target - segHeaderBytes) / per
+	return int(max(1, min(s, int64(c.Capacity))))
+}
+
+// cacheSegments returns the number of segments the cache holds.
+func (d *Disk) cacheSegments(c Config) int64 {
+	s := int64(d.segmentSlots(c))
+	seg := s * c.Storage.frameBytes(c.frameSize())
+	all := (int64(c.Capacity) + s - 1) / s
+	return min(all, d.CacheBytes/max(seg, 1))
+}
+
+func (d *Disk) validate(c Config) error {
+	fb := c.Storage.frameBytes(c.frameSize())
+	switch {
+	case d.Dir == "":
+		return fmt.Errorf("replay: disk storage needs a directory")
+	case d.SegmentBytes != 0 && (d.SegmentBytes < 4096 || d.SegmentBytes > 1<<30):
+		return fmt.Errorf("replay: disk segment_bytes must be 0 (automatic) or in [4096, 1 GiB], got %d", d.SegmentBytes)
+	case d.CacheBytes < 2*int64(d.segmentSlots(c))*fb:
+		return fmt.Errorf("replay: disk cache_bytes %d is less than 2 segments of %d slots of %d-byte frames (%d bytes)",
+			d.CacheBytes, d.segmentSlots(c), fb, 2*int64(d.segmentSlots(c))*fb)
+	}
+	return nil
 }

@@ -79,4 +79,25 @@
 //
 // One goroutine may add while another samples. Save and Load write and read
 // the buffer as a checksummed, streamed checkpoint file.
+//
+// # Disk
+//
+// With Config.Disk the slots live in a file, Dir/frames.dat, in segments of a
+// few slots (frames and scalars) read and written whole through a cache of
+// Disk.CacheBytes; the scalars and the priority trees stay in memory too, so
+// the process holds MemoryBytes(cfg) whatever the capacity (a 2·10⁶-slot
+// Atari buffer: 14 GB on disk, 350 MB resident). Segments are written
+// copy-on-write, so Save needs no pass over the frames: it writes the changed
+// segments and a small position record, and Load reopens the file at a
+// record, refusing with a message naming the file if the file no longer holds
+// what the record names (each segment carries its write's stamp and
+// CRC-32Cs). A configuration spells the storage as a StorageSpec:
+//
+//	var spec replay.StorageSpec
+//	err := spec.UnmarshalText([]byte("disk:/data/replay")) // keeps spec.Storage
+//	cfg.Storage, cfg.Disk = spec.Storage, spec.Disk
+//	buf, err := replay.New(cfg) // creates or reuses /data/replay/frames.dat
+//	defer buf.Close()
+//	err = buf.Load(record)      // when resuming: the file at that record's state
+//	err = buf.Save(record)      // at a checkpoint: a record of kilobytes to megabytes
 package replay

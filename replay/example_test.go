@@ -3,7 +3,10 @@ package replay_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/deepq/deepq/replay"
 )
@@ -79,4 +82,49 @@ func ExampleBuffer_UpdatePriorities() {
 	// first: [0 1 2 3]
 	// sampled: [1 3 3 3]
 	// weights: [1 0.1 0.1 0.1]
+}
+
+// A buffer on disk: the frames live in dir/frames.dat behind a bounded cache,
+// Save writes only a position record, and a new process reopens the file at
+// it. A configuration spells it bits+disk:DIR (or disk:DIR over a preset).
+func ExampleDisk() {
+	dir, err := os.MkdirTemp("", "replay")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	var spec replay.StorageSpec
+	if err := spec.UnmarshalText([]byte("bits+disk@1MiB:" + filepath.Join(dir, "buf"))); err != nil {
+		panic(err)
+	}
+	cfg := replay.DefaultConfig(100)
+	cfg.Capacity, cfg.Storage, cfg.Disk = 10_000, spec.Storage, spec.Disk
+	buf, err := replay.New(cfg)
+	if err != nil {
+		panic(err)
+	}
+	frame := func(t int) []float32 {
+		f := make([]float32, 100)
+		f[t%100] = 1
+		return f
+	}
+	for t := range 25_000 {
+		buf.Add(frame(t), t%3, 1, frame(t+1), false, t%1000 == 999)
+	}
+	if err := buf.Save(filepath.Join(dir, "position")); err != nil {
+		panic(err)
+	}
+	buf.Close()
+
+	again, err := replay.New(cfg)
+	if err != nil {
+		panic(err)
+	}
+	defer again.Close()
+	if err := again.Load(filepath.Join(dir, "position")); err != nil {
+		panic(err)
+	}
+	fmt.Println(strings.Replace(spec.String(), dir, "$TMP", 1), "holds", again.Len(), "transitions of", again.Added())
+	// Output:
+	// bits+disk@1MiB:$TMP/buf holds 9990 transitions of 25000
 }

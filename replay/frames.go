@@ -1,29 +1,32 @@
 package replay
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 )
 
 // frames is a fixed array of observation frames in one Storage. Frame i
-// occupies f32[i*size:(i+1)*size] (Float32) or u8[i*stride:(i+1)*stride]
-// (Uint8: one byte per element; Bits: element j of a frame is bit j%8 of byte
-// j/8, least significant bit first, the last byte's unused bits zero).
+// occupies f32[i*size:(i+1)*size] (Float32 in memory) or the stride bytes of
+// u8[i*stride:(i+1)*stride] (Uint8: one byte per element; Bits: element j of a
+// frame is bit j%8 of byte j/8, least significant bit first, the last byte's
+// unused bits zero). With disk storage both are nil and frame i is the stride
+// bytes disk.frame(i) returns, Float32 elements as little-endian IEEE 754.
 type frames struct {
 	kind   Storage
 	size   int // elements per frame
-	stride int // bytes per frame in u8
+	stride int // bytes per frame in u8 or on disk
 	f32    []float32
 	u8     []byte
+	disk   *diskStore
 }
 
 func newFrames(kind Storage, size, n int) *frames {
-	f := &frames{kind: kind, size: size}
+	f := &frames{kind: kind, size: size, stride: int(kind.frameBytes(size))}
 	switch kind {
 	case Float32:
 		f.f32 = make([]float32, n*size)
 	default:
-		f.stride = int(kind.frameBytes(size))
 		f.u8 = make([]byte, n*f.stride)
 	}
 	return f
@@ -39,14 +42,29 @@ var bitsTable = func() (t [256][8]float32) {
 	return t
 }()
 
+// bytes returns the stored bytes of frame i (not for Float32 in memory);
+// write says they are about to change.
+func (f *frames) bytes(i int, write bool) []byte {
+	if f.disk != nil {
+		return f.disk.frame(i, write)
+	}
+	return f.u8[i*f.stride : (i+1)*f.stride]
+}
+
 // put stores src (size elements) as frame i. It panics, naming the element,
 // if the storage cannot hold a value exactly.
 func (f *frames) put(i int, src []float32) {
+	if f.kind == Float32 && f.disk == nil {
+		copy(f.f32[i*f.size:(i+1)*f.size], src)
+		return
+	}
+	dst := f.bytes(i, true)
 	switch f.kind {
 	case Float32:
-		copy(f.f32[i*f.size:(i+1)*f.size], src)
+		for j, v := range src {
+			binary.LittleEndian.PutUint32(dst[4*j:], math.Float32bits(v))
+		}
 	case Uint8:
-		dst := f.u8[i*f.stride : (i+1)*f.stride]
 		for j, v := range src {
 			// Through int32, any value but an integer in 0…255 comes back
 			// different (NaN and out-of-range ones included).
@@ -57,7 +75,6 @@ func (f *frames) put(i int, src []float32) {
 			dst[j] = u
 		}
 	case Bits:
-		dst := f.u8[i*f.stride : (i+1)*f.stride]
 		for k := range dst {
 			var b byte
 			chunk := src[k*8 : min(k*8+8, len(src))]
@@ -75,17 +92,22 @@ func (f *frames) put(i int, src []float32) {
 
 // get writes frame i into dst (size elements) as float32.
 func (f *frames) get(i int, dst []float32) {
+	if f.kind == Float32 && f.disk == nil {
+		copy(dst, f.f32[i*f.size:(i+1)*f.size])
+		return
+	}
+	src := f.bytes(i, false)
 	switch f.kind {
 	case Float32:
-		copy(dst, f.f32[i*f.size:(i+1)*f.size])
+		for j := range dst[:f.size] {
+			dst[j] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*j:]))
+		}
 	case Uint8:
-		src := f.u8[i*f.stride : (i+1)*f.stride]
 		dst = dst[:len(src)]
 		for j, u := range src {
 			dst[j] = float32(u)
 		}
 	case Bits:
-		src := f.u8[i*f.stride : (i+1)*f.stride]
 		full := f.size / 8
 		for k, b := range src[:full] {
 			copy(dst[k*8:k*8+8], bitsTable[b][:])
@@ -98,21 +120,25 @@ func (f *frames) get(i int, dst []float32) {
 
 // equal reports whether frame i holds exactly src (bit for bit, for Float32).
 func (f *frames) equal(i int, src []float32) bool {
+	if f.kind == Float32 && f.disk == nil {
+		return sameFrames(f.f32[i*f.size:(i+1)*f.size], src)
+	}
+	stored := f.bytes(i, false)
 	switch f.kind {
 	case Float32:
-		for j, v := range f.f32[i*f.size : (i+1)*f.size] {
-			if math.Float32bits(v) != math.Float32bits(src[j]) {
+		for j, v := range src {
+			if binary.LittleEndian.Uint32(stored[4*j:]) != math.Float32bits(v) {
 				return false
 			}
 		}
 	case Uint8:
-		for j, u := range f.u8[i*f.stride : (i+1)*f.stride] {
+		for j, u := range stored {
 			if float32(u) != src[j] {
 				return false
 			}
 		}
 	case Bits:
-		for k, b := range f.u8[i*f.stride : (i+1)*f.stride] {
+		for k, b := range stored {
 			want := &bitsTable[b]
 			for j, v := range src[k*8 : min(k*8+8, len(src))] {
 				if want[j] != v {

@@ -16,16 +16,21 @@ func runEnvs(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	for _, r := range env.Registered() {
-		e, err := env.Make(r.Name)
-		if err != nil {
-			return fmt.Errorf("env %s: %v", r.Name, err)
-		}
-		sp := e.Spec()
 		names := ""
 		if len(r.Aliases) > 0 {
 			names = " (" + strings.Join(r.Aliases, ", ") + ")"
 		}
-		fmt.Fprintf(stdout, "%s%s\n  %s\n  observation %v, actions %v", r.Name, names, r.Summary, sp.Observation, sp.Actions)
+		fmt.Fprintf(stdout, "%s%s\n  %s\n", r.Name, names, r.Summary)
+		e, err := env.Make(r.Name)
+		if err != nil {
+			// An env that needs options to exist at all (a remote env's
+			// address): its spaces are known once it is made.
+			fmt.Fprintf(stdout, "  (spaces depend on its options: %v)\n", err)
+			printOptions(stdout, r.Options)
+			continue
+		}
+		sp := e.Spec()
+		fmt.Fprintf(stdout, "  observation %v, actions %v", sp.Observation, sp.Actions)
 		if sp.MaxEpisodeSteps > 0 {
 			fmt.Fprintf(stdout, ", time limit %d", sp.MaxEpisodeSteps)
 		}
@@ -33,13 +38,15 @@ func runEnvs(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, ", preset %s", p)
 		}
 		fmt.Fprintln(stdout)
-		for _, o := range r.Options {
-			fmt.Fprintf(stdout, "  option %s=%s  %s\n", o.Name, o.Default, o.Doc)
-		}
+		printOptions(stdout, r.Options)
 	}
 	fmt.Fprintln(stdout, "\nOptions of every env (e.g. gridworld:map=four-rooms,obs=image,frame-stack=4):")
-	for _, o := range env.CommonOptions {
-		fmt.Fprintf(stdout, "  option %s=%s  %s\n", o.Name, o.Default, o.Doc)
-	}
+	printOptions(stdout, env.CommonOptions)
 	return nil
+}
+
+func printOptions(w io.Writer, opts []env.OptionDoc) {
+	for _, o := range opts {
+		fmt.Fprintf(w, "  option %s=%s  %s\n", o.Name, o.Default, o.Doc)
+	}
 }

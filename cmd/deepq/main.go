@@ -27,6 +27,7 @@ import (
 	"strings"
 	"time"
 
+	_ "github.com/deepq/deepq/env/remote" // --env remote:addr=HOST:PORT,world=ID
 	"github.com/deepq/deepq/run"
 	"github.com/deepq/deepq/viz"
 )

@@ -90,7 +90,7 @@ func Evaluate(q *net.Sequential[float32], mk func() (env.Env, error), o EvalOpti
 	pol := policy.EpsilonGreedy{Epsilon: schedule.Constant(o.Epsilon), NumActions: nA}
 	res := EvalResult{Episodes: n, Returns: make([]float64, n), Lengths: make([]int, n)}
 	obs := make([]float32, n*obsSize)
-	active := make([]int, 0, n) // indices of running episodes
+	active := make([]int, 0, n)      // indices of running episodes
 	failers := make([]env.Failer, n) // envs that can fail (remote ones)
 	for i, e := range envs {
 		failers[i], _ = env.Find[env.Failer](e)

@@ -10,7 +10,9 @@ type Uniform struct {
 }
 
 // Act draws an action; it never asks for Q-values.
-func (p Uniform) Act(_ int64, _ []float32, _ QFunc, rng *rand.Rand) int { return rng.IntN(p.NumActions) }
+func (p Uniform) Act(_ int64, _ []float32, _ QFunc, rng *rand.Rand) int {
+	return rng.IntN(p.NumActions)
+}
 
 // ActBatch draws n actions, in order.
 func (p Uniform) ActBatch(_ int64, _ []float32, n int, _ BatchQFunc, actions []int, rng *rand.Rand) {

@@ -283,3 +283,8 @@ func sameShape(a, b []int) bool {
 	}
 	return true
 }
+
+// tensor wraps one observation as a (1, obs...) tensor.
+func (n *Nets) tensor(obs []float32) *net.Tensor[float32] {
+	return &net.Tensor[float32]{Shape: n.inShape(1), Data: obs}
+}

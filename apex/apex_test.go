@@ -89,6 +89,7 @@ func TestInProcess(t *testing.T) {
 	url := s.ClientURL()
 	cfg := DefaultLearnerConfig(smallConfig(4000))
 	cfg.Run, cfg.Streams, cfg.PublishEvery = "inproc", 2, 8
+	cfg.Agent.Hidden = []int{32}
 	l, err := NewLearner(makeCartPole, cfg, nil)
 	if err != nil {
 		t.Fatal(err)

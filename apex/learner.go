@@ -561,6 +561,9 @@ func (l *Learner) SaveCheckpoint(path string) error {
 	m.Replay = fmt.Sprintf("%s.%d.replay", filepath.Base(path), l.Updates())
 	m.ReplayAdded = l.buf.Added()
 	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("apex: checkpoint directory: %w", err)
+	}
 	if err := l.buf.Save(filepath.Join(dir, m.Replay)); err != nil {
 		return err
 	}

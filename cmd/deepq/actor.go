@@ -56,8 +56,7 @@ func runActor(args []string, stdout, stderr io.Writer) error {
 	if *f.nats.url == "" {
 		return usageError{errors.New("--nats URL is required: the learner's NATS server")}
 	}
-	cfg := apex.DefaultActorConfig(*f.index, *f.actors)
-	cfg.Run, cfg.Seed, cfg.BatchSteps, cfg.Steps = *f.runName, *f.seed, *f.batch, *f.steps
+	cfg := actorConfig(f)
 	cfg.Logf = func(format string, a ...any) { fmt.Fprintf(stderr, "deepq: "+format+"\n", a...) }
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
@@ -85,6 +84,13 @@ func runActor(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "actor %d: %d steps (%.0f/s), %d batches sent, %d dropped, %.1f bytes/step, parameter version %d\n",
 		cfg.Index, res.Steps, float64(res.Steps)/res.Elapsed.Seconds(), res.Sent, res.Dropped, res.BytesPerStep, res.Version)
 	return nil
+}
+
+// actorConfig returns the actor's configuration from the flags.
+func actorConfig(f *actorFlags) apex.ActorConfig {
+	cfg := apex.DefaultActorConfig(*f.index, *f.actors)
+	cfg.Run, cfg.Seed, cfg.BatchSteps, cfg.Steps = *f.runName, *f.seed, *f.batch, *f.steps
+	return cfg
 }
 
 // serveRoleMetrics serves a fresh registry on addr ("" serves none and

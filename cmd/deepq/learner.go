@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -56,7 +57,7 @@ func newLearnerFlags() *learnerFlags {
 	f := &learnerFlags{fs: fs}
 	f.env = fs.String("env", run.DefaultEnv, "environment `name`, with options (see 'deepq envs')")
 	f.preset = fs.String("preset", "", "hyperparameter preset `name` (default: the env's own)")
-	f.setFields = fs.String("set", "", "hyperparameter overrides `key=value,...` by their config.json names, e.g. prioritized=true,n_step=3")
+	f.setFields = fs.String("set", "", "hyperparameter overrides `key=value,...` by their config.json names, e.g. prioritized=true,per_alpha=0.6,per_beta0=0.4,per_eps=1e-6,n_step=3")
 	f.steps = fs.Int64("steps", 0, "env steps `N` to ingest from all actors (default: the preset's)")
 	f.seed = fs.Uint64("seed", 1, "random seed `S` of the networks' initialisation and the batches")
 	f.runName = fs.String("run", "deepq", "run `NAME` shared with the actors: names the NATS stream and buckets")
@@ -126,14 +127,9 @@ func (f *learnerFlags) server() (*apex.Server, string, error) {
 	if *f.nats.url != "" {
 		return nil, *f.nats.url, nil
 	}
-	host, port, err := splitHostPort(*f.listen)
+	sc, err := f.serverConfig()
 	if err != nil {
-		return nil, "", usageError{fmt.Errorf("--listen: %w", err)}
-	}
-	sc := apex.ServerConfig{Host: host, Port: port, StoreDir: *f.store, User: *f.nats.user,
-		Password: os.Getenv("DEEPQ_NATS_PASSWORD"), NKey: *f.nkey, TLSCert: *f.tlsCert, TLSKey: *f.tlsKey}
-	if err := sc.Validate(); err != nil {
-		return nil, "", usageError{err}
+		return nil, "", err
 	}
 	s, err := apex.StartServer(sc)
 	if err != nil {
@@ -143,7 +139,27 @@ func (f *learnerFlags) server() (*apex.Server, string, error) {
 	if *f.tlsCert != "" {
 		scheme = "tls"
 	}
-	return s, fmt.Sprintf("%s://%s:%d", scheme, host, s.Port()), nil
+	return s, fmt.Sprintf("%s://%s:%d", scheme, sc.Host, s.Port()), nil
+}
+
+// serverConfig returns the embedded server's configuration from the flags.
+func (f *learnerFlags) serverConfig() (apex.ServerConfig, error) {
+	host, port, err := splitHostPort(*f.listen)
+	if err != nil {
+		return apex.ServerConfig{}, usageError{fmt.Errorf("--listen: %w", err)}
+	}
+	sc := apex.ServerConfig{Host: host, Port: port, StoreDir: *f.store, User: *f.nats.user,
+		NKey: *f.nkey, TLSCert: *f.tlsCert, TLSKey: *f.tlsKey}
+	if sc.User != "" {
+		sc.Password = os.Getenv("DEEPQ_NATS_PASSWORD")
+	}
+	if *f.nats.user != "" && sc.Password == "" {
+		return sc, usageError{errors.New("--nats-user needs the password in $DEEPQ_NATS_PASSWORD")}
+	}
+	if err := sc.Validate(); err != nil {
+		return sc, usageError{err}
+	}
+	return sc, nil
 }
 
 func runLearner(args []string, stdout, stderr io.Writer) error {

@@ -64,6 +64,9 @@ func runActors(ctx context.Context, t *testing.T, url string, run string, n int,
 			cfg := DefaultActorConfig(i, n)
 			cfg.Run, cfg.Seed, cfg.Steps = run, 7, steps
 			res[i], errs[i] = RunActor(ctx, nc, cfg, env.Make, nil)
+			if ctx.Err() != nil {
+				errs[i] = nil // stopped by the test
+			}
 		}()
 	}
 	wg.Wait()
@@ -96,13 +99,7 @@ func TestInProcess(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	var lres Result
-	var lerr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		lres, lerr = l.Run(ctx, connect(t, url, "learner"))
-	}()
+	// The actors first: they wait for the learner's run info.
 	actx, acancel := context.WithCancel(ctx)
 	var ares []ActorResult
 	var aerrs []error
@@ -111,7 +108,7 @@ func TestInProcess(t *testing.T) {
 		defer close(adone)
 		ares, aerrs = runActors(actx, t, url, "inproc", 2, 0)
 	}()
-	<-done
+	lres, lerr := l.Run(ctx, connect(t, url, "learner"))
 	acancel()
 	<-adone
 	if lerr != nil {

@@ -180,7 +180,7 @@ func cartPoleProcesses(t *testing.T, url string) {
 	start := time.Now()
 	dir := t.TempDir()
 	run := "cartpole" + strconv.Itoa(os.Getpid())
-	learnerArgs := helperArgs{Role: "learner", URL: url, Run: run, Dir: dir, Steps: 60_000}
+	learnerArgs := helperArgs{Role: "learner", URL: url, Run: run, Dir: dir, Steps: 150_000}
 	learner := startHelper(t, learnerArgs)
 	actors := make([]*child, 3)
 	for i := range actors {

@@ -49,6 +49,8 @@ func init() {
 		{"export", "write a checkpoint's Q-network as an ONNX model", runExport},
 		{"play", "play episodes (random or a checkpoint's policy) into an animated GIF or a live window", runPlay},
 		{"bench", "run the standard benchmarks on this machine (GEMM, train steps, env, replay)", runBench},
+		{"learner", "the Ape-X learner: prioritized replay fed by actors over NATS (embedded by default)", runLearner},
+		{"actor", "an Ape-X actor: acts with ε_i, sends its steps to the learner over NATS", runActor},
 	}
 }
 

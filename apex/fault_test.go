@@ -79,7 +79,7 @@ func TestServerRestart(t *testing.T) {
 	waitFor(t, time.Minute, "2,000 steps ingested", func() bool { return testutil.ToFloat64(lm.Ingested) >= 2000 })
 	s.Stop()
 	before := testutil.ToFloat64(lm.Ingested)
-	time.Sleep(time.Second)
+	time.Sleep(2 * time.Second)
 	s2, err := StartServer(ServerConfig{Port: port})
 	if err != nil {
 		t.Fatal(err)
@@ -99,11 +99,13 @@ func TestServerRestart(t *testing.T) {
 	if res.Ingested < 8000 || float64(res.Ingested) <= before {
 		t.Errorf("ingested %d steps, %.0f before the restart: the learner did not go on", res.Ingested, before)
 	}
-	if dropped == 0 {
-		t.Error("no batch was dropped while the server was down")
-	}
-	if testutil.ToFloat64(lm.Lost) == 0 {
-		t.Error("the learner saw no gap in the actors' sequences")
+	// What the restart lost is counted: batches the actors could not send
+	// (dropped), or batches the memory stream lost with it (the learner sees
+	// gaps in the actors' sequence numbers). Which side sees it depends on
+	// timing: under load the actors may wait on the learner's ratio for the
+	// whole downtime.
+	if dropped+testutil.ToFloat64(lm.Lost) == 0 {
+		t.Error("the restart lost batches, but neither the actors (dropped) nor the learner (gaps) counted any")
 	}
 }
 

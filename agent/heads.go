@@ -204,9 +204,12 @@ func checkOutShape(cfg *Config, m *net.Sequential[float32], numActions int) erro
 	return nil
 }
 
-// newActingQ is the actor's Q-function of m: expected Q with IQN's τ drawn
-// from rng and, with Noisy, new noise drawn from rng before each action.
-func newActingQ(cfg *Config, m *net.Sequential[float32], rng *rand.Rand) *QNet {
+// NewActingQNet returns an actor's Q-function of m, a network of cfg's
+// architecture: expected Q with IQN's τ drawn from rng and, with Noisy, new
+// noise drawn from rng into m before each action (the exploration of noisy
+// networks). The Trainer's actor uses it on the learner's network; an actor
+// in another goroutine uses it on its own copy.
+func NewActingQNet(cfg *Config, m *net.Sequential[float32], rng *rand.Rand) *QNet {
 	h := newQHead(cfg, rng)
 	if cfg.Noisy {
 		h.noise = rng

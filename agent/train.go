@@ -162,7 +162,7 @@ func New(makeEnv func() (env.Env, error), cfg Config, observers ...Observer) (*T
 	var q policy.QFunc = dqn
 	if cfg.Distributional != NoDist || cfg.Noisy {
 		t.actQ = newStream(cfg.Seed, streamActQ)
-		q = newActingQ(&cfg, dqn.Online, t.actQ.Rand)
+		q = NewActingQNet(&cfg, dqn.Online, t.actQ.Rand)
 	}
 	t.Actor = NewActor(e, cfg.policy(spec.Actions.N), q, buf, cfg.Seed, t.envSeed)
 	t.Actor.WarmUp = cfg.LearningStarts

@@ -128,7 +128,8 @@ var distPresets = []PresetInfo{
 		Name: "cartpole-c51",
 		Doc: "CartPole-v1 with C51 (Bellemare et al. 2017): the cartpole preset with a categorical head " +
 			"on CleanRL's c51.py support for classic control (101 atoms on [−100, 100]) and its Adam " +
-			"learning rate 2.5e-4·4 = 1e-3 decaying to 0, Double DQN action selection.",
+			"learning rate 2.5e-4·4 = 1e-3 decaying to 0, Double DQN action selection. Measured at 50k " +
+			"steps (100 greedy episodes): seeds 1–5 end at 500, 289, 500, 500, 500.",
 		config: func() Config {
 			c := cartpoleConfig()
 			c.Distributional, c.Atoms, c.VMin, c.VMax = C51, 101, -100, 100
@@ -139,7 +140,8 @@ var distPresets = []PresetInfo{
 	{
 		Name: "cartpole-qr",
 		Doc: "CartPole-v1 with QR-DQN (Dabney et al. 2018a): the cartpole preset with a quantile head " +
-			"of 50 quantiles (Dopamine's quantile agent uses 200 on Atari), κ = 1, Adam 1e-3 decaying to 0.",
+			"of 50 quantiles (Dopamine's quantile agent uses 200 on Atari), κ = 1, Adam 1e-3 decaying to 0. " +
+			"Measured at 50k steps: seeds 1–5 end at 499.9, 500, 500, 500, 500.",
 		config: func() Config {
 			c := cartpoleConfig()
 			c.Distributional, c.Quantiles, c.HuberDelta = QR, 50, 1
@@ -152,7 +154,8 @@ var distPresets = []PresetInfo{
 		Doc: "CartPole-v1 with IQN (Dabney et al. 2018b): the cartpole preset with the cosine embedding " +
 			"(64 cosines, as the paper) after its two hidden layers, N = N′ = 16 fractions for the loss and " +
 			"K = 16 to act (the paper and Dopamine's implicit_quantile gin use 64, 64 and 32 on Atari; a " +
-			"quarter of the rows per update keeps CartPole's 25k updates short), κ = 1, Adam 1e-3 decaying to 0.",
+			"quarter of the rows per update keeps CartPole's 25k updates short), κ = 1, Adam 1e-3 decaying to 0. " +
+			"Measured at 50k steps: seeds 1–4 end at 466, 500, 198, 500 (each reached 475 on the way).",
 		config: func() Config {
 			c := cartpoleConfig()
 			c.Distributional, c.Quantiles, c.IQNTargetQuantiles, c.IQNActQuantiles, c.IQNEmbedding, c.HuberDelta = IQN, 16, 16, 16, 64, 1
@@ -163,7 +166,8 @@ var distPresets = []PresetInfo{
 	{
 		Name: "acrobot-c51",
 		Doc: "Acrobot-v1 with C51: the acrobot preset (dueling, so Rainbow's distributional dueling " +
-			"head) with 101 atoms on [−100, 100] (CleanRL c51.py's classic-control support).",
+			"head) with 101 atoms on [−100, 100] (CleanRL c51.py's classic-control support). Measured: " +
+			"seed 1 ends at −67.9 at 100k steps.",
 		config: func() Config {
 			c := acrobotConfig()
 			c.Distributional, c.Atoms, c.VMin, c.VMax = C51, 101, -100, 100

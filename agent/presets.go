@@ -176,7 +176,8 @@ var distPresets = []PresetInfo{
 	},
 	{
 		Name: "acrobot-qr",
-		Doc:  "Acrobot-v1 with QR-DQN: the acrobot preset with a dueling quantile head of 50 quantiles, κ = 1.",
+		Doc: "Acrobot-v1 with QR-DQN: the acrobot preset with a dueling quantile head of 50 quantiles, κ = 1. " +
+			"Measured: seed 1 ends at −75.5 at 100k steps.",
 		config: func() Config {
 			c := acrobotConfig()
 			c.Distributional, c.Quantiles, c.HuberDelta = QR, 50, 1

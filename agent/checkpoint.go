@@ -44,6 +44,11 @@ type Meta struct {
 	// generators (PCG, binary).
 	ActRNG    []byte `json:"act_rng,omitempty"`
 	SampleRNG []byte `json:"sample_rng,omitempty"`
+	// LearnRNG and ActQRNG are the states of the generators of the noise of
+	// noisy layers and of IQN's τ, the learner's and the actor's (present
+	// only for such heads).
+	LearnRNG []byte `json:"learn_rng,omitempty"`
+	ActQRNG  []byte `json:"act_q_rng,omitempty"`
 	// EpisodeActions are the actions of the running episode since its Reset:
 	// replaying them from the episode's seed restores the env.
 	EpisodeActions []int32 `json:"episode_actions"`
@@ -111,6 +116,14 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 	}
 	if m.SampleRNG, err = t.Learner.rng.src.MarshalBinary(); err != nil {
 		return err
+	}
+	if t.Config.usesLearnRNG() {
+		if m.LearnRNG, err = t.Agent.rng.src.MarshalBinary(); err != nil {
+			return err
+		}
+		if m.ActQRNG, err = t.actQ.src.MarshalBinary(); err != nil {
+			return err
+		}
 	}
 	var oldReplay string
 	if t.SaveReplay && filepath.Base(path) != "best.ckpt" {
@@ -256,6 +269,14 @@ func resume(c *Checkpoint, o ResumeOptions, observers []Observer) (*Trainer, err
 	if err := t.Learner.rng.src.UnmarshalBinary(m.SampleRNG); err != nil {
 		return nil, fmt.Errorf("sample_rng: %w", err)
 	}
+	if cfg.usesLearnRNG() {
+		if err := t.Agent.rng.src.UnmarshalBinary(m.LearnRNG); err != nil {
+			return nil, fmt.Errorf("learn_rng: %w", err)
+		}
+		if err := t.actQ.src.UnmarshalBinary(m.ActQRNG); err != nil {
+			return nil, fmt.Errorf("act_q_rng: %w", err)
+		}
+	}
 	t.step, t.Actor.episodes = m.Step, m.Episodes
 	if m.BestEval != nil {
 		t.best = *m.BestEval
@@ -350,9 +371,12 @@ func loadCheckpoint(path string) (*Checkpoint, error) {
 	if c.Target, err = net.UnmarshalModel[float32](sections["target"]); err != nil {
 		return nil, fmt.Errorf("target network: %w", err)
 	}
-	if !slices.Equal(c.Online.InShape, c.Meta.ObsShape) || !slices.Equal(c.Online.OutShape(), []int{c.Meta.NumActions}) {
+	if !slices.Equal(c.Online.InShape, c.Meta.ObsShape) {
 		return nil, fmt.Errorf("network maps %v to %v, the env has observations %v and %d actions",
 			c.Online.InShape, c.Online.OutShape(), c.Meta.ObsShape, c.Meta.NumActions)
+	}
+	if err := checkOutShape(&c.Meta.Config, c.Online, c.Meta.NumActions); err != nil {
+		return nil, err
 	}
 	if !slices.EqualFunc(c.Online.Specs(), c.Target.Specs(), func(a, b net.LayerSpec) bool { return a == b }) ||
 		!slices.Equal(c.Online.InShape, c.Target.InShape) {
@@ -368,5 +392,5 @@ func loadCheckpoint(path string) (*Checkpoint, error) {
 // format was fixed, the value that reproduces the behaviour from before the
 // option existed. Fields a checkpoint names replace these.
 func legacyConfig() Config {
-	return Config{Exploration: EpsilonGreedy}
+	return Config{Exploration: EpsilonGreedy, Distributional: NoDist}
 }

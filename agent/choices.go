@@ -178,3 +178,31 @@ func choiceList(names []string) string {
 	}
 	return strings.Join(ns[:len(ns)-1], ", ") + " or " + ns[len(ns)-1]
 }
+
+// DistKind is what the Q-network learns of the return Z(s, a) and how.
+type DistKind uint8
+
+const (
+	// NoDist learns only its expectation Q(s, a), as DQN.
+	NoDist DistKind = iota + 1
+	// C51 learns a categorical distribution over a fixed support of
+	// Config.Atoms atoms on [Config.VMin, Config.VMax] (Bellemare et al.
+	// 2017), by cross-entropy against the projected target.
+	C51
+	// QR learns Config.Quantiles quantiles at the fixed fractions
+	// τᵢ = (i + ½)/N (QR-DQN, Dabney et al. 2018a), by the quantile Huber loss.
+	QR
+	// IQN learns the quantile function at fractions τ ~ U(0, 1) drawn anew
+	// for each update and each action (Dabney et al. 2018b).
+	IQN
+)
+
+var distNames = []string{NoDist: "none", C51: "c51", QR: "qr", IQN: "iqn"}
+
+func (k DistKind) String() string { return choiceString(k, distNames) }
+func (k DistKind) MarshalText() ([]byte, error) {
+	return choiceText(k, "distributional", distNames)
+}
+func (k *DistKind) UnmarshalText(b []byte) error {
+	return parseChoice(k, "distributional", distNames, b)
+}

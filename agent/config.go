@@ -42,6 +42,34 @@ type Config struct {
 	// Init names the weight initialiser ("torch", "xavier_uniform", "he_uniform", ...).
 	Init string `json:"init"`
 
+	// Distributional is what the network learns of the return Z(s, a):
+	// "none" (its mean Q, as DQN), "c51" (a categorical distribution on
+	// Atoms atoms zᵢ evenly spaced on [VMin, VMax]), "qr" (Quantiles
+	// quantiles at the fixed fractions (i + ½)/N) or "iqn" (quantiles at
+	// fractions τ ~ U(0, 1): Quantiles of them for the online network,
+	// IQNTargetQuantiles N′ for the target and IQNActQuantiles K to act, fed
+	// through a cosine embedding of IQNEmbedding cosines placed between the
+	// body and the head). Every kind acts on the expected Q: Σᵢ zᵢ·pᵢ, the
+	// mean of the quantiles, or the mean over K sampled τ. The quantile
+	// losses take HuberDelta as their κ; Loss is then not used.
+	Distributional     DistKind `json:"distributional"`
+	Atoms              int      `json:"atoms,omitempty"`
+	VMin               float64  `json:"v_min,omitempty"`
+	VMax               float64  `json:"v_max,omitempty"`
+	Quantiles          int      `json:"quantiles,omitempty"`
+	IQNTargetQuantiles int      `json:"iqn_n_prime,omitempty"`
+	IQNActQuantiles    int      `json:"iqn_k,omitempty"`
+	IQNEmbedding       int      `json:"iqn_embedding,omitempty"`
+	// Noisy makes the head's linear layers factorised-Gaussian NoisyNet
+	// layers (Fortunato et al. 2018) with initial σ = NoisySigma0/√fanIn
+	// (0.5 in the paper). The noise is the exploration: the online and target
+	// networks draw new noise before each gradient step and the actor before
+	// each action, evaluation acts on the mean weights, and ε must be 0
+	// (exploration_start and exploration_end 0; the learning_starts random
+	// steps still fill the replay first).
+	Noisy       bool    `json:"noisy,omitempty"`
+	NoisySigma0 float64 `json:"noisy_sigma0,omitempty"`
+
 	// Optimizer is "adam", "rmsprop" (PyTorch's) or "deepmind_rmsprop" (the
 	// Nature DQN's: centered, OptimizerEps inside the square root).
 	Optimizer OptimizerKind `json:"optimizer"`
@@ -154,7 +182,8 @@ func DefaultConfig() Config {
 		Loss: SmoothL1, HuberDelta: 1, MaxGradNorm: 10,
 		Exploration: EpsilonGreedy, ExplorationSchedule: Linear,
 		ExplorationStart: 1, ExplorationEnd: 0.05, ExplorationSteps: 10_000,
-		EvalEvery: 5000, EvalEpisodes: 10, FinalEvalEpisodes: 100,
+		Distributional: NoDist,
+		EvalEvery:      5000, EvalEpisodes: 10, FinalEvalEpisodes: 100,
 	}
 }
 
@@ -254,6 +283,9 @@ func (c *Config) Validate() error {
 	case !c.Loss.valid():
 		return bad("loss", "must be %s, got %v", choiceList(lossNames), c.Loss)
 	}
+	if err := c.validateHead(bad); err != nil {
+		return err
+	}
 	if _, err := c.ReplayStorage.MarshalText(); err != nil {
 		return bad("replay_storage", "%v", err)
 	}
@@ -273,6 +305,7 @@ func (k NetworkKind) valid() bool     { return k > 0 && int(k) < len(networkName
 func (k OptimizerKind) valid() bool   { return k > 0 && int(k) < len(optimizerNames) }
 func (k LossKind) valid() bool        { return k > 0 && int(k) < len(lossNames) }
 func (k ExplorationKind) valid() bool { return k > 0 && int(k) < len(explorationNames) }
+func (k DistKind) valid() bool        { return k > 0 && int(k) < len(distNames) }
 
 func (c *Config) initName() string {
 	if c.Init == "" {

@@ -31,5 +31,18 @@
 //	res, _ := tr.Run(context.Background())
 //	fmt.Println(res.Final.Mean)
 //
+// Config.Distributional swaps the regression on y for a distributional
+// loss, with the same n-step transitions, Double DQN selection of a′ and
+// prioritized replay (each sample's loss is its priority): C51's
+// cross-entropy against Φ(r + γⁿ·z) projected on the support, QR-DQN's and
+// IQN's quantile Huber loss against r + γⁿ·θ′ (IQN at sampled τ, τ′).
+// Config.Noisy puts NoisyNet layers in the head, whose noise, drawn anew for
+// each gradient step and each action, replaces ε. Actors and evaluation act
+// on the expected Q (Σᵢ zᵢ·pᵢ, the mean of the quantiles, or IQN's mean over
+// K sampled τ), so the policies are those of DQN. Rainbow (Hessel et al.
+// 2018) is Double + dueling + n-step + prioritized + C51 + noisy, each a
+// switch; the "rainbow" preset is its MinAtar setting. MeanQ acts on the
+// mean Q of several networks (an ensemble of checkpoints).
+//
 // The same Config and seed give the same run, step for step.
 package agent

@@ -28,6 +28,13 @@ type DQN struct {
 	dq                   *net.Tensor[float32] // ∂L/∂Q (B, A)
 	pred, y, dpred, elem []float32
 	bestNext             []int
+
+	// Distributional and noisy learners: the workspaces of updateDist (nil
+	// for "none"), the generator of the noise and of IQN's τ (streamLearn),
+	// and the adapter behind QValues.
+	dist *distWork
+	rng  stream
+	view *QNet
 }
 
 // UpdateStats describes one gradient step.
@@ -64,12 +71,19 @@ func NewDQN(cfg Config, obsShape []int, numActions int, rng *rand.Rand) (*DQN, e
 		return nil, err
 	}
 	d.init(obsShape)
+	d.rng = newStream(cfg.Seed, streamLearn)
+	if cfg.Distributional != NoDist {
+		d.initDist()
+		d.view = NewQNetFor(&d.cfg, online, newRand(cfg.Seed, streamView))
+	}
 	return d, nil
 }
 
 // QNetwork returns the layer specs of cfg's Q-network for numActions actions:
-// its body (Network), then a dense output layer or a dueling head, with cfg's
-// initialiser on every layer that has weights.
+// its body (Network), then a dense output layer or a dueling head (noisy with
+// Noisy), or a categorical head of logits (A, N) for C51 and of quantiles
+// (A, N) for QR-DQN, or for IQN a cosine embedding followed by the head, with
+// cfg's initialiser on every layer that has weights.
 func QNetwork(cfg *Config, numActions int) []net.LayerSpec {
 	var body []net.LayerSpec
 	stream := 0 // hidden width of each dueling stream
@@ -85,14 +99,7 @@ func QNetwork(cfg *Config, numActions int) []net.LayerSpec {
 	default:
 		panic(fmt.Sprintf("agent: network %v: the config was not validated", cfg.Network))
 	}
-	switch {
-	case cfg.Dueling:
-		body = append(body, net.Dueling(numActions, stream))
-	case stream > 0:
-		body = append(body, net.Dense(stream), net.ReLU(), net.Dense(numActions))
-	default:
-		body = append(body, net.Dense(numActions))
-	}
+	body = append(body, headSpecs(cfg, numActions, stream)...)
 	return net.WithInit(body, cfg.Init)
 }
 
@@ -113,9 +120,14 @@ func (d *DQN) init(obsShape []int) {
 // Updates returns the number of gradient steps taken.
 func (d *DQN) Updates() int64 { return d.updates }
 
-// QValues returns Q(obs, ·) from the online network. The slice is reused by
-// the next call.
+// QValues returns Q(obs, ·) from the online network, the expected Q of a
+// distributional head (IQN's from K fractions drawn from a stream of its
+// own), with the noise its noisy layers hold. The slice is reused by the
+// next call.
 func (d *DQN) QValues(obs []float32) []float32 {
+	if d.view != nil {
+		return d.view.QValues(obs)
+	}
 	copy(d.act.Data, obs)
 	return d.Online.Forward(d.act).Data
 }
@@ -131,12 +143,24 @@ func (d *DQN) QValues(obs []float32) []float32 {
 // writes each sample's TD error δᵢ = Q(sᵢ, aᵢ) − yᵢ into tdErrors (for
 // prioritized replay; may be nil), clips the gradient norm and steps the
 // optimizer. The caller updates the target network when TargetDue says so.
+//
+// With Noisy, both networks first draw new noise (Fortunato et al. 2018,
+// Algorithm 1). A distributional learner (C51, QR-DQN, IQN) replaces the
+// regression by its own loss on the bootstrap action's distribution
+// (updateDist) and writes each sample's loss into tdErrors.
 func (d *DQN) Update(batch *replay.Batch, tdErrors []float32) UpdateStats {
 	b, A := d.cfg.BatchSize, d.numActions
 	if batch.Size() != b {
 		panic(fmt.Sprintf("agent: batch of %d, configured for %d", batch.Size(), b))
 	}
 	d.obs.Data, d.next.Data = batch.Obs, batch.NextObs
+	if d.cfg.Noisy {
+		d.Online.ResampleNoise(d.rng.Rand)
+		d.Target.ResampleNoise(d.rng.Rand)
+	}
+	if d.dist != nil {
+		return d.updateDist(batch, tdErrors)
+	}
 
 	// TD targets, with no gradient: computed before the online forward pass on
 	// s, because Backward needs that pass's activations.

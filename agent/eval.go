@@ -53,6 +53,12 @@ const DefaultEvalMaxSteps = 108_000
 // network call evaluates a batch. Returns are the env's own, before any reward
 // clipping, when the env records episode statistics (env.Make's envs do).
 func Evaluate(q *net.Sequential[float32], mk func() (env.Env, error), o EvalOptions) (EvalResult, error) {
+	return EvaluateQ(NewQNet(q), mk, o)
+}
+
+// EvaluateQ is Evaluate for any batched Q-function: a distributional
+// network's expected Q (NewQNetFor), or the mean Q of an ensemble (MeanQ).
+func EvaluateQ(batch policy.BatchQFunc, mk func() (env.Env, error), o EvalOptions) (EvalResult, error) {
 	if o.Episodes < 1 {
 		return EvalResult{}, fmt.Errorf("agent: evaluation needs at least 1 episode, got %d", o.Episodes)
 	}
@@ -101,7 +107,6 @@ func Evaluate(q *net.Sequential[float32], mk func() (env.Env, error), o EvalOpti
 		}
 		active = append(active, i)
 	}
-	batch := NewQNet(q)
 	var x []float32
 	actions := make([]int, n)
 	for len(active) > 0 {
@@ -165,8 +170,9 @@ func summarize(v []float64) (mean, std, lo, hi float64) {
 // in, Q-values out, one row per observation. The slice it returns is reused
 // by the next call.
 type QNet struct {
-	Net *net.Sequential[float32]
-	x   net.Tensor[float32]
+	Net  *net.Sequential[float32]
+	x    net.Tensor[float32]
+	head *qHead // how the output gives Q (nil: it is Q); see NewQNetFor
 }
 
 // NewQNet adapts q.
@@ -180,6 +186,9 @@ func (q *QNet) QValues(obs []float32) []float32 { return q.QValuesBatch(obs, 1) 
 func (q *QNet) QValuesBatch(obs []float32, n int) []float32 {
 	q.x.Shape = append(append(q.x.Shape[:0], n), q.Net.InShape...)
 	q.x.Data = obs
+	if q.head != nil {
+		return q.head.values(q.Net, &q.x)
+	}
 	return q.Net.Forward(&q.x).Data
 }
 

@@ -3,6 +3,7 @@ package agent
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -36,7 +37,8 @@ func (f *firstAbove) OnEval(e *EvalEvent) {
 // prints the acceptance table: the step of the first evaluation at the
 // target, the final greedy mean over 100 episodes, and the wall time. Every
 // seed must end at or above the target: CartPole ≥ 475 at 50k steps (5 of 5),
-// Acrobot ≥ −80 at 100k and MountainCar ≥ −110 at 120k (3 of 3 each).
+// Acrobot ≥ −80 at 100k and MountainCar ≥ −110 at 120k (3 of 3 each), and
+// the same for the distributional presets of CartPole and Acrobot.
 func TestPresetsLearn(t *testing.T) {
 	for _, c := range []struct {
 		preset string
@@ -46,12 +48,33 @@ func TestPresetsLearn(t *testing.T) {
 		{"cartpole", 5, 475},
 		{"acrobot", 3, -80},
 		{"mountaincar", 3, -110},
+		{"cartpole-c51", 5, 475},
+		{"cartpole-qr", 5, 475},
+		{"cartpole-iqn", 5, 475},
+		{"acrobot-c51", 3, -80},
+		{"acrobot-qr", 3, -80},
+		{"acrobot-iqn", 3, -80},
 	} {
 		t.Run(c.preset, func(t *testing.T) {
 			longTests(t, c.preset)
 			var table strings.Builder
 			fmt.Fprintf(&table, "\n| %s seed | first eval ≥ %g at step | final mean ± std (100 ep.) | wall time |\n|---|---|---|---|\n", c.preset, c.target)
-			for seed := uint64(1); seed <= uint64(c.seeds); seed++ {
+			var seeds []uint64
+			for s := range uint64(c.seeds) {
+				seeds = append(seeds, s+1)
+			}
+			if only := os.Getenv("DEEPQ_LONG_SEEDS"); only != "" {
+				// DEEPQ_LONG_SEEDS=2,3 runs only those seeds.
+				seeds = seeds[:0]
+				for _, f := range strings.Split(only, ",") {
+					s, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
+					if err != nil {
+						t.Fatalf("DEEPQ_LONG_SEEDS=%s: %v", only, err)
+					}
+					seeds = append(seeds, s)
+				}
+			}
+			for _, seed := range seeds {
 				cfg, _ := Preset(c.preset)
 				cfg.Seed = seed
 				fa := &firstAbove{level: c.target}
@@ -61,6 +84,7 @@ func TestPresetsLearn(t *testing.T) {
 					first = fmt.Sprint(fa.step)
 				}
 				fmt.Fprintf(&table, "| %d | %s | %.2f ± %.2f | %.1f s |\n", seed, first, res.Final.Mean, res.Final.Std, res.Elapsed.Seconds())
+				fmt.Printf("%s seed %d: first ≥ %g at %s, final %.2f ± %.2f, %.1f s\n", c.preset, seed, c.target, first, res.Final.Mean, res.Final.Std, res.Elapsed.Seconds())
 				if res.Final.Mean < c.target {
 					t.Errorf("seed %d ends at %.2f, below %g", seed, res.Final.Mean, c.target)
 				}

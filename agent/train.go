@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/deepq/deepq/env"
+	"github.com/deepq/deepq/policy"
 	"github.com/deepq/deepq/replay"
 	"github.com/deepq/deepq/schedule"
 )
@@ -22,6 +23,9 @@ const (
 	streamInit
 	streamAct
 	streamSample
+	streamLearn // the learner's noise and IQN τ
+	streamActQ  // the actor's noise and IQN τ
+	streamView  // IQN τ of DQN.QValues (for viewers; not saved)
 )
 
 // subSeed derives the seed of stream s from the run's seed (SplitMix64).
@@ -76,6 +80,9 @@ type Trainer struct {
 	epsilon   schedule.Schedule // ε (or the temperature) of the actor's policy
 	envSeed   uint64
 	evalSeed  uint64
+	// actQ draws the actor's noise and IQN τ (unused, nil source, for a
+	// plain head).
+	actQ stream
 
 	step    int64
 	best    float64 // best evaluation mean so far
@@ -153,7 +160,12 @@ func New(makeEnv func() (env.Env, error), cfg Config, observers ...Observer) (*T
 		evalSeed:  subSeed(cfg.Seed, streamEval),
 		best:      math.Inf(-1),
 	}
-	t.Actor = NewActor(e, cfg.policy(spec.Actions.N), dqn, buf, cfg.Seed, t.envSeed)
+	var q policy.QFunc = dqn
+	if cfg.Distributional != NoDist || cfg.Noisy {
+		t.actQ = newStream(cfg.Seed, streamActQ)
+		q = NewActingQNet(&cfg, dqn.Online, t.actQ.Rand)
+	}
+	t.Actor = NewActor(e, cfg.policy(spec.Actions.N), q, buf, cfg.Seed, t.envSeed)
 	t.Actor.WarmUp = cfg.LearningStarts
 	t.Learner = NewLearner(dqn, buf, cfg.Seed)
 	t.Actor.StartEpisode()
@@ -305,7 +317,15 @@ func (t *Trainer) envFailed(err error) error {
 
 // evaluate runs an evaluation, tells the observers and keeps the best model.
 func (t *Trainer) evaluate(episodes int, final bool) (EvalResult, error) {
-	r, err := Evaluate(t.Agent.Online, t.makeEnv,
+	// Evaluation acts on the mean weights of noisy layers and draws IQN's τ
+	// from a stream of the evaluation seed.
+	online := t.Agent.Online
+	if t.Config.Noisy {
+		online.SetNoise(false)
+		defer online.SetNoise(true)
+	}
+	q := NewQNetFor(&t.Config, online, newRand(t.evalSeed, streamActQ))
+	r, err := EvaluateQ(q, t.makeEnv,
 		EvalOptions{Episodes: episodes, Seed: t.evalSeed, Epsilon: t.Config.EvalEpsilon})
 	if err != nil {
 		return r, err

@@ -13,20 +13,21 @@ import (
 
 func runEval(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("deepq eval", flag.ContinueOnError)
-	path := fs.String("checkpoint", "", "checkpoint `FILE` written by 'deepq train' (required)")
+	var paths checkpointList
+	fs.Var(&paths, "checkpoint", "checkpoint `FILE` written by 'deepq train' (required); several (repeated or comma-separated) act on the mean of their Q-values")
 	episodes := fs.Int("episodes", 100, "number of greedy episodes `N`")
 	seed := fs.Uint64("seed", 0, "seed `S` of the first episode; episode i uses S+i")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
 	epsilon := fs.Float64("epsilon", 0, "probability `ε` of a random action (0: greedy)")
 	envOverride := fs.String("env", "", "evaluate on this env `name` instead of the checkpoint's (same spaces required)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: deepq eval --checkpoint FILE [--episodes N] [--seed S] [--json]\n\nFlags:")
+		fmt.Fprintln(fs.Output(), "Usage: deepq eval --checkpoint FILE[,FILE...] [--episodes N] [--seed S] [--json]\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	if *path == "" {
+	if len(paths) == 0 {
 		return usageError{fmt.Errorf("--checkpoint is required")}
 	}
 	if !(*epsilon >= 0 && *epsilon <= 1) {
@@ -35,10 +36,11 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if *episodes < 1 {
 		return usageError{fmt.Errorf("--episodes must be at least 1, got %d", *episodes)}
 	}
-	c, err := agent.LoadCheckpoint(*path)
+	q, c, err := loadQ(paths, *seed)
 	if err != nil {
 		return err
 	}
+	path := paths.String()
 	envName := c.Meta.Config.Env
 	if *envOverride != "" {
 		envName = *envOverride
@@ -51,7 +53,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("env %s has %v observations and %d actions; the checkpoint's network expects %v and %d",
 			envName, sp.Observation.Shape, sp.Actions.N, c.Online.InShape, c.Meta.NumActions)
 	}
-	res, err := agent.Evaluate(c.Online, func() (env.Env, error) { return env.Make(envName) },
+	res, err := agent.EvaluateQ(q, func() (env.Env, error) { return env.Make(envName) },
 		agent.EvalOptions{Episodes: *episodes, Seed: *seed, Epsilon: *epsilon})
 	if err != nil {
 		return err
@@ -63,7 +65,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 			Step       int64  `json:"step"`
 			Seed       uint64 `json:"seed"`
 			agent.EvalResult
-		}{envName, *path, c.Meta.Step, *seed, res}
+		}{envName, path, c.Meta.Step, *seed, res}
 		enc := json.NewEncoder(stdout)
 		return enc.Encode(out)
 	}
@@ -71,7 +73,11 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if *epsilon > 0 {
 		how = fmt.Sprintf("ε-greedy (ε %g)", *epsilon)
 	}
-	fmt.Fprintf(stdout, "%s: %d %s episodes of %s (checkpoint at step %d): mean %.2f ± %.2f, min %s, max %s\n",
-		*path, res.Episodes, how, envName, c.Meta.Step, res.Mean, res.Std, formatReturn(res.Min), formatReturn(res.Max))
+	of := fmt.Sprintf("checkpoint at step %d", c.Meta.Step)
+	if len(paths) > 1 {
+		of = fmt.Sprintf("mean Q of %d checkpoints", len(paths))
+	}
+	fmt.Fprintf(stdout, "%s: %d %s episodes of %s (%s): mean %.2f ± %.2f, min %s, max %s\n",
+		path, res.Episodes, how, envName, of, res.Mean, res.Std, formatReturn(res.Min), formatReturn(res.Max))
 	return nil
 }

@@ -38,6 +38,9 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if d := c.Meta.Config.Distributional; d != agent.NoDist {
+		return fmt.Errorf("%s: its network outputs a %v return distribution, not Q-values; ONNX export takes DQN heads (distributional none)", *path, d)
+	}
 	m := c.Online
 	opt := onnx.Options{
 		Doc: fmt.Sprintf("deepq Q-network for %s at step %d: obs (batch, %s) -> q (batch, %d); greedy action = argmax q",

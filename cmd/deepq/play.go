@@ -26,14 +26,15 @@ import (
 
 // playFlags are the flags of deepq play.
 type playFlags struct {
-	fs                     *flag.FlagSet
-	set                    map[string]bool
-	out, envName, ckptPath *string
-	size                   *string
-	episodes               *int
-	seed                   *uint64
-	render                 *bool
-	speed                  *float64
+	fs           *flag.FlagSet
+	set          map[string]bool
+	out, envName *string
+	ckptPaths    checkpointList
+	size         *string
+	episodes     *int
+	seed         *uint64
+	render       *bool
+	speed        *float64
 }
 
 func newPlayFlags() *playFlags {
@@ -41,14 +42,14 @@ func newPlayFlags() *playFlags {
 	f := &playFlags{fs: fs}
 	f.out = fs.String("gif", "", "write the episodes as an animated GIF to `FILE` (required without --render)")
 	f.envName = fs.String("env", "", "environment `name` with options (default: the checkpoint's, else cartpole)")
-	f.ckptPath = fs.String("checkpoint", "", "play the greedy policy of this checkpoint `FILE` (default: random actions)")
+	fs.Var(&f.ckptPaths, "checkpoint", "play the greedy policy of this checkpoint `FILE` (default: random actions); several (repeated or comma-separated) act on the mean of their Q-values")
 	f.episodes = fs.Int("episodes", 1, "number of episodes `N` (with --render and without --episodes: until the window closes)")
 	f.seed = fs.Uint64("seed", 0, "seed `S`: episode i is seeded with S+i; random actions are drawn from S")
 	f.size = fs.String("size", "", "frame size `WxH` in pixels (default: the env's, e.g. 600x400 for CartPole)")
 	f.render = fs.Bool("render", false, "show the episodes in a live window in real time (needs a build with -tags pixel)")
 	f.speed = fs.Float64("speed", 1, "with --render: playback speed `S` as a multiple of the env's frame rate (0: as fast as it goes)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: deepq play (--gif FILE | --render) [--env NAME] [--checkpoint FILE] [--episodes N] [--seed S] [--size WxH] [--speed S]\n\n"+
+		fmt.Fprintln(fs.Output(), "Usage: deepq play (--gif FILE | --render) [--env NAME] [--checkpoint FILE[,FILE...]] [--episodes N] [--seed S] [--size WxH] [--speed S]\n\n"+
 			"Plays episodes with random actions or a checkpoint's greedy policy and writes\nthem as an animated GIF, or shows them in a live window (--render).\n\nFlags:")
 		fs.PrintDefaults()
 	}
@@ -143,7 +144,7 @@ type player struct {
 	name     string // the env's name with options
 	r        env.Renderer
 	policy   policy.Policy // greedy on q, or uniformly random
-	q        *agent.QNet   // nil: random actions
+	q        qFunc         // nil: random actions
 	who      string        // whose actions, for messages
 	w, h     int           // the frame size
 	episodes int           // 0: until ctx is done
@@ -158,12 +159,18 @@ type player struct {
 // fit together and that the env renders.
 func newPlayer(f *playFlags) (*player, error) {
 	p := &player{name: *f.envName, episodes: *f.episodes, seed: *f.seed, who: "random actions"}
-	if *f.ckptPath != "" {
-		c, err := agent.LoadCheckpoint(*f.ckptPath)
+	var ckptIn []int
+	ckptActions := 0
+	if len(f.ckptPaths) > 0 {
+		q, c, err := loadQ(f.ckptPaths, *f.seed)
 		if err != nil {
 			return nil, err
 		}
-		p.q, p.who = agent.NewQNet(c.Online), "greedy policy of "+*f.ckptPath
+		p.q, p.who = q, "greedy policy of "+f.ckptPaths.String()
+		if len(f.ckptPaths) > 1 {
+			p.who = "mean-Q greedy policy of " + f.ckptPaths.String()
+		}
+		ckptIn, ckptActions = c.Online.InShape, c.Meta.NumActions
 		if p.name == "" {
 			p.name = c.Meta.Config.Env
 		}
@@ -177,10 +184,10 @@ func newPlayer(f *playFlags) (*player, error) {
 	}
 	sp := p.env.Spec()
 	p.policy = policy.Uniform{NumActions: sp.Actions.N}
-	if q := p.q; q != nil {
-		if !slices.Equal(sp.Observation.Shape, q.Net.InShape) || q.Net.OutShape()[0] != sp.Actions.N {
+	if p.q != nil {
+		if !slices.Equal(sp.Observation.Shape, ckptIn) || ckptActions != sp.Actions.N {
 			return nil, fmt.Errorf("env %s has %v observations and %d actions; the checkpoint's network expects %v and %d",
-				p.name, sp.Observation.Shape, sp.Actions.N, q.Net.InShape, q.Net.OutShape()[0])
+				p.name, sp.Observation.Shape, sp.Actions.N, ckptIn, ckptActions)
 		}
 		p.policy = policy.Exploit{}
 	}
@@ -267,7 +274,7 @@ func (p *player) endEpisode(step int64, ep int, ret float64, length int, termina
 // qRecorder forwards to a Q-network and keeps the Q-values of its last
 // call, for the window's bars.
 type qRecorder struct {
-	q    *agent.QNet
+	q    qFunc
 	last []float32
 }
 

@@ -23,8 +23,10 @@ func PlotSweepCurve(s *SweepSummary) (*plot.Plot, error) {
 	p.Title.Text = fmt.Sprintf("%s, preset %s, %d seeds", s.Env, s.Preset, len(s.Runs))
 	p.X.Label.Text = "environment steps"
 	p.Y.Label.Text = "greedy evaluation return"
-	p.Legend.Top, p.Legend.Left = true, true
-	p.Legend.XOffs, p.Legend.YOffs = vg.Points(4), -vg.Points(4)
+	// Bottom right: the mean curve rises towards the threshold and leaves
+	// that corner empty.
+	p.Legend.Top, p.Legend.Left = false, false
+	p.Legend.XOffs, p.Legend.YOffs = -vg.Points(4), vg.Points(4)
 	p.X.Tick.Marker = plot.TickerFunc(stepTicks)
 	p.Add(plotter.NewGrid())
 
@@ -43,7 +45,7 @@ func PlotSweepCurve(s *SweepSummary) (*plot.Plot, error) {
 	if err != nil {
 		return nil, err
 	}
-	poly.Color = color.RGBA{R: 31, G: 119, B: 180, A: 60}
+	poly.Color = color.NRGBA{R: 31, G: 119, B: 180, A: 70} // not premultiplied
 	poly.LineStyle.Width = 0
 	line, dots, err := plotter.NewLinePoints(mean)
 	if err != nil {

@@ -558,7 +558,7 @@ func (s *SweepSummary) WriteTable(w io.Writer) error {
 	}
 	b.WriteByte('\n')
 	if s.Threshold != nil {
-		fmt.Fprintf(&b, "final ≥ %g: %d of %d (%s)\n", *s.Threshold, s.Solved, len(s.Runs), s.ThresholdSource)
+		fmt.Fprintf(&b, "final ≥ %.6g: %d of %d (%s)\n", *s.Threshold, s.Solved, len(s.Runs), s.ThresholdSource)
 	}
 	pct := math.Round(100 * s.Confidence)
 	for _, e := range []struct {

@@ -66,7 +66,7 @@ func PlotSweepCurve(s *SweepSummary) (*plot.Plot, error) {
 		th.Color = color.RGBA{R: 214, G: 39, B: 40, A: 255}
 		th.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 		p.Add(th)
-		p.Legend.Add(fmt.Sprintf("threshold %g", t), th)
+		p.Legend.Add(fmt.Sprintf("threshold %.6g", t), th)
 	}
 	return p, nil
 }

@@ -537,10 +537,22 @@ func meanCurve(curves []map[int64]float64, b stats.Bootstrap, rng *rand.Rand) []
 	return pts
 }
 
+// changes names what the sweep changed in the preset: ", config F, set K=V".
+func (s *SweepSummary) changes() string {
+	var c string
+	if s.ConfigFile != "" {
+		c += ", config " + s.ConfigFile
+	}
+	if s.Set != "" {
+		c += ", set " + s.Set
+	}
+	return c
+}
+
 // WriteTable prints the summary: a line per seed, then the aggregates.
 func (s *SweepSummary) WriteTable(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s, preset %s, %d steps, %d seeds (%s)\n\n", s.Env, s.Preset, s.Steps, len(s.Runs), s.Seeds)
+	fmt.Fprintf(&b, "%s, preset %s%s, %d steps, %d seeds (%s)\n\n", s.Env, s.Preset, s.changes(), s.Steps, len(s.Runs), s.Seeds)
 	fmt.Fprintf(&b, "%8s %10s %10s %10s %7s  %s\n", "seed", "final", "best", "at step", "solved", "time")
 	for _, r := range s.Runs {
 		sol := "-"

@@ -20,7 +20,7 @@ func PlotSweepCurve(s *SweepSummary) (*plot.Plot, error) {
 		return nil, fmt.Errorf("curve: the runs have no evaluation step in common")
 	}
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("%s, preset %s, %d seeds", s.Env, s.Preset, len(s.Runs))
+	p.Title.Text = fmt.Sprintf("%s, preset %s%s, %d seeds", s.Env, s.Preset, s.changes(), len(s.Runs))
 	p.X.Label.Text = "environment steps"
 	p.Y.Label.Text = "greedy evaluation return"
 	// Bottom right: the mean curve rises towards the threshold and leaves

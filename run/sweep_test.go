@@ -131,7 +131,7 @@ func TestSweep(t *testing.T) {
 	}
 	var table strings.Builder
 	s.WriteTable(&table)
-	for _, w := range []string{"final ≥ 475", "IQM", "95% CI"} {
+	for _, w := range []string{"preset cartpole, set eval_every=1000", "final ≥ 475", "IQM", "95% CI"} {
 		if !strings.Contains(table.String(), w) {
 			t.Errorf("table lacks %q:\n%s", w, table.String())
 		}

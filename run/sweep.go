@@ -427,8 +427,11 @@ func seedState(dir string, cfg agent.Config) (string, error) {
 	if ferr == nil && lg != nil && finalEval(lg) != nil {
 		return "kept", nil
 	}
-	if _, err := ResumePath(dir); err == nil {
-		return "resumed", nil
+	for _, f := range []string{"latest.ckpt", "final.ckpt"} {
+		// A checkpoint that does not load fails the seed's resume, naming it.
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			return "resumed", nil
+		}
 	}
 	return "new", clearRun(dir)
 }

@@ -23,4 +23,15 @@
 // in its directory with the settings it was started with, drops the log lines
 // a killed run wrote past its checkpoint (the resumed run writes them again),
 // and, with the replay saved, is bit for bit the run that never stopped.
+//
+// Sweep trains one configuration on many seeds, J at a time, each in
+// Dir/seed-S, and summarizes their final evaluations as Agarwal et al. (2021)
+// ask: mean, median and interquartile mean with stratified-bootstrap
+// confidence intervals (package stats), the fraction at or above the env's
+// threshold, and the mean learning curve with its band (summary.json,
+// curve.png). A sweep run again keeps its finished seeds and resumes the
+// others.
+//
+//	s, err := run.Sweep(ctx, run.SweepOptions{Env: "cartpole", Seeds: run.SeedList{101, 102, 103},
+//		Jobs: 2, Dir: "sweeps/cartpole"})
 package run

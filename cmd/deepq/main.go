@@ -8,6 +8,7 @@
 //	deepq plot --run DIR [--out FILE]
 //	deepq play (--gif FILE | --render) [--env NAME] [--checkpoint FILE] [--episodes N] [--seed S] [--size WxH]
 //	deepq bench [--json] [--run REGEXP] [--long]
+//	deepq sweep --env E [--preset P] --seeds N|A-B [--jobs J] [--steps S] [--out DIR] [--set ...]
 //
 // train --render and play --render open a live window; they need a build with
 // the pixel tag (go build -tags pixel ./cmd/deepq), cgo and OpenGL.
@@ -48,6 +49,7 @@ func init() {
 		{"plot", "draw a run's learning curve (curve.png)", runPlot},
 		{"export", "write a checkpoint's Q-network as an ONNX model", runExport},
 		{"play", "play episodes (random or a checkpoint's policy) into an animated GIF or a live window", runPlay},
+		{"sweep", "train one configuration on many seeds and report them with confidence intervals", runSweep},
 		{"bench", "run the standard benchmarks on this machine (GEMM, train steps, env, replay)", runBench},
 		{"learner", "the Ape-X learner: prioritized replay fed by actors over NATS (embedded by default)", runLearner},
 		{"actor", "an Ape-X actor: acts with ε_i, sends its steps to the learner over NATS", runActor},

@@ -245,10 +245,21 @@ func PresetNames() []string {
 
 // PresetFor returns the name of the preset for an env name (a registered
 // name or alias, options ignored), or "" if there is none: the preset named
-// like the env, or "minatar" for the MinAtar games.
+// like the env, "minatar" for the MinAtar games, and for a remote env the
+// preset of the world it serves (remote:addr=...,world=CartPole-v1: cartpole).
 func PresetFor(envName string) string {
 	r, ok := env.Lookup(envName)
 	if !ok {
+		return ""
+	}
+	if r.Name == "remote" {
+		// An env served over dm_env_rpc takes the preset of the world it
+		// serves, when that is an env deepq knows (world=CartPole-v1).
+		if _, o, err := env.ParseName(envName); err == nil {
+			if w := o.String("world", ""); w != "" && !strings.EqualFold(w, "remote") {
+				return PresetFor(w)
+			}
+		}
 		return ""
 	}
 	if strings.HasPrefix(r.Name, "minatar-") {

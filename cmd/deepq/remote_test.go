@@ -13,7 +13,7 @@ import (
 func TestTrainRemoteEnv(t *testing.T) {
 	s := remotetest.StartCartPole(t)
 	dir := filepath.Join(t.TempDir(), "run")
-	code, out, e := runCLI("train", "--env", "remote:addr="+s.Addr+",world=CartPole-v1,max-steps=500", "--preset", "cartpole", "--steps", "1500",
+	code, out, e := runCLI("train", "--env", "remote:addr="+s.Addr+",world=CartPole-v1", "--steps", "1500",
 		"--set", "eval_every=0,final_eval_episodes=3", "--out", dir, "--progress", "none", "--metrics-addr", "")
 	if code != 0 || !strings.Contains(out, "final greedy evaluation over 3 episodes") {
 		t.Fatalf("train on a remote env: exit %d\n%s\n%s", code, out, e)

@@ -390,20 +390,7 @@ func (p *PQN) evaluate(episodes int, final bool) (EvalResult, error) {
 	if err != nil {
 		return r, err
 	}
-	ee := EvalEvent{Step: p.step, EvalResult: r, Final: final}
-	if r.Mean > p.best {
-		p.best = r.Mean
-		ee.Best = true
-		if p.CheckpointDir != "" {
-			if err := p.SaveCheckpoint(filepath.Join(p.CheckpointDir, "best.ckpt")); err != nil {
-				return r, fmt.Errorf("saving best.ckpt: %w", err)
-			}
-		}
-	}
-	for _, o := range p.observers {
-		o.OnEval(&ee)
-	}
-	return r, nil
+	return r, reportEval(r, p.step, final, &p.best, p.CheckpointDir, p.SaveCheckpoint, p.observers)
 }
 
 // maxOf returns the largest element of q.

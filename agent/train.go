@@ -330,18 +330,25 @@ func (t *Trainer) evaluate(episodes int, final bool) (EvalResult, error) {
 	if err != nil {
 		return r, err
 	}
-	ee := EvalEvent{Step: t.step, EvalResult: r, Final: final}
-	if r.Mean > t.best {
-		t.best = r.Mean
+	return r, reportEval(r, t.step, final, &t.best, t.CheckpointDir, t.SaveCheckpoint, t.observers)
+}
+
+// reportEval tells the observers of an evaluation at step, after keeping a
+// new best mean in *best and, with a checkpoint directory, saving the model
+// as best.ckpt there.
+func reportEval(r EvalResult, step int64, final bool, best *float64, dir string, save func(path string) error, observers []Observer) error {
+	ee := EvalEvent{Step: step, EvalResult: r, Final: final}
+	if r.Mean > *best {
+		*best = r.Mean
 		ee.Best = true
-		if t.CheckpointDir != "" {
-			if err := t.SaveCheckpoint(filepath.Join(t.CheckpointDir, "best.ckpt")); err != nil {
-				return r, fmt.Errorf("saving best.ckpt: %w", err)
+		if dir != "" {
+			if err := save(filepath.Join(dir, "best.ckpt")); err != nil {
+				return fmt.Errorf("saving best.ckpt: %w", err)
 			}
 		}
 	}
-	for _, o := range t.observers {
+	for _, o := range observers {
 		o.OnEval(&ee)
 	}
-	return r, nil
+	return nil
 }

@@ -426,9 +426,15 @@ func TestLSTMThreads(t *testing.T) {
 		return out
 	}
 	one, two := run(1), run(2)
+	exact := Kernel() != "openblas" // OpenBLAS's results may change with its thread count
 	for i := range one {
-		if !equalBits(one[i], two[i]) {
+		if exact && !equalBits(one[i], two[i]) {
 			t.Fatalf("result %d differs between 1 and 2 threads", i)
+		}
+		for j := range one[i] {
+			if d := math.Abs(float64(one[i][j] - two[i][j])); d > 1e-5*(1+math.Abs(float64(one[i][j]))) {
+				t.Fatalf("result %d, element %d: %v with 1 thread, %v with 2", i, j, one[i][j], two[i][j])
+			}
 		}
 	}
 }

@@ -157,7 +157,7 @@ func TestActorAndLearnerInTwoGoroutines(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec := e.Spec()
-	buf, err := replay.New(replayConfig(&cfg, e))
+	buf, err := replay.New(ReplayConfig(&cfg, e))
 	if err != nil {
 		t.Fatal(err)
 	}

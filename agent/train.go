@@ -143,7 +143,7 @@ func New(makeEnv func() (env.Env, error), cfg Config, observers ...Observer) (*T
 	if cfg.ClipReward != env.ClipNone {
 		e = env.NewClipReward(e, cfg.ClipReward)
 	}
-	buf, err := replay.New(replayConfig(&cfg, e))
+	buf, err := replay.New(ReplayConfig(&cfg, e))
 	if err != nil {
 		return nil, fmt.Errorf("replay for %s: %w", cfg.Env, err)
 	}
@@ -191,9 +191,10 @@ func (t *Trainer) Observe(observers ...Observer) {
 	t.observers = append(t.observers, observers...)
 }
 
-// replayConfig returns the replay configuration for cfg on env e: frames
-// stored once when e stacks them.
-func replayConfig(cfg *Config, e env.Env) replay.Config {
+// ReplayConfig returns the replay configuration for cfg on env e: frames
+// stored once when e stacks them. A learner fed by several actors sets
+// Streams on top.
+func ReplayConfig(cfg *Config, e env.Env) replay.Config {
 	rc := replay.DefaultConfig(e.Spec().Observation.Size())
 	rc.Capacity, rc.Gamma, rc.NStep = cfg.BufferSize, cfg.Gamma, cfg.NStep
 	if fs, ok := env.Find[*env.FrameStack](e); ok {

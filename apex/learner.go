@@ -197,18 +197,12 @@ func NewLearner(makeEnv func() (env.Env, error), cfg LearnerConfig, m *LearnerMe
 	return l, nil
 }
 
-// replayConfig is the learner's replay: one stream per actor index.
+// replayConfig is the agent's replay for cfg with one stream per actor
+// index (the capacity rounded down to a multiple of the streams).
 func replayConfig(cfg *agent.Config, e env.Env, streams int) replay.Config {
-	rc := replay.DefaultConfig(e.Spec().Observation.Size())
+	rc := agent.ReplayConfig(cfg, e)
 	rc.Capacity = cfg.BufferSize / streams * streams
-	rc.Gamma, rc.NStep, rc.Streams = cfg.Gamma, cfg.NStep, streams
-	if fs, ok := env.Find[*env.FrameStack](e); ok {
-		rc.FrameStack = fs.K
-	}
-	rc.Storage = cfg.ReplayStorage
-	if cfg.Prioritized {
-		rc.Prioritized = &replay.Prioritized{Alpha: cfg.PERAlpha, Beta0: cfg.PERBeta0, BetaSteps: cfg.TotalSteps, Eps: cfg.PEREps}
-	}
+	rc.Streams = streams
 	return rc
 }
 

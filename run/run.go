@@ -95,7 +95,15 @@ func Open(o Options) (*Run, error) {
 	if err := makeRunDir(r.Dir); err != nil {
 		return nil, err
 	}
-	if r.logFile, err = os.OpenFile(r.logPath(), os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o644); err != nil {
+	return r.start(o, os.O_EXCL)
+}
+
+// start opens the run's log (with the extra open flag: O_EXCL for a new
+// run, O_APPEND for a resumed one), applies the checkpoint settings the
+// options give, and writes config.json.
+func (r *Run) start(o Options, flag int) (*Run, error) {
+	var err error
+	if r.logFile, err = os.OpenFile(r.logPath(), os.O_CREATE|os.O_WRONLY|flag, 0o644); err != nil {
 		return nil, err
 	}
 	r.log.Reset(r.logFile)
@@ -106,7 +114,7 @@ func Open(o Options) (*Run, error) {
 		r.Trainer.SaveReplay = *o.SaveReplay
 	}
 	r.Trainer.CheckpointDir = r.Dir
-	if err := writeJSON(filepath.Join(r.Dir, "config.json"), cfg); err != nil {
+	if err := writeJSON(filepath.Join(r.Dir, "config.json"), r.Config); err != nil {
 		r.Close()
 		return nil, err
 	}
@@ -208,13 +216,6 @@ func openResumed(o Options) (*Run, error) {
 	if c.Meta.Replay != "" && o.NoReplay {
 		r.Notes = append(r.Notes, fmt.Sprintf("resuming without the replay file %s: the buffer refills before learning goes on", c.Meta.Replay))
 	}
-	if o.CheckpointEvery != nil {
-		r.Trainer.CheckpointEvery = *o.CheckpointEvery
-	}
-	if o.SaveReplay != nil {
-		r.Trainer.SaveReplay = *o.SaveReplay
-	}
-	r.Trainer.CheckpointDir = r.Dir
 	r.Config = r.Trainer.Config
 	// The lines a killed run wrote past its checkpoint are dropped: the
 	// resumed run writes them again.
@@ -225,15 +226,7 @@ func openResumed(o Options) (*Run, error) {
 	if dropped > 0 {
 		r.Notes = append(r.Notes, fmt.Sprintf("%s: dropped %d lines past step %d (the resumed run writes them again)", r.logPath(), dropped, r.Trainer.Step()))
 	}
-	if r.logFile, err = os.OpenFile(r.logPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err != nil {
-		return nil, err
-	}
-	r.log.Reset(r.logFile)
-	if err := writeJSON(filepath.Join(r.Dir, "config.json"), r.Config); err != nil {
-		r.Close()
-		return nil, err
-	}
-	return r, nil
+	return r.start(o, os.O_APPEND)
 }
 
 // LoadResume loads the checkpoint to resume for path: path itself if it is

@@ -52,7 +52,7 @@ type Actor struct {
 	stats   *env.EpisodeStats // inside reward clipping: unclipped returns
 	failer  env.Failer        // an env that can fail (a remote one), or nil
 	err     error             // its first failure
-	q       lastQ
+	q       policy.Recorder
 
 	// The running episode: its observation, return, length and the actions
 	// taken since its Reset (what a checkpoint needs to restore the env).
@@ -134,7 +134,7 @@ func (a *Actor) RestoreEpisode(actions []int32) error {
 // greedily when Greedy says so, else by the policy. q is Q(s, ·) if the
 // choice computed it, else nil.
 func (a *Actor) Act(t int64) (action int, q []float32) {
-	a.q.f, a.q.last = a.Q, nil
+	a.q.Q, a.q.Last = a.Q, nil
 	switch {
 	case a.Greedy != nil && a.Greedy():
 		action = policy.Exploit{}.Act(t, a.obs, &a.q, a.rng.Rand)
@@ -143,7 +143,7 @@ func (a *Actor) Act(t int64) (action int, q []float32) {
 	default:
 		action = a.Policy.Act(t, a.obs, &a.q, a.rng.Rand)
 	}
-	return action, a.q.last
+	return action, a.q.Last
 }
 
 // Step takes one step at step t: it acts, steps the env, hands the
@@ -197,15 +197,4 @@ func (a *Actor) EndEpisode(step int64, terminated bool) EpisodeEvent {
 	ev := EpisodeEvent{Step: step, Episode: a.episodes, Return: ret, Length: a.epLen, Terminated: terminated}
 	a.StartEpisode()
 	return ev
-}
-
-// lastQ forwards to a QFunc and keeps the Q-values of its last call.
-type lastQ struct {
-	f    policy.QFunc
-	last []float32
-}
-
-func (l *lastQ) QValues(obs []float32) []float32 {
-	l.last = l.f.QValues(obs)
-	return l.last
 }

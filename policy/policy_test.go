@@ -165,3 +165,15 @@ func TestUniformAndExploit(t *testing.T) {
 		}
 	}
 }
+
+func TestRecorderKeepsLastQ(t *testing.T) {
+	r := &Recorder{Q: fixedQ{1, 4}}
+	if (Exploit{}).Act(0, nil, r, nil) != 1 || len(r.Last) != 2 || r.Last[1] != 4 {
+		t.Fatalf("Recorder after a greedy action: %v", r.Last)
+	}
+	r.Last = nil
+	Uniform{NumActions: 2}.Act(0, nil, r, rand.New(rand.NewPCG(1, 1)))
+	if r.Last != nil {
+		t.Fatalf("Recorder after a random action: %v, want nil", r.Last)
+	}
+}

@@ -41,3 +41,18 @@ var (
 	_ Policy = Uniform{}
 	_ Policy = Exploit{}
 )
+
+// Recorder forwards to a QFunc and keeps the Q-values of its last call, so
+// that whoever shows a step (the live window's bars, a StepEvent) can have
+// the Q-values its action was chosen from; Last is nil when the policy did
+// not ask for them (a random action). The slice is the QFunc's own.
+type Recorder struct {
+	Q    QFunc
+	Last []float32
+}
+
+// QValues returns r.Q.QValues(obs) and keeps it in Last.
+func (r *Recorder) QValues(obs []float32) []float32 {
+	r.Last = r.Q.QValues(obs)
+	return r.Last
+}

@@ -224,7 +224,7 @@ func (p *player) addFrame() error {
 func (p *player) play(ctx context.Context) error {
 	rng := rand.New(rand.NewPCG(p.seed, 0x706c6179)) // "play"
 	obs := make([]float32, p.env.Spec().Observation.Size())
-	q := qRecorder{q: p.q}
+	q := policy.Recorder{Q: p.q}
 	var step int64
 	for ep := 0; p.episodes == 0 || ep < p.episodes; ep++ {
 		p.env.Seed(p.seed + uint64(ep))
@@ -237,7 +237,7 @@ func (p *player) play(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			q.last = nil
+			q.Last = nil
 			a := p.policy.Act(step, obs, &q, rng)
 			next, rew, term, trunc := p.env.Step(a)
 			ret += rew
@@ -247,7 +247,7 @@ func (p *player) play(ctx context.Context) error {
 				return err
 			}
 			if p.view != nil {
-				p.view.OnStep(&agent.StepEvent{Step: step, Episode: ep, Obs: obs, Action: a, Q: q.last, Reward: rew,
+				p.view.OnStep(&agent.StepEvent{Step: step, Episode: ep, Obs: obs, Action: a, Q: q.Last, Reward: rew,
 					Return: ret, Terminated: term, Truncated: trunc})
 			}
 			if term || trunc {
@@ -269,18 +269,6 @@ func (p *player) endEpisode(step int64, ep int, ret float64, length int, termina
 	if p.view != nil {
 		p.view.OnEpisode(&agent.EpisodeEvent{Step: step, Episode: ep + 1, Return: ret, Length: length, Terminated: terminated})
 	}
-}
-
-// qRecorder forwards to a Q-network and keeps the Q-values of its last
-// call, for the window's bars.
-type qRecorder struct {
-	q    qFunc
-	last []float32
-}
-
-func (r *qRecorder) QValues(obs []float32) []float32 {
-	r.last = r.q.QValues(obs)
-	return r.last
 }
 
 // parseSize parses "WxH".

@@ -136,12 +136,16 @@ func fillTensors[T Float](data []byte, dtype string, tensors []*Tensor[T]) error
 
 // stateTensors returns the tensors a checkpoint stores for m: the parameters,
 // then the buffers.
-func (m *Sequential[T]) stateTensors() []*Tensor[T] {
-	ts := make([]*Tensor[T], 0, len(m.params)+len(m.buffers))
-	for _, p := range m.params {
+func (m *Sequential[T]) stateTensors() []*Tensor[T] { return weightTensors(m.params, m.buffers) }
+
+// weightTensors lists a model's parameters, then its buffers: the order of
+// checkpoints, CopyFrom and SoftUpdate.
+func weightTensors[T Float](params []*Param[T], buffers []*Buffer[T]) []*Tensor[T] {
+	ts := make([]*Tensor[T], 0, len(params)+len(buffers))
+	for _, p := range params {
 		ts = append(ts, p.Value)
 	}
-	for _, b := range m.buffers {
+	for _, b := range buffers {
 		ts = append(ts, b.Value)
 	}
 	return ts
@@ -156,28 +160,37 @@ func MarshalModel[T Float](m *Sequential[T]) ([]byte, error) {
 // UnmarshalModel decodes a payload made by MarshalModel (of either dtype)
 // into a new model of element type T.
 func UnmarshalModel[T Float](p []byte) (*Sequential[T], error) {
+	return decodeModel(p, "model", func(in []int, specs []LayerSpec) (*Sequential[T], error) { return Build[T](in, specs, nil) },
+		(*Sequential[T]).stateTensors)
+}
+
+// decodeModel decodes a model payload (header, then the weights of either
+// dtype) into the model build makes from its architecture; state lists the
+// model's tensors in payload order. what names the model in errors.
+func decodeModel[T Float, M any](p []byte, what string, build func(in []int, specs []LayerSpec) (M, error), state func(M) []*Tensor[T]) (M, error) {
+	var zero M
 	var h modelHeader
 	data, err := splitPayload(p, &h)
 	if err != nil {
-		return nil, fmt.Errorf("model: %w", err)
+		return zero, fmt.Errorf("%s: %w", what, err)
 	}
 	size, err := dtypeSize(h.DType)
 	if err != nil {
-		return nil, fmt.Errorf("model: %w", err)
+		return zero, fmt.Errorf("%s: %w", what, err)
 	}
 	np, nb, err := sizeOf(h.InShape, h.Layers)
 	if err != nil {
-		return nil, fmt.Errorf("model: %w", err)
+		return zero, fmt.Errorf("%s: %w", what, err)
 	}
 	if len(data) != (np+nb)*size {
-		return nil, fmt.Errorf("model: %d bytes of weights, the architecture needs %d", len(data), (np+nb)*size)
+		return zero, fmt.Errorf("%s: %d bytes of weights, the architecture needs %d", what, len(data), (np+nb)*size)
 	}
-	m, err := Build[T](h.InShape, h.Layers, nil)
+	m, err := build(h.InShape, h.Layers)
 	if err != nil {
-		return nil, fmt.Errorf("model: %w", err)
+		return zero, fmt.Errorf("%s: %w", what, err)
 	}
-	if err := fillTensors(data, h.DType, m.stateTensors()); err != nil {
-		return nil, fmt.Errorf("model: %w", err)
+	if err := fillTensors(data, h.DType, state(m)); err != nil {
+		return zero, fmt.Errorf("%s: %w", what, err)
 	}
 	return m, nil
 }

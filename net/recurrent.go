@@ -335,28 +335,14 @@ func (m *Recurrent[T]) Clone() *Recurrent[T] {
 // the models must have the same architecture. The state is not copied.
 func (m *Recurrent[T]) CopyFrom(src *Recurrent[T]) {
 	m.mustMatch(src)
-	for i, p := range m.params {
-		copy(p.Value.Data, src.params[i].Value.Data)
-	}
-	for i, b := range m.buffers {
-		copy(b.Value.Data, src.buffers[i].Value.Data)
-	}
+	copyWeights(m.params, src.params, m.buffers, src.buffers)
 }
 
 // SoftUpdate moves m's weights towards src's by τ: θ ← τ·θ_src + (1−τ)·θ;
 // buffers are copied.
 func (m *Recurrent[T]) SoftUpdate(src *Recurrent[T], tau float64) {
 	m.mustMatch(src)
-	t := T(tau)
-	for i, p := range m.params {
-		s := src.params[i].Value.Data
-		for j, v := range p.Value.Data {
-			p.Value.Data[j] = t*s[j] + (1-t)*v
-		}
-	}
-	for i, b := range m.buffers {
-		copy(b.Value.Data, src.buffers[i].Value.Data)
-	}
+	softUpdateWeights(m.params, src.params, m.buffers, src.buffers, tau)
 }
 
 func (m *Recurrent[T]) mustMatch(src *Recurrent[T]) {
@@ -366,16 +352,7 @@ func (m *Recurrent[T]) mustMatch(src *Recurrent[T]) {
 }
 
 // stateTensors returns what a checkpoint stores: parameters, then buffers.
-func (m *Recurrent[T]) stateTensors() []*Tensor[T] {
-	ts := make([]*Tensor[T], 0, len(m.params)+len(m.buffers))
-	for _, p := range m.params {
-		ts = append(ts, p.Value)
-	}
-	for _, b := range m.buffers {
-		ts = append(ts, b.Value)
-	}
-	return ts
-}
+func (m *Recurrent[T]) stateTensors() []*Tensor[T] { return weightTensors(m.params, m.buffers) }
 
 // MarshalRecurrent encodes m's architecture, weights and buffers as a section
 // payload in MarshalModel's format (header {"dtype", "in_shape", "layers"},
@@ -388,28 +365,6 @@ func MarshalRecurrent[T Float](m *Recurrent[T]) ([]byte, error) {
 // UnmarshalRecurrent decodes a payload made by MarshalRecurrent (of either
 // dtype) into a new recurrent model of element type T.
 func UnmarshalRecurrent[T Float](p []byte) (*Recurrent[T], error) {
-	var h modelHeader
-	data, err := splitPayload(p, &h)
-	if err != nil {
-		return nil, fmt.Errorf("recurrent model: %w", err)
-	}
-	size, err := dtypeSize(h.DType)
-	if err != nil {
-		return nil, fmt.Errorf("recurrent model: %w", err)
-	}
-	np, nb, err := sizeOf(h.InShape, h.Layers)
-	if err != nil {
-		return nil, fmt.Errorf("recurrent model: %w", err)
-	}
-	if len(data) != (np+nb)*size {
-		return nil, fmt.Errorf("recurrent model: %d bytes of weights, the architecture needs %d", len(data), (np+nb)*size)
-	}
-	m, err := BuildRecurrent[T](h.InShape, h.Layers, nil)
-	if err != nil {
-		return nil, fmt.Errorf("recurrent model: %w", err)
-	}
-	if err := fillTensors(data, h.DType, m.stateTensors()); err != nil {
-		return nil, fmt.Errorf("recurrent model: %w", err)
-	}
-	return m, nil
+	return decodeModel(p, "recurrent model", func(in []int, specs []LayerSpec) (*Recurrent[T], error) { return BuildRecurrent[T](in, specs, nil) },
+		(*Recurrent[T]).stateTensors)
 }

@@ -220,11 +220,17 @@ func (m *Sequential[T]) Clone() *Sequential[T] {
 // PyTorch's load_state_dict). The models must have the same architecture.
 func (m *Sequential[T]) CopyFrom(src *Sequential[T]) {
 	m.mustMatch(src)
-	for i, p := range m.params {
-		copy(p.Value.Data, src.params[i].Value.Data)
+	copyWeights(m.params, src.params, m.buffers, src.buffers)
+}
+
+// copyWeights copies the source parameters and buffers into the
+// destination's, which have the same shapes.
+func copyWeights[T Float](dst, src []*Param[T], dstBuf, srcBuf []*Buffer[T]) {
+	for i, p := range dst {
+		copy(p.Value.Data, src[i].Value.Data)
 	}
-	for i, b := range m.buffers {
-		copy(b.Value.Data, src.buffers[i].Value.Data)
+	for i, b := range dstBuf {
+		copy(b.Value.Data, srcBuf[i].Value.Data)
 	}
 }
 
@@ -233,15 +239,21 @@ func (m *Sequential[T]) CopyFrom(src *Sequential[T]) {
 // Stable-Baselines3 does for a target network.
 func (m *Sequential[T]) SoftUpdate(src *Sequential[T], tau float64) {
 	m.mustMatch(src)
+	softUpdateWeights(m.params, src.params, m.buffers, src.buffers, tau)
+}
+
+// softUpdateWeights moves the destination parameters towards the source's
+// by τ, θ ← τ·θ_src + (1−τ)·θ, and copies the buffers.
+func softUpdateWeights[T Float](dst, src []*Param[T], dstBuf, srcBuf []*Buffer[T], tau float64) {
 	t := T(tau)
-	for i, p := range m.params {
-		s := src.params[i].Value.Data
+	for i, p := range dst {
+		s := src[i].Value.Data
 		for j, v := range p.Value.Data {
 			p.Value.Data[j] = t*s[j] + (1-t)*v
 		}
 	}
-	for i, b := range m.buffers {
-		copy(b.Value.Data, src.buffers[i].Value.Data)
+	for i, b := range dstBuf {
+		copy(b.Value.Data, srcBuf[i].Value.Data)
 	}
 }
 

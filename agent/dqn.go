@@ -28,6 +28,7 @@ type DQN struct {
 	dq                   *net.Tensor[float32] // ∂L/∂Q (B, A)
 	pred, y, dpred, elem []float32
 	bestNext             []int
+	bootV                []float32 // the next states' bootstrap values
 
 	// Distributional and noisy learners: the workspaces of updateDist (nil
 	// for "none"), the generator of the noise and of IQN's τ (streamLearn),
@@ -114,7 +115,7 @@ func (d *DQN) init(obsShape []int) {
 	d.next = &net.Tensor[float32]{Shape: append([]int{b}, obsShape...)}
 	d.dq = net.New[float32](b, d.numActions)
 	d.pred, d.y, d.dpred, d.elem = make([]float32, b), make([]float32, b), make([]float32, b), make([]float32, b)
-	d.bestNext = make([]int, b)
+	d.bestNext, d.bootV = make([]int, b), make([]float32, b)
 }
 
 // Updates returns the number of gradient steps taken.
@@ -164,22 +165,9 @@ func (d *DQN) Update(batch *replay.Batch, tdErrors []float32) UpdateStats {
 
 	// TD targets, with no gradient: computed before the online forward pass on
 	// s, because Backward needs that pass's activations.
-	if d.cfg.DoubleDQN {
-		qn := d.Online.Forward(d.next).Data
-		for i := range b {
-			d.bestNext[i] = policy.Greedy(qn[i*A : (i+1)*A])
-		}
-	}
-	qt := d.Target.Forward(d.next).Data
+	BootstrapValues(d.Online, d.Target, d.next, d.cfg.DoubleDQN, d.bootV, d.bestNext)
 	for i := range b {
-		row := qt[i*A : (i+1)*A]
-		var v float32
-		if d.cfg.DoubleDQN {
-			v = row[d.bestNext[i]]
-		} else {
-			v = row[policy.Greedy(row)]
-		}
-		d.y[i] = batch.Rewards[i] + batch.Discounts[i]*v
+		d.y[i] = batch.Rewards[i] + batch.Discounts[i]*d.bootV[i]
 	}
 
 	// Q(s, a) for the actions taken, and the loss's gradient with respect to it.
@@ -227,5 +215,33 @@ func (d *DQN) UpdateTarget() {
 		d.Target.CopyFrom(d.Online)
 	} else {
 		d.Target.SoftUpdate(d.Online, d.cfg.Tau)
+	}
+}
+
+// BootstrapValues writes into v the value of each of a batch's next states
+// s′ (next, one row each) as DQN's TD target takes it:
+//
+//	v = Q_target(s′, argmax_a Q_online(s′, a))   (Double DQN: best is scratch, one int per row)
+//	v = max_a Q_target(s′, a)
+//
+// The learner's update and an actor's initial priorities (apex) share it.
+func BootstrapValues(online, target *net.Sequential[float32], next *net.Tensor[float32], double bool, v []float32, best []int) {
+	b := len(v)
+	if double {
+		qn := online.Forward(next).Data
+		A := len(qn) / b
+		for i := range b {
+			best[i] = policy.Greedy(qn[i*A : (i+1)*A])
+		}
+	}
+	qt := target.Forward(next).Data
+	A := len(qt) / b
+	for i := range b {
+		row := qt[i*A : (i+1)*A]
+		if double {
+			v[i] = row[best[i]]
+		} else {
+			v[i] = row[policy.Greedy(row)]
+		}
 	}
 }

@@ -222,23 +222,7 @@ func (a *Adder) priorities(dst []float32, B int) {
 	// Bootstrap values first: each Forward's output is reused by the next.
 	boot := &net.Tensor[float32]{Shape: shape, Data: a.boot}
 	v := make([]float32, B)
-	if a.double {
-		qn := nets.Online.Forward(boot).Data
-		best := make([]int, B)
-		for i := range B {
-			best[i] = policy.Greedy(qn[i*A : (i+1)*A])
-		}
-		qt := nets.Target.Forward(boot).Data
-		for i := range B {
-			v[i] = qt[i*A+best[i]]
-		}
-	} else {
-		qt := nets.Target.Forward(boot).Data
-		for i := range B {
-			row := qt[i*A : (i+1)*A]
-			v[i] = row[policy.Greedy(row)]
-		}
-	}
+	agent.BootstrapValues(nets.Online, nets.Target, boot, a.double, v, make([]int, B))
 	q := nets.Online.Forward(&net.Tensor[float32]{Shape: shape, Data: a.obs}).Data
 	for i := range B {
 		y := a.returns[i] + a.discount[i]*v[i]

@@ -129,7 +129,7 @@ func (l *lastMean) OnEval(e *EvalEvent) {
 // curves of Young & Tian (2019): the bar the issue sets for PQN.
 var publishedDQN = map[string]float64{
 	"minatar-asterix": 17, "minatar-breakout": 10, "minatar-freeway": 50,
-	"minatar-seaquest": 20, "minatar-space_invaders": 43,
+	"minatar-seaquest": 20, "minatar-space-invaders": 43,
 }
 
 // TestPQNMinAtarBreakout trains pqn-minatar on a MinAtar game

@@ -219,6 +219,13 @@ func (p *PQN) Run(ctx context.Context) (Result, error) {
 	return res, nil
 }
 
+// Iterate runs one PQN iteration outside Run: a rollout of NumEnvs ×
+// RolloutSteps frames, its targets and its gradient steps, with no
+// evaluation or checkpoint, and with ε and the learning rate where the
+// frames and gradient steps taken put them. Benchmarks drive PQN with it
+// (package bench); a training run calls Run.
+func (p *PQN) Iterate() error { return p.iterate() }
+
 // iterate runs one PQN iteration: act for a rollout, compute its targets,
 // learn from it.
 func (p *PQN) iterate() error {

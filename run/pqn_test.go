@@ -168,3 +168,28 @@ func TestPQNResumeDispatch(t *testing.T) {
 		t.Fatalf("DQN resume: Trainer %v, PQN %v, step %d", r.Trainer != nil, r.PQN != nil, r.Step())
 	}
 }
+
+// TestPQNThreads: a PQN run with shards asks for single-threaded matrix
+// products; one without, and a DQN run, keep the default.
+func TestPQNThreads(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		o    Options
+		want int
+	}{
+		{Options{Preset: "pqn-minatar", Env: "minatar-asterix", Steps: 4096}, 1},
+		{Options{Preset: "pqn-minatar", Set: "shards=1", Steps: 4096}, 2},
+		{Options{Preset: "pqn-cartpole"}, 2},
+		{Options{}, 2},
+	} {
+		c.o.Dir = filepath.Join(dir, c.o.Preset+c.o.Set)
+		r, err := Open(c.o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Threads(2); got != c.want {
+			t.Errorf("%+v: Threads(2) = %d, want %d", c.o, got, c.want)
+		}
+		r.Close()
+	}
+}

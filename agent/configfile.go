@@ -22,7 +22,7 @@ import (
 // written, e.g. `config: line 3, column 13: n_step: want an integer, got "3"`.
 // On error c is unchanged. The result is not validated; call Validate.
 func DecodeConfig(data []byte, c *Config) error {
-	if err := decodeConfig(data, c); err != nil {
+	if err := decodeConfig(data, c, configFields()); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
 	return nil
@@ -35,7 +35,7 @@ func LoadConfigFile(path string, c *Config) error {
 	if err != nil {
 		return err
 	}
-	if err := decodeConfig(b, c); err != nil {
+	if err := decodeConfig(b, c, configFields()); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
@@ -47,7 +47,11 @@ func LoadConfigFile(path string, c *Config) error {
 // anything else as a string; commas inside brackets do not split. Errors name
 // the key and the value as written (`n_step: want an integer, got three`);
 // on error c is unchanged.
-func SetFields(spec string, c *Config) error {
+func SetFields(spec string, c *Config) error { return setFields(spec, c, configFields()) }
+
+// setFields applies "key=value,..." overrides onto c, whose fields by JSON
+// name are fields (SetFields).
+func setFields[C any](spec string, c *C, fields map[string]reflect.StructField) error {
 	var parts []string
 	depth, start := 0, 0
 	for i, r := range spec {
@@ -72,7 +76,7 @@ func SetFields(spec string, c *Config) error {
 		if !ok || k == "" {
 			return fmt.Errorf("config: %q is not of the form key=value", p)
 		}
-		f, err := configField(k)
+		f, err := fieldNamed(fields, k)
 		if err != nil {
 			return fmt.Errorf("config: %w", err)
 		}
@@ -84,7 +88,7 @@ func SetFields(spec string, c *Config) error {
 		if !json.Valid(raw) {
 			raw, _ = json.Marshal(v)
 		}
-		if err := setConfigField(&next, f, raw); err != nil {
+		if err := setField(&next, f, raw); err != nil {
 			var want wantError
 			if errors.As(err, &want) {
 				if v == "" {
@@ -99,9 +103,9 @@ func SetFields(spec string, c *Config) error {
 	return nil
 }
 
-// decodeConfig does DecodeConfig's work; its errors start with the line and
-// column of what is wrong.
-func decodeConfig(data []byte, c *Config) error {
+// decodeConfig does DecodeConfig's work onto c, whose fields by JSON name
+// are fields; its errors start with the line and column of what is wrong.
+func decodeConfig[C any](data []byte, c *C, fields map[string]reflect.StructField) error {
 	// at says what is wrong at the first token from byte offset off on.
 	at := func(off int64, format string, args ...any) error {
 		line, col := position(data, skipSpace(data, off))
@@ -145,7 +149,7 @@ func decodeConfig(data []byte, c *Config) error {
 		if err := dec.Decode(&raw); err != nil {
 			return syntax(dec, err)
 		}
-		f, err := configField(key)
+		f, err := fieldNamed(fields, key)
 		if err != nil {
 			return at(keyAt, "%v", err)
 		}
@@ -153,7 +157,7 @@ func decodeConfig(data []byte, c *Config) error {
 			return at(keyAt, "%s is given twice", key)
 		}
 		seen[key] = true
-		if err := setConfigField(&next, f, raw); err != nil {
+		if err := setField(&next, f, raw); err != nil {
 			var want wantError
 			if errors.As(err, &want) {
 				return at(valueAt, "%s: want %s, got %s", key, string(want), clipRaw(raw))
@@ -172,21 +176,23 @@ func decodeConfig(data []byte, c *Config) error {
 }
 
 // configFields maps the JSON name of each field of Config to the field.
-var configFields = sync.OnceValue(func() map[string]reflect.StructField {
+var configFields = sync.OnceValue(jsonFields[Config])
+
+// jsonFields maps the JSON name of each field of C to the field.
+func jsonFields[C any]() map[string]reflect.StructField {
 	m := map[string]reflect.StructField{}
-	for _, f := range reflect.VisibleFields(reflect.TypeFor[Config]()) {
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[C]()) {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if f.IsExported() && name != "" && name != "-" {
 			m[name] = f
 		}
 	}
 	return m
-})
+}
 
-// configField returns the field of Config named key in JSON, or an error
+// fieldNamed returns the field of fields named key in JSON, or an error
 // naming the field it resembles.
-func configField(key string) (reflect.StructField, error) {
-	fields := configFields()
+func fieldNamed(fields map[string]reflect.StructField, key string) (reflect.StructField, error) {
 	if f, ok := fields[key]; ok {
 		return f, nil
 	}
@@ -206,20 +212,25 @@ func configField(key string) (reflect.StructField, error) {
 		}
 	}
 	if best != "" {
-		return reflect.StructField{}, fmt.Errorf("unknown field %q (did you mean %s?)", key, best)
+		return reflect.StructField{}, &unknownFieldError{key, fmt.Sprintf("unknown field %q (did you mean %s?)", key, best)}
 	}
-	return reflect.StructField{}, fmt.Errorf("unknown field %q: the fields are those of a run's config.json", key)
+	return reflect.StructField{}, &unknownFieldError{key, fmt.Sprintf("unknown field %q: the fields are those of a run's config.json", key)}
 }
+
+// unknownFieldError is fieldNamed's error for a key that names no field.
+type unknownFieldError struct{ key, msg string }
+
+func (e *unknownFieldError) Error() string { return e.msg }
 
 // wantError says what type of value a field takes.
 type wantError string
 
 func (w wantError) Error() string { return "want " + string(w) }
 
-// setConfigField decodes raw into the field f of c. A value of the wrong
-// type is a wantError; other errors (a typed choice's UnmarshalText) are
-// returned as they are.
-func setConfigField(c *Config, f reflect.StructField, raw json.RawMessage) error {
+// setField decodes raw into the field f of c. A value of the wrong type is
+// a wantError; other errors (a typed choice's UnmarshalText) are returned as
+// they are.
+func setField[C any](c *C, f reflect.StructField, raw json.RawMessage) error {
 	if string(raw) == "null" {
 		return wantError(describeType(f.Type))
 	}

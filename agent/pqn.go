@@ -51,6 +51,7 @@ type PQN struct {
 	running  bool
 	ro       rollout
 	learn    pqnLearnBuffers
+	ended    []EpisodeEvent // the episodes the last vector step ended
 
 	// CheckpointDir, if set, receives best.ckpt after each evaluation that
 	// improves on the best mean and final.ckpt when Run returns.
@@ -219,6 +220,13 @@ func (p *PQN) Run(ctx context.Context) (Result, error) {
 	return res, nil
 }
 
+// Iterate runs one PQN iteration outside Run: a rollout of NumEnvs ×
+// RolloutSteps frames, its targets and its gradient steps, with no
+// evaluation or checkpoint, and with ε and the learning rate where the
+// frames and gradient steps taken put them. Benchmarks drive PQN with it
+// (package bench); a training run calls Run.
+func (p *PQN) Iterate() error { return p.iterate() }
+
 // iterate runs one PQN iteration: act for a rollout, compute its targets,
 // learn from it.
 func (p *PQN) iterate() error {
@@ -236,13 +244,12 @@ func (p *PQN) collect() {
 	eps := cfg.epsilon()
 	for t := range cfg.RolloutSteps {
 		base := p.step
+		ended := p.ended[:0]
 		s := p.Actor.Step(base, func(i int, ep env.Episode) {
-			ee := EpisodeEvent{Step: base + int64(i) + 1, Episode: p.Actor.Episodes(),
-				Return: ep.Return, Length: ep.Length, Terminated: ep.Terminated}
-			for _, o := range p.observers {
-				o.OnEpisode(&ee)
-			}
+			ended = append(ended, EpisodeEvent{Step: base + int64(i) + 1, Episode: p.Actor.Episodes(),
+				Return: ep.Return, Length: ep.Length, Terminated: ep.Terminated})
 		})
+		p.ended = ended
 		k0 := t * N
 		copy(ro.obs[k0*p.size:], s.Obs)
 		for i := range N {
@@ -263,6 +270,12 @@ func (p *PQN) collect() {
 		p.step += int64(N)
 		if len(p.observers) > 0 {
 			p.observeSteps(s, base, eps.Value(base))
+			// Each episode after its last step, as in a Trainer's run.
+			for k := range ended {
+				for _, o := range p.observers {
+					o.OnEpisode(&ended[k])
+				}
+			}
 		}
 	}
 	p.Timings.Act += p.Actor.ActTime - act0

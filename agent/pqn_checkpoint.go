@@ -45,6 +45,8 @@ type PQNMeta struct {
 	// CheckpointEvery is the run's checkpoint interval, which a resumed run
 	// keeps.
 	CheckpointEvery int64 `json:"checkpoint_every,omitempty"`
+	// Observers holds the state of each StatefulObserver by its StateKey.
+	Observers map[string]json.RawMessage `json:"observers,omitempty"`
 }
 
 // SaveCheckpoint writes the run's network, optimizer, counters, random
@@ -64,6 +66,18 @@ func (p *PQN) SaveCheckpoint(path string) error {
 	if !math.IsInf(p.best, -1) {
 		b := p.best
 		m.BestEval = &b
+	}
+	for _, o := range p.observers {
+		if so, ok := o.(StatefulObserver); ok {
+			st, err := so.MarshalState()
+			if err != nil {
+				return fmt.Errorf("saving the state of observer %s: %w", so.StateKey(), err)
+			}
+			if m.Observers == nil {
+				m.Observers = map[string]json.RawMessage{}
+			}
+			m.Observers[so.StateKey()] = st
+		}
 	}
 	var err error
 	if m.ActRNG, err = p.Actor.rng.src.MarshalBinary(); err != nil {
@@ -90,11 +104,12 @@ func (p *PQN) SaveCheckpoint(path string) error {
 }
 
 // ResumePQN rebuilds the PQN run of the checkpoint at path on the env that
-// makeEnv makes (the one the run was trained on), so that Run continues it
-// as if it had never stopped: network, optimizer state, counters, random
-// states, checkpoint interval and every env copy mid-episode (replayed from
-// its episode's seed and actions). The resumed run is then bit for bit the
-// uninterrupted one.
+// makeEnv makes (the one the run was trained on; nil makes the env its
+// config names with env.Make), so that Run continues it as if it had never
+// stopped: network, optimizer state, counters, random states, checkpoint
+// interval, the state of the observers given (StatefulObserver) and every
+// env copy mid-episode (replayed from its episode's seed and actions). The
+// resumed run is then bit for bit the uninterrupted one.
 func ResumePQN(path string, makeEnv func() (env.Env, error), observers ...Observer) (*PQN, error) {
 	p, err := resumePQN(path, makeEnv, observers)
 	if err != nil {
@@ -108,27 +123,25 @@ func resumePQN(path string, makeEnv func() (env.Env, error), observers []Observe
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range []string{"meta", "q", "optimizer"} {
-		if sections[s] == nil {
-			return nil, fmt.Errorf("no %q section: not a PQN checkpoint", s)
-		}
-	}
-	var m PQNMeta
-	if err := json.Unmarshal(sections["meta"], &m); err != nil {
-		return nil, fmt.Errorf("meta: %w", err)
-	}
-	if m.Format != pqnCheckpointFormat {
-		return nil, fmt.Errorf("format %q, want %q", m.Format, pqnCheckpointFormat)
-	}
-	if err := m.Config.Validate(); err != nil {
+	m, err := decodePQNMeta(sections)
+	if err != nil {
 		return nil, err
 	}
-	if m.Step < 0 || m.Step%int64(m.Config.rolloutSize()) != 0 || m.Step > m.Config.TotalSteps || m.Updates < 0 || m.Episodes < 0 {
-		return nil, fmt.Errorf("counters step %d, updates %d, episodes %d do not fit the config", m.Step, m.Updates, m.Episodes)
+	if makeEnv == nil {
+		makeEnv = func() (env.Env, error) { return env.Make(m.Config.Env) }
 	}
 	p, err := NewPQN(makeEnv, m.Config, observers...)
 	if err != nil {
 		return nil, err
+	}
+	for _, o := range p.observers {
+		if so, ok := o.(StatefulObserver); ok {
+			if st, ok := m.Observers[so.StateKey()]; ok {
+				if err := so.UnmarshalState(st); err != nil {
+					return nil, fmt.Errorf("observer %s: %w", so.StateKey(), err)
+				}
+			}
+		}
 	}
 	if spec := p.Vec.Spec(); spec.ID != m.EnvID || !slices.Equal(p.obsShape, m.ObsShape) || p.nA != m.NumActions {
 		return nil, fmt.Errorf("the checkpoint is of env %s %v with %d actions, not %s %v with %d",
@@ -164,4 +177,28 @@ func resumePQN(path string, makeEnv func() (env.Env, error), observers []Observe
 		p.best = *m.BestEval
 	}
 	return p, nil
+}
+
+// decodePQNMeta checks that sections are a PQN checkpoint's and decodes its
+// meta section, checking its config and counters.
+func decodePQNMeta(sections map[string][]byte) (PQNMeta, error) {
+	var m PQNMeta
+	for _, s := range []string{"meta", "q", "optimizer"} {
+		if sections[s] == nil {
+			return m, fmt.Errorf("no %q section: not a PQN checkpoint", s)
+		}
+	}
+	if err := json.Unmarshal(sections["meta"], &m); err != nil {
+		return m, fmt.Errorf("meta: %w", err)
+	}
+	if m.Format != pqnCheckpointFormat {
+		return m, fmt.Errorf("format %q, want %q", m.Format, pqnCheckpointFormat)
+	}
+	if err := m.Config.Validate(); err != nil {
+		return m, err
+	}
+	if m.Step < 0 || m.Step%int64(m.Config.rolloutSize()) != 0 || m.Step > m.Config.TotalSteps || m.Updates < 0 || m.Episodes < 0 {
+		return m, fmt.Errorf("counters step %d, updates %d, episodes %d do not fit the config", m.Step, m.Updates, m.Episodes)
+	}
+	return m, nil
 }

@@ -3,8 +3,9 @@
 // one and two threads, in float32 (gemm/) and in bf16 mixed precision
 // (bf16_gemm/, with bf16_peak, the bf16 instruction's one-core peak, where
 // the CPU has one); train steps of the CartPole, MinAtar and Nature networks
-// in float32 and in bf16; environment steps; replay adds and samples; and
-// (long) a whole CartPole training with CleanRL's settings.
+// in float32 and in bf16; environment steps; replay adds and samples; PQN
+// iterations in its MinAtar setting on 1 and 2 threads, with where their time
+// goes; and (long) a whole CartPole training with CleanRL's settings.
 package bench
 
 import (
@@ -26,20 +27,40 @@ import (
 type Case struct {
 	// Name identifies it, e.g. "gemm/1T/nature_fc_fwd_b32".
 	Name string
-	// Unit is what Run reports: "GFLOP/s" and "env-steps/s" (higher is
-	// better), "ms/step" and "ns/op" (lower is better).
+	// Unit is what Run reports: "GFLOP/s", "env-steps/s" and "frames/s"
+	// (higher is better), "ms/step" and "ns/op" (lower is better).
 	Unit string
 	// Long marks cases that take seconds per call (whole trainings).
 	Long bool
 	// setup prepares the workload: op runs once, work is the FLOPs or steps
 	// of one op (for rates), done releases what setup changed.
 	setup func() (op func(), work float64, done func())
+	// parts, if set, returns the shares of the ops' time in their parts,
+	// after the rounds (before done).
+	parts func() []Part
+	// cpu asks Run for the CPU time per unit of work too.
+	cpu bool
 }
 
 // Result is the median of Run's rounds.
 type Result struct {
 	Value float64 `json:"value"`
 	Unit  string  `json:"unit"`
+	// Parts split the time of the ops (all rounds and the warm-up) into
+	// their parts, for the cases that measure them (pqn/: env, act,
+	// returns, learn).
+	Parts []Part `json:"parts,omitempty"`
+	// CPUMicros is the CPU time of the process (all threads, getrusage)
+	// per unit of work over the rounds, in µs (pqn/: per frame), where the
+	// system measures it: unlike a rate, load on the machine barely
+	// changes it, and 1e6/CPUMicros is the rate on one idle core.
+	CPUMicros float64 `json:"cpu_us,omitempty"`
+}
+
+// Part is one part's share of a case's time.
+type Part struct {
+	Name    string  `json:"name"`
+	Percent float64 `json:"percent"`
 }
 
 // Run times c: rounds rounds of at least minTime each (after one warm-up
@@ -52,6 +73,7 @@ func (c Case) Run(minTime time.Duration, rounds int) Result {
 		op()
 	}
 	per := make([]float64, 0, rounds) // seconds per op
+	cpu0, ops := cpuTime(), 0
 	for range max(rounds, 1) {
 		n := 0
 		start := time.Now()
@@ -60,14 +82,16 @@ func (c Case) Run(minTime time.Duration, rounds int) Result {
 			n++
 		}
 		per = append(per, time.Since(start).Seconds()/float64(n))
+		ops += n
 	}
+	cpu := cpuTime() - cpu0
 	slices.Sort(per)
 	s := per[len(per)/2]
 	r := Result{Unit: c.Unit}
 	switch c.Unit {
 	case "GFLOP/s":
 		r.Value = work / s / 1e9
-	case "env-steps/s":
+	case "env-steps/s", "frames/s":
 		r.Value = work / s
 	case "ms/step":
 		r.Value = s * 1e3
@@ -75,6 +99,12 @@ func (c Case) Run(minTime time.Duration, rounds int) Result {
 		r.Value = s * 1e9
 	default:
 		panic("bench: unknown unit " + c.Unit)
+	}
+	if c.parts != nil {
+		r.Parts = c.parts()
+	}
+	if c.cpu && cpu > 0 {
+		r.CPUMicros = float64(cpu.Nanoseconds()) / 1e3 / (float64(ops) * work)
 	}
 	return r
 }
@@ -144,6 +174,7 @@ func Cases() []Case {
 	for _, r := range env.Registered() {
 		cs = append(cs, Case{Name: "env/" + r.Name, Unit: "env-steps/s", setup: envSteps(r.Name)})
 	}
+	cs = append(cs, pqnCase(1), pqnCase(2))
 	cs = append(cs,
 		Case{Name: "replay/add_cartpole", Unit: "ns/op", setup: replayAdd},
 		Case{Name: "replay/sample_b128_cartpole", Unit: "ns/op", setup: replaySample},
@@ -363,4 +394,50 @@ func trainCleanRL() (func(), float64, func()) {
 			panic(err)
 		}
 	}, float64(cfg.TotalSteps), func() {}
+}
+
+// pqnCase is PQN in its MinAtar setting (the pqn-minatar preset on Breakout:
+// 128 envs × 32 steps, 2 epochs of 32 minibatches of 128) on threads cores,
+// as agent.BenchmarkPQNMinAtar measures it: one op is one iteration of 4,096
+// frames (acting, λ-returns, 64 gradient steps), with ε at its floor as for
+// most of a run. On 1 thread everything runs on one goroutine; on 2, as the
+// preset trains: 2 shards and 2 env workers, each matrix product on one
+// goroutine (net.SetThreads(1)). Its parts are the shares of the time in env
+// steps, the acting forward pass, the bootstrap passes with the λ-returns,
+// and the gradient steps (agent.PQNTimings).
+func pqnCase(threads int) Case {
+	var p *agent.PQN
+	return Case{
+		Name: fmt.Sprintf("pqn/%dT/minatar_breakout", threads),
+		Unit: "frames/s",
+		cpu:  true,
+		setup: func() (func(), float64, func()) {
+			prev := net.SetThreads(1)
+			cfg, err := agent.PQNPreset("pqn-minatar")
+			if err != nil {
+				panic(err)
+			}
+			cfg.Shards, cfg.EnvWorkers = threads, threads
+			cfg.ExplorationSteps, cfg.EvalEvery, cfg.FinalEvalEpisodes = 0, 0, 0
+			p, err = agent.NewPQN(func() (env.Env, error) { return env.Make(cfg.Env) }, cfg)
+			if err != nil {
+				panic(err)
+			}
+			op := func() {
+				if err := p.Iterate(); err != nil {
+					panic(err)
+				}
+			}
+			return op, float64(cfg.NumEnvs * cfg.RolloutSteps), func() { net.SetThreads(prev) }
+		},
+		parts: func() []Part {
+			t := p.Timings
+			total := (t.Env + t.Act + t.Returns + t.Learn).Seconds()
+			if total <= 0 {
+				return nil
+			}
+			return []Part{{"env", 100 * t.Env.Seconds() / total}, {"act", 100 * t.Act.Seconds() / total},
+				{"returns", 100 * t.Returns.Seconds() / total}, {"learn", 100 * t.Learn.Seconds() / total}}
+		},
+	}
 }

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,15 @@ func TestCasesRun(t *testing.T) {
 		r := c.Run(time.Microsecond, 1)
 		if !(r.Value > 0) || r.Unit != c.Unit {
 			t.Errorf("%s: %+v", c.Name, r)
+		}
+		if strings.HasPrefix(c.Name, "pqn/") {
+			sum := 0.0
+			for _, p := range r.Parts {
+				sum += p.Percent
+			}
+			if len(r.Parts) != 4 || math.Abs(sum-100) > 1e-6 || !(r.CPUMicros > 0) {
+				t.Errorf("%s: parts %+v (sum %v), CPU %v µs/frame; want env, act, returns, learn summing to 100%% and a CPU time", c.Name, r.Parts, sum, r.CPUMicros)
+			}
 		}
 	}
 }

@@ -6,8 +6,13 @@
 //	r, err := run.Open(run.Options{Env: "acrobot", Set: "n_step=3"})
 //	if err != nil { ... }
 //	defer r.Close()
-//	r.Trainer.Observe(myObserver) // before Train
+//	r.Observe(myObserver) // before Train
 //	res, err := r.Train(ctx)
+//
+// A PQN preset (Options.Preset "pqn-cartpole", "pqn-minatar") makes a PQN
+// run (Run.PQN, agent.PQN) with the same directory, log, checkpoints and
+// resume; its configuration layers are those of agent.PQNConfig
+// (ConfigurePQN), and resuming dispatches on the checkpoint's format.
 //
 // A run directory holds
 //
@@ -22,7 +27,8 @@
 // Resuming (Options.Resume, a checkpoint or a run directory) continues a run
 // in its directory with the settings it was started with, drops the log lines
 // a killed run wrote past its checkpoint (the resumed run writes them again),
-// and, with the replay saved, is bit for bit the run that never stopped.
+// and, with the replay saved (a PQN run has none to save), is bit for bit
+// the run that never stopped.
 //
 // Sweep trains one configuration on many seeds, J at a time, each in
 // Dir/seed-S, and summarizes their final evaluations as Agarwal et al. (2021)

@@ -54,14 +54,20 @@ type Options struct {
 const DefaultEnv = "cartpole"
 
 // Run is a training run in its directory: the configuration resolved from
-// its layers or its checkpoint, the trainer, and the log it writes. Add
-// observers to Trainer (Trainer.Observe) before Train.
+// its layers or its checkpoint, the trainer, and the log it writes. A run
+// trains with DQN (Trainer and Config) or, for a PQN preset or checkpoint,
+// with PQN (PQN, whose Config is the run's). Add observers (Observe) before
+// Train.
 type Run struct {
 	Config  agent.Config
 	Preset  string
 	Dir     string
 	Trainer *agent.Trainer
-	// Resumed is the checkpoint the run continues, or nil for a new run.
+	// PQN is the run's PQN trainer, for a PQN run; then Trainer is nil and
+	// Config zero.
+	PQN *agent.PQN
+	// Resumed is the DQN checkpoint the run continues, or nil for a new run
+	// (Resuming says whether a run of either kind continues a checkpoint).
 	Resumed *agent.Checkpoint
 	// Notes are what Open did that the user should hear of, such as log
 	// lines dropped past the checkpoint.
@@ -69,6 +75,7 @@ type Run struct {
 
 	log     *LogWriter
 	logFile *os.File
+	resumed bool
 }
 
 // Open resolves the run's configuration, creates its directory (or, when
@@ -79,6 +86,9 @@ type Run struct {
 func Open(o Options) (*Run, error) {
 	if o.Resume != "" {
 		return openResumed(o)
+	}
+	if IsPQNPreset(o.Preset) {
+		return openPQN(o)
 	}
 	cfg, preset, err := Configure(o)
 	if err != nil {
@@ -107,6 +117,17 @@ func (r *Run) start(o Options, flag int) (*Run, error) {
 		return nil, err
 	}
 	r.log.Reset(r.logFile)
+	if r.PQN != nil {
+		if o.CheckpointEvery != nil {
+			r.PQN.CheckpointEvery = *o.CheckpointEvery
+		}
+		r.PQN.CheckpointDir = r.Dir
+		if err := writeJSON(filepath.Join(r.Dir, "config.json"), r.PQN.Config); err != nil {
+			r.Close()
+			return nil, err
+		}
+		return r, nil
+	}
 	if o.CheckpointEvery != nil {
 		r.Trainer.CheckpointEvery = *o.CheckpointEvery
 	}
@@ -124,7 +145,12 @@ func (r *Run) start(o Options, flag int) (*Run, error) {
 // Configure resolves a new run's configuration from its layers: the preset,
 // then the config file, then the --set overrides, then Env, Seed and Steps
 // when given. It returns the configuration, validated, and the preset's name.
+// A PQN preset is an error: ConfigurePQN resolves those.
 func Configure(o Options) (agent.Config, string, error) {
+	if IsPQNPreset(o.Preset) {
+		return agent.Config{}, "", usage(fmt.Errorf("preset %s trains with PQN, and this command trains DQN presets only (%s)",
+			o.Preset, strings.Join(agent.PresetNames(), ", ")))
+	}
 	name := o.Env
 	if name == "" {
 		name = DefaultEnv
@@ -141,7 +167,7 @@ func Configure(o Options) (agent.Config, string, error) {
 	}
 	cfg, err := agent.Preset(preset)
 	if err != nil {
-		return cfg, "", usage(err)
+		return cfg, "", usage(fmt.Errorf("%w; PQN presets: %s", err, strings.Join(agent.PQNPresetNames(), ", ")))
 	}
 	if o.ConfigFile != "" {
 		if err := agent.LoadConfigFile(o.ConfigFile, &cfg); err != nil {
@@ -195,6 +221,9 @@ func openResumed(o Options) (*Run, error) {
 			return nil, usage(fmt.Errorf("--%s cannot be changed when resuming: the run keeps its own", f.name))
 		}
 	}
+	if path, h, ok := pqnResume(o.Resume); ok {
+		return openResumedPQN(o, path, h)
+	}
 	c, err := LoadResume(o.Resume)
 	if err != nil {
 		return nil, err
@@ -203,7 +232,7 @@ func openResumed(o Options) (*Run, error) {
 	if o.Steps != 0 && o.Steps <= c.Meta.Step {
 		return nil, usage(fmt.Errorf("--steps %d: the run is already at step %d", o.Steps, c.Meta.Step))
 	}
-	r := &Run{Resumed: c, Dir: filepath.Dir(path), Preset: agent.PresetFor(c.Meta.Config.Env)}
+	r := &Run{Resumed: c, resumed: true, Dir: filepath.Dir(path), Preset: agent.PresetFor(c.Meta.Config.Env)}
 	r.log = NewLogWriter(nil) // opened once the trainer is rebuilt
 	r.Trainer, err = agent.ResumeCheckpoint(c, agent.ResumeOptions{TotalSteps: o.Steps, NoReplay: o.NoReplay}, r.log)
 	var missing *agent.MissingReplayError
@@ -274,7 +303,13 @@ func (r *Run) Name() string { return filepath.Base(filepath.Clean(r.Dir)) }
 // flushes the log and draws curve.png (a curve that cannot be drawn is a
 // note, not an error: the run's results are saved).
 func (r *Run) Train(ctx context.Context) (agent.Result, error) {
-	res, err := r.Trainer.Run(ctx)
+	var res agent.Result
+	var err error
+	if r.PQN != nil {
+		res, err = r.PQN.Run(ctx)
+	} else {
+		res, err = r.Trainer.Run(ctx)
+	}
 	if err != nil {
 		return res, err
 	}
@@ -375,7 +410,10 @@ func PlotDir(dir, out string) error {
 	}
 	title := dir
 	if b, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
-		var cfg agent.Config
+		var cfg struct { // of a DQN run or a PQN one
+			Env  string `json:"env"`
+			Seed uint64 `json:"seed"`
+		}
 		if json.Unmarshal(b, &cfg) == nil {
 			title = fmt.Sprintf("%s, seed %d", cfg.Env, cfg.Seed)
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/deepq/deepq/bench"
@@ -26,7 +27,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: deepq bench [--json] [--run REGEXP] [--long] [--time D] [--rounds N] [--kernel NAME]\n\n"+
 			"Runs deepq's standard benchmarks on this machine: GEMM GFLOP/s at the DQN shapes and at\n"+
-			"64³, 256³, 1024³ on 1 and 2 threads, train-step times, environment steps and replay operations.\n"+
+			"64³, 256³, 1024³ on 1 and 2 threads, train-step times, environment steps, replay operations,\n"+
+			"and PQN frames/s in its MinAtar setting on 1 and 2 threads with the shares of the time in\n"+
+			"env steps, acting, λ-returns and learning.\n"+
 			"Figures are medians of the rounds; other load on the machine lowers them (check uptime).\n\nFlags:")
 		fs.PrintDefaults()
 	}
@@ -76,7 +79,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		r := c.Run(*minTime, *rounds)
 		results[c.Name] = r
 		if !*asJSON {
-			fmt.Fprintf(stdout, "%-40s %12.4g %s\n", c.Name, r.Value, r.Unit)
+			fmt.Fprintf(stdout, "%-40s %12.4g %s%s\n", c.Name, r.Value, r.Unit, formatParts(r))
 		}
 	}
 	if *asJSON {
@@ -96,4 +99,27 @@ func joinNames(names []string) string {
 		s += n
 	}
 	return s
+}
+
+// formatParts formats a benchmark's CPU time and parts as
+// "  (CPU 47.1 µs/frame; env 1%, act 16%, ...)", or "" if it has neither.
+func formatParts(r bench.Result) string {
+	var s []string
+	for _, p := range r.Parts {
+		s = append(s, fmt.Sprintf("%s %.0f%%", p.Name, p.Percent))
+	}
+	parts := strings.Join(s, ", ")
+	if r.CPUMicros > 0 {
+		per := strings.TrimSuffix(strings.TrimSuffix(r.Unit, "/s"), "s") // frames/s: µs/frame
+		cpu := fmt.Sprintf("CPU %.3g µs/%s", r.CPUMicros, per)
+		if parts == "" {
+			parts = cpu
+		} else {
+			parts = cpu + "; " + parts
+		}
+	}
+	if parts == "" {
+		return ""
+	}
+	return "  (" + parts + ")"
 }

@@ -32,30 +32,30 @@ type qFunc interface {
 	policy.BatchQFunc
 }
 
-// loadQ loads the checkpoints at paths and returns their greedy Q-function:
-// the one network's expected Q, or the mean of their Q-values when there are
-// several (agent.MeanQ; their parameters are never averaged). All must take
-// the first one's observations and have its actions. It returns the first
-// checkpoint too, whose config names the default env.
-func loadQ(paths []string, seed uint64) (qFunc, *agent.Checkpoint, error) {
-	var first *agent.Checkpoint
+// loadQ loads the checkpoints at paths, DQN or PQN, and returns their greedy
+// Q-function: the one network's expected Q, or the mean of their Q-values
+// when there are several (agent.MeanQ; their parameters are never averaged).
+// All must take the first one's observations and have its actions. It
+// returns the first checkpoint too, whose config names the default env.
+func loadQ(paths []string, seed uint64) (qFunc, *agent.CheckpointPolicy, error) {
+	var first *agent.CheckpointPolicy
 	var members []policy.BatchQFunc
 	for i, p := range paths {
-		c, err := agent.LoadCheckpoint(p)
+		// Each member draws its own IQN τ.
+		c, err := agent.LoadCheckpointPolicy(p, seed+uint64(i))
 		if err != nil {
 			return nil, nil, err
 		}
 		if i == 0 {
 			first = c
-		} else if !slices.Equal(c.Online.InShape, first.Online.InShape) || c.Meta.NumActions != first.Meta.NumActions {
+		} else if !slices.Equal(c.InShape, first.InShape) || c.NumActions != first.NumActions {
 			return nil, nil, fmt.Errorf("checkpoint %s takes %v observations and %d actions, %s takes %v and %d: they cannot form an ensemble",
-				p, c.Online.InShape, c.Meta.NumActions, paths[0], first.Online.InShape, first.Meta.NumActions)
+				p, c.InShape, c.NumActions, paths[0], first.InShape, first.NumActions)
 		}
-		// Each member draws its own IQN τ.
-		members = append(members, c.GreedyQ(seed+uint64(i)))
+		members = append(members, c.Q)
 	}
 	if len(members) == 1 {
-		return members[0].(*agent.QNet), first, nil
+		return first.Q, first, nil
 	}
 	m, err := agent.NewMeanQ(members...)
 	return m, first, err

@@ -37,6 +37,9 @@ func runEnvs(args []string, stdout, stderr io.Writer) error {
 		if p := agent.PresetFor(r.Name); p != "" {
 			fmt.Fprintf(stdout, ", preset %s", p)
 		}
+		if p := agent.PQNPresetFor(r.Name); p != "" {
+			fmt.Fprintf(stdout, ", PQN preset %s", p)
+		}
 		fmt.Fprintln(stdout)
 		printOptions(stdout, r.Options)
 	}

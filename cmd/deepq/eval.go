@@ -41,7 +41,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	path := paths.String()
-	envName := c.Meta.Config.Env
+	envName := c.Env
 	if *envOverride != "" {
 		envName = *envOverride
 	}
@@ -49,9 +49,9 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if sp := e.Spec(); !slices.Equal(sp.Observation.Shape, c.Online.InShape) || sp.Actions.N != c.Meta.NumActions {
+	if sp := e.Spec(); !slices.Equal(sp.Observation.Shape, c.InShape) || sp.Actions.N != c.NumActions {
 		return fmt.Errorf("env %s has %v observations and %d actions; the checkpoint's network expects %v and %d",
-			envName, sp.Observation.Shape, sp.Actions.N, c.Online.InShape, c.Meta.NumActions)
+			envName, sp.Observation.Shape, sp.Actions.N, c.InShape, c.NumActions)
 	}
 	res, err := agent.EvaluateQ(q, func() (env.Env, error) { return env.Make(envName) },
 		agent.EvalOptions{Episodes: *episodes, Seed: *seed, Epsilon: *epsilon})
@@ -65,7 +65,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 			Step       int64  `json:"step"`
 			Seed       uint64 `json:"seed"`
 			agent.EvalResult
-		}{envName, path, c.Meta.Step, *seed, res}
+		}{envName, path, c.Step, *seed, res}
 		enc := json.NewEncoder(stdout)
 		return enc.Encode(out)
 	}
@@ -73,7 +73,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if *epsilon > 0 {
 		how = fmt.Sprintf("ε-greedy (ε %g)", *epsilon)
 	}
-	of := fmt.Sprintf("checkpoint at step %d", c.Meta.Step)
+	of := fmt.Sprintf("checkpoint at step %d", c.Step)
 	if len(paths) > 1 {
 		of = fmt.Sprintf("mean Q of %d checkpoints", len(paths))
 	}

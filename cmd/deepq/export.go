@@ -8,10 +8,11 @@ import (
 	"strings"
 
 	"github.com/deepq/deepq/agent"
+	"github.com/deepq/deepq/net"
 	"github.com/deepq/deepq/net/onnx"
 )
 
-// runExport writes the online Q-network of an agent checkpoint as an ONNX
+// runExport writes the Q-network of a checkpoint (DQN's online network) as an ONNX
 // model (package net/onnx: opset 13, input obs (batch, observation shape…),
 // output q (batch, actions)).
 func runExport(args []string, stdout, stderr io.Writer) error {
@@ -34,30 +35,53 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	if *out == "" {
 		return usageError{fmt.Errorf("--onnx is required (the output file, e.g. model.onnx)")}
 	}
-	c, err := agent.LoadCheckpoint(*path)
+	m, meta, err := loadForExport(*path)
 	if err != nil {
 		return err
 	}
-	if d := c.Meta.Config.Distributional; d != agent.NoDist {
-		return fmt.Errorf("%s: its network outputs a %v return distribution, not Q-values; ONNX export takes DQN heads (distributional none)", *path, d)
-	}
-	m := c.Online
 	opt := onnx.Options{
 		Doc: fmt.Sprintf("deepq Q-network for %s at step %d: obs (batch, %s) -> q (batch, %d); greedy action = argmax q",
-			c.Meta.EnvID, c.Meta.Step, dims(m.InShape), c.Meta.NumActions),
+			meta.EnvID, meta.Step, dims(m.InShape), meta.NumActions),
 		Metadata: []onnx.Property{
-			{Key: "deepq.env", Value: c.Meta.Config.Env},
-			{Key: "deepq.env_id", Value: c.Meta.EnvID},
-			{Key: "deepq.step", Value: strconv.FormatInt(c.Meta.Step, 10)},
-			{Key: "deepq.num_actions", Value: strconv.Itoa(c.Meta.NumActions)},
+			{Key: "deepq.env", Value: meta.Env},
+			{Key: "deepq.env_id", Value: meta.EnvID},
+			{Key: "deepq.step", Value: strconv.FormatInt(meta.Step, 10)},
+			{Key: "deepq.num_actions", Value: strconv.Itoa(meta.NumActions)},
 		},
 	}
 	if err := onnx.WriteFile(*out, m, opt); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: the online network of %s (%s, step %d) as ONNX opset %d: %s (batch, %s) -> %s (batch, %d)\n",
-		*out, *path, c.Meta.EnvID, c.Meta.Step, onnx.Opset, onnx.Input, dims(m.InShape), onnx.Output, c.Meta.NumActions)
+		*out, *path, meta.EnvID, meta.Step, onnx.Opset, onnx.Input, dims(m.InShape), onnx.Output, meta.NumActions)
 	return nil
+}
+
+// exportMeta is what the ONNX model's metadata says of its checkpoint.
+type exportMeta struct {
+	Env, EnvID string
+	Step       int64
+	NumActions int
+}
+
+// loadForExport loads the Q-network of a DQN checkpoint (its online
+// network) or of a PQN one.
+func loadForExport(path string) (*net.Sequential[float32], exportMeta, error) {
+	if h, err := agent.ReadCheckpointHeader(path); err == nil && h.Format == agent.PQNFormat {
+		c, err := agent.LoadPQNCheckpoint(path)
+		if err != nil {
+			return nil, exportMeta{}, err
+		}
+		return c.Q, exportMeta{c.Meta.Config.Env, c.Meta.EnvID, c.Meta.Step, c.Meta.NumActions}, nil
+	}
+	c, err := agent.LoadCheckpoint(path)
+	if err != nil {
+		return nil, exportMeta{}, err
+	}
+	if d := c.Meta.Config.Distributional; d != agent.NoDist {
+		return nil, exportMeta{}, fmt.Errorf("%s: its network outputs a %v return distribution, not Q-values; ONNX export takes DQN heads (distributional none)", path, d)
+	}
+	return c.Online, exportMeta{c.Meta.Config.Env, c.Meta.EnvID, c.Meta.Step, c.Meta.NumActions}, nil
 }
 
 // dims formats a shape as "4, 10, 10".

@@ -1,10 +1,12 @@
 // Command deepq trains, evaluates and inspects deep Q-learning agents.
 //
 //	deepq train [--env NAME] [--steps N] [--seed S] [--out DIR]
+//	deepq train --preset pqn-cartpole | --env minatar-asterix --preset pqn-minatar [--steps N] [--seed S] [--set k=v,...]
 //	deepq train --resume DIR [--steps N] [--no-replay]
 //	deepq eval --checkpoint FILE [--episodes N] [--seed S] [--json]
 //	deepq export --checkpoint FILE --onnx OUT.onnx
 //	deepq envs
+//	deepq presets
 //	deepq plot --run DIR [--out FILE]
 //	deepq play (--gif FILE | --render) [--env NAME] [--checkpoint FILE] [--episodes N] [--seed S] [--size WxH]
 //	deepq bench [--json] [--run REGEXP] [--long]
@@ -43,9 +45,10 @@ var commands []command
 
 func init() {
 	commands = []command{
-		{"train", "train a DQN agent (default: CartPole with its tuned preset)", runTrain},
+		{"train", "train a DQN agent (default: CartPole with its tuned preset), or a PQN one (--preset pqn-…)", runTrain},
 		{"eval", "evaluate a checkpoint greedily", runEval},
 		{"envs", "list the environments, their spaces and options", runEnvs},
+		{"presets", "list the hyperparameter presets, DQN and PQN, with their sources", runPresets},
 		{"plot", "draw a run's learning curve (curve.png)", runPlot},
 		{"export", "write a checkpoint's Q-network as an ONNX model", runExport},
 		{"play", "play episodes (random or a checkpoint's policy) into an animated GIF or a live window", runPlay},

@@ -11,9 +11,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/deepq/deepq/agent"
 	"github.com/deepq/deepq/env"
 	"github.com/deepq/deepq/metrics"
+	"github.com/deepq/deepq/run"
 )
 
 // DefaultMetricsAddr is where deepq train serves /metrics unless told otherwise.
@@ -45,10 +45,11 @@ func listenMetrics(addr string) (*metricsExport, error) {
 	return &metricsExport{reg: reg, srv: srv}, nil
 }
 
-// observe creates the run's observer, labelled env=cfg.Env and run=run.
-func (m *metricsExport) observe(cfg agent.Config, spec *env.Spec, preset, run string) (*metrics.Observer, error) {
-	mc := metrics.DefaultConfig(cfg.Env, spec)
-	mc.Run, mc.Preset, mc.Seed, mc.Version, mc.TotalSteps = run, preset, cfg.Seed, version(), cfg.TotalSteps
+// observe creates the observer of the run described by info, labelled
+// env=info.Env and run=name.
+func (m *metricsExport) observe(info run.Info, spec *env.Spec, preset, name string) (*metrics.Observer, error) {
+	mc := metrics.DefaultConfig(info.Env, spec)
+	mc.Run, mc.Preset, mc.Seed, mc.Version, mc.TotalSteps = name, preset, info.Seed, version(), info.TotalSteps
 	obs, err := metrics.New(m.reg, mc)
 	if err != nil {
 		return nil, err

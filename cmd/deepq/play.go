@@ -170,9 +170,9 @@ func newPlayer(f *playFlags) (*player, error) {
 		if len(f.ckptPaths) > 1 {
 			p.who = "mean-Q greedy policy of " + f.ckptPaths.String()
 		}
-		ckptIn, ckptActions = c.Online.InShape, c.Meta.NumActions
+		ckptIn, ckptActions = c.InShape, c.NumActions
 		if p.name == "" {
-			p.name = c.Meta.Config.Env
+			p.name = c.Env
 		}
 	}
 	if p.name == "" {

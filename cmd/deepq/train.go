@@ -39,20 +39,20 @@ func newTrainFlags() *trainFlags {
 	fs := flag.NewFlagSet("deepq train", flag.ContinueOnError)
 	f := &trainFlags{fs: fs}
 	f.env = fs.String("env", run.DefaultEnv, "environment `name`, with options (see 'deepq envs')")
-	f.preset = fs.String("preset", "", "hyperparameter preset `name` (default: the env's own)")
+	f.preset = fs.String("preset", "", "hyperparameter preset `name` (default: the env's own; see 'deepq presets'); pqn-cartpole and pqn-minatar train with PQN")
 	f.steps = fs.Int64("steps", 0, "environment steps to train `N` (default: the preset's)")
 	f.seed = fs.Uint64("seed", 1, "random seed `S`: the same seed gives the same run (default: the preset's, 1)")
 	f.out = fs.String("out", "", "run directory `DIR` (default: runs/<env>-s<seed>-<time>)")
 	f.progress = fs.String("progress", "auto", "progress display: auto (a bar on a terminal, lines otherwise), bar, lines or none")
 	f.metricsAddr = fs.String("metrics-addr", DefaultMetricsAddr, "serve Prometheus metrics on http://`host:port`/metrics ('' for none)")
-	f.threads = fs.Int("threads", net.Threads(), "goroutines `N` per matrix multiply or conv pass (1: single-threaded); results are the same bits for any N")
+	f.threads = fs.Int("threads", net.Threads(), "goroutines `N` per matrix multiply or conv pass (1: single-threaded); results are the same bits for any N (default 1 for a PQN preset with shards > 1, whose shards use the cores)")
 	f.metricsLinger = fs.Duration("metrics-linger", 0, "after training, keep serving metrics for `duration` (e.g. 30s) so that a last scrape sees the final values")
 	f.resume = fs.String("resume", "", "continue the run of checkpoint `FILE`, or of a run directory (its newer of latest.ckpt and final.ckpt); --steps sets a new total")
 	f.noReplay = fs.Bool("no-replay", false, "with --resume: resume although the checkpoint's replay file is lost, refilling the buffer first")
 	f.every = fs.Int64("checkpoint-every", 0, "save latest.ckpt every `N` steps, to resume a cut-off run (0: never; a resumed run keeps its own)")
 	f.saveReplay = fs.Bool("save-replay", false, "save the replay buffer with final.ckpt and latest.ckpt, for an exact resume (a resumed run keeps its own)")
 	f.configFile = fs.String("config", "", "JSON `FILE` of hyperparameters (as a run's config.json) applied over the preset")
-	f.setFields = fs.String("set", "", "hyperparameter overrides `key=value,...` by their config.json names, e.g. n_step=3,hidden=[64,64]")
+	f.setFields = fs.String("set", "", "hyperparameter overrides `key=value,...` by their config.json names, e.g. n_step=3,hidden=[64,64] (PQN: num_envs=32,lambda=0.8)")
 	f.render = fs.Bool("render", false, "watch the agent in a live window (needs a build with -tags pixel)")
 	f.renderEvery = fs.Int("render-every", 0, "with --render: watch one episode in `K`, step by step at --render-speed (default: sample training --render-fps times a second)")
 	f.renderFPS = fs.Float64("render-fps", 30, "with --render: frames a second `F`, 1 to 60, sampled from training, which never slows")
@@ -60,7 +60,7 @@ func newTrainFlags() *trainFlags {
 	f.renderSize = fs.String("render-size", "", "with --render: frame size `WxH` in the window (default: the env's, scaled to 320..960 pixels)")
 	f.renderClose = fs.String("render-close", "continue", "with --render: what closing the window (Esc) does: continue training headless, or stop")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: deepq train [--env NAME] [--steps N] [--seed S] [--out DIR] [--metrics-addr HOST:PORT] [--render]\n       deepq train --resume DIR [--steps N]\n\nTrains a DQN agent and writes a run directory with config.json, log.jsonl,\nbest.ckpt, final.ckpt and curve.png. Ctrl-C stops early and still saves\nfinal.ckpt. Serves Prometheus metrics on /metrics (and /healthz) while it trains.\n--render shows the agent in a live window (keys: space pause, N step,\nG greedy, +/- speed, R record a GIF, Esc close).\n\nFlags:")
+		fmt.Fprintln(fs.Output(), "Usage: deepq train [--env NAME] [--preset NAME] [--steps N] [--seed S] [--out DIR] [--metrics-addr HOST:PORT] [--render]\n       deepq train --resume DIR [--steps N]\n\nTrains a DQN agent, or with a PQN preset (--preset pqn-cartpole, or --env\nminatar-asterix --preset pqn-minatar) a PQN one, and writes a run directory\nwith config.json, log.jsonl, best.ckpt, final.ckpt and curve.png. Ctrl-C stops early and still saves\nfinal.ckpt. Serves Prometheus metrics on /metrics (and /healthz) while it trains.\n--render shows the agent in a live window (keys: space pause, N step,\nG greedy, +/- speed, R record a GIF, Esc close).\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	return f
@@ -129,7 +129,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if opts.Resume == "" {
 		// Check the configuration before anything listens or is written.
-		if _, _, err := run.Configure(opts); err != nil {
+		if err := run.Check(opts); err != nil {
 			return err
 		}
 	}
@@ -147,48 +147,64 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer r.Close()
+	if !f.set["threads"] {
+		net.SetThreads(r.Threads(*f.threads))
+	}
 	return train(r, f, vo, export, stdout, stderr)
 }
 
 // train attaches the progress display, the metrics and the window to the
 // opened run, trains it and prints the summary.
 func train(r *run.Run, f *trainFlags, vo viz.Options, export *metricsExport, stdout, stderr io.Writer) error {
-	cfg, tr := r.Config, r.Trainer
-	prog := newProgress(stderr, *f.progress, cfg.TotalSteps)
-	tr.Observe(prog)
+	info := r.Info()
+	prog := newProgress(stderr, *f.progress, info.TotalSteps)
+	r.Observe(prog)
 	if export != nil {
-		obs, err := export.observe(cfg, tr.Env.Spec(), r.Preset, r.Name())
+		obs, err := export.observe(info, r.Spec(), r.Preset, r.Name())
 		if err != nil {
 			return err
 		}
-		tr.Observe(obs)
+		r.Observe(obs)
 	}
 	var view *viz.Viewer
 	if *f.render {
-		vo.Caption = fmt.Sprintf("%s · preset %s · seed %d", cfg.Env, r.Preset, cfg.Seed)
-		vo.TotalSteps, vo.RecordDir, vo.Log = cfg.TotalSteps, r.Dir, stderr
-		vo.QValues = tr.Agent.QValues
+		vo.Caption = fmt.Sprintf("%s · preset %s · seed %d", info.Env, r.Preset, info.Seed)
+		vo.TotalSteps, vo.RecordDir, vo.Log = info.TotalSteps, r.Dir, stderr
 		var err error
-		if view, err = viz.NewViewer(tr.Env, vo); err != nil {
-			return err
+		if r.PQN != nil {
+			// The window follows the vector env's first copy.
+			if view, err = viz.NewViewer(r.PQN.Vec.Env(0), vo); err != nil {
+				return err
+			}
+			r.Observe(agent.CopyObserver(view, 0, r.PQN.Vec.N()))
+		} else {
+			tr := r.Trainer
+			vo.QValues = tr.Agent.QValues
+			if view, err = viz.NewViewer(tr.Env, vo); err != nil {
+				return err
+			}
+			tr.Observe(view)
+			tr.Actor.Greedy = view.Greedy
 		}
-		tr.Observe(view)
-		tr.Actor.Greedy = view.Greedy
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(stderr, "deepq: %s\n", n)
 	}
-	if r.Resumed != nil {
-		fmt.Fprintf(stderr, "deepq: resuming %s (seed %d) at step %d of %d; run directory %s\n",
-			cfg.Env, cfg.Seed, tr.Step(), cfg.TotalSteps, r.Dir)
+	algo := ""
+	if info.Algorithm == "pqn" {
+		algo = "PQN, "
+	}
+	if r.Resuming() {
+		fmt.Fprintf(stderr, "deepq: resuming %s (%sseed %d) at step %d of %d; run directory %s\n",
+			info.Env, algo, info.Seed, r.Step(), info.TotalSteps, r.Dir)
 	} else {
-		fmt.Fprintf(stderr, "deepq: training %s (preset %s, seed %d) for %d steps; run directory %s\n",
-			cfg.Env, r.Preset, cfg.Seed, cfg.TotalSteps, r.Dir)
+		fmt.Fprintf(stderr, "deepq: training %s (%spreset %s, seed %d) for %d steps; run directory %s\n",
+			info.Env, algo, r.Preset, info.Seed, info.TotalSteps, r.Dir)
 	}
 	if export != nil {
 		fmt.Fprintf(stderr, "deepq: serving metrics on http://%s/metrics (run %q)\n", export.srv.Addr(), export.obs.Config().Run)
 	}
-	prog.startAt(tr.Step()) // the bar starts drawing only after the header lines
+	prog.startAt(r.Step()) // the bar starts drawing only after the header lines
 	notes := len(r.Notes)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -226,7 +242,10 @@ func summarize(ctx context.Context, r *run.Run, res agent.Result, first int64, e
 	}
 	fmt.Fprintf(stdout, "steps %d  episodes %d  updates %d  time %.1fs  (%.0f steps/s)\n",
 		res.Steps, res.Episodes, res.Updates, res.Elapsed.Seconds(), float64(res.Steps-first)/res.Elapsed.Seconds())
-	if r.Config.FinalEvalEpisodes > 0 {
+	if t := r.PQNTimings(); t != "" {
+		fmt.Fprintf(stdout, "time in %s\n", t)
+	}
+	if r.Info().FinalEvalEpisodes > 0 {
 		f := res.Final
 		fmt.Fprintf(stdout, "final greedy evaluation over %d episodes: mean %.2f ± %.2f (min %s, max %s); best during training %.2f\n",
 			f.Episodes, f.Mean, f.Std, formatReturn(f.Min), formatReturn(f.Max), res.Best)

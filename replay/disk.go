@@ -9,7 +9,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"sync"
 	"syscall"
 )
@@ -118,7 +117,7 @@ func openDisk(cfg Config, b *Buffer) (*diskStore, error) {
 		return nil, fmt.Errorf("replay: disk storage: %w", err)
 	}
 	d := &diskStore{
-		path:     filepath.Join(dc.Dir, diskFileName),
+		path:     dc.File(),
 		fb:       int(cfg.Storage.frameBytes(cfg.frameSize())),
 		S:        dc.segmentSlots(cfg),
 		capacity: cfg.Capacity,

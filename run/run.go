@@ -101,11 +101,22 @@ func Open(o Options) (*Run, error) {
 	if r.Trainer, err = agent.NewTrainer(cfg, r.log); err != nil {
 		return nil, usage(err)
 	}
-	if err := makeRunDir(r.Dir); err != nil {
+	if d := cfg.ReplayStorage.Disk; d != nil {
+		// The buffer's file is this run's (it held the lock): a run that
+		// fails to start removes it, so that trying again is not refused.
+		defer func() {
+			if err != nil {
+				os.Remove(d.File())
+			}
+		}()
+	}
+	if err = makeRunDir(r.Dir); err != nil {
 		r.Close()
 		return nil, err
 	}
-	return r.start(o, os.O_EXCL)
+	var started *Run
+	started, err = r.start(o, os.O_EXCL)
+	return started, err
 }
 
 // start opens the run's log (with the extra open flag: O_EXCL for a new

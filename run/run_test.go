@@ -177,4 +177,19 @@ func TestDiskReplayRun(t *testing.T) {
 	if _, err := os.Stat(o.Dir); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("the refused run left %s behind (%v)", o.Dir, err)
 	}
+	// A run that cannot start (its run directory holds a run) leaves no
+	// buffer behind in its replay directory, so that trying again works.
+	o = Options{Set: small + ",replay_storage=disk:replay-d", Dir: a}
+	if _, err := Open(o); err == nil {
+		t.Fatal("a new run in a run directory that holds one was not refused")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "replay-d", "frames.dat")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the run that could not start left its replay file (%v)", err)
+	}
+	o.Dir = filepath.Join(dir, "d")
+	r, err = Open(o)
+	if err != nil {
+		t.Fatalf("trying again in another run directory: %v", err)
+	}
+	r.Close()
 }

@@ -39,7 +39,12 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"network", func(c *Config) { c.Network = 0 }},
 		{"exploration", func(c *Config) { c.Exploration = 7 }},
 		{"lr_schedule", func(c *Config) { c.LRSchedule = Exponential }},
-		{"replay_storage", func(c *Config) { c.ReplayStorage = 9 }},
+		{"replay_storage", func(c *Config) { c.ReplayStorage.Storage = 9 }},
+		{"replay_storage", func(c *Config) { c.ReplayStorage.Disk = &replay.Disk{CacheBytes: 1 << 20} }},
+		{"replay_storage", func(c *Config) { c.ReplayStorage.Disk = &replay.Disk{Dir: "/tmp/r"} }},
+		{"replay_storage", func(c *Config) {
+			c.ReplayStorage.Disk = &replay.Disk{Dir: "/tmp/r", CacheBytes: 1 << 20, SegmentBytes: 8192}
+		}},
 		{"clip_reward", func(c *Config) { c.ClipReward = -1 }},
 		{"hidden", func(c *Config) { c.Hidden = []int{64, 0} }},
 		{"tau", func(c *Config) { c.Tau = 0 }},

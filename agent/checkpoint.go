@@ -76,8 +76,9 @@ type Checkpoint struct {
 }
 
 // SaveCheckpoint writes the agent's networks, optimizer, counters and random
-// states to path atomically, and with SaveReplay (except for best.ckpt) the
-// replay buffer to a file beside it named after path and the step, e.g.
+// states to path atomically, and with SaveReplay or a buffer on disk (except
+// for best.ckpt) the replay buffer, or a disk buffer's position record, to a
+// file beside it named after path and the step, e.g.
 // latest.ckpt.20000.replay. The replay file is written first and the one the
 // previous checkpoint at path named is removed last, so that path always
 // names a complete pair.
@@ -126,7 +127,7 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 		}
 	}
 	var oldReplay string
-	if t.SaveReplay && filepath.Base(path) != "best.ckpt" {
+	if t.savesReplay() && filepath.Base(path) != "best.ckpt" {
 		m.Replay = fmt.Sprintf("%s.%d.replay", filepath.Base(path), t.step)
 		m.ReplayAdded = t.Buffer.Added()
 		if err := t.Buffer.Save(filepath.Join(filepath.Dir(path), m.Replay)); err != nil {
@@ -165,7 +166,10 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 // continues the run as if it had never stopped: networks, optimizer state,
 // counters, random states, the checkpoint settings (CheckpointEvery,
 // SaveReplay), the env mid-episode (replayed from the episode's seed and
-// actions) and, if the checkpoint saved it, the replay buffer. Then the run
+// actions) and, if the checkpoint saved it, the replay buffer (a buffer on
+// disk reopens its file at the checkpoint's record, copying nothing; a file
+// that no longer holds that state, as after a run killed and resumed from an
+// older checkpoint, is refused with an error naming it). Then the run
 // is bit for bit the one that was not interrupted (given the same GEMM
 // thread count in the deterministic single-thread mode). Without a saved
 // replay the run goes on with an empty buffer, acting without learning until
@@ -213,7 +217,7 @@ func ResumeCheckpoint(c *Checkpoint, o ResumeOptions, observers ...Observer) (*T
 	return t, nil
 }
 
-func resume(c *Checkpoint, o ResumeOptions, observers []Observer) (*Trainer, error) {
+func resume(c *Checkpoint, o ResumeOptions, observers []Observer) (t *Trainer, err error) {
 	m := &c.Meta
 	cfg := m.Config
 	if o.TotalSteps > 0 {
@@ -236,10 +240,16 @@ func resume(c *Checkpoint, o ResumeOptions, observers []Observer) (*Trainer, err
 		}
 		mk = func() (env.Env, error) { return env.Make(cfg.Env) }
 	}
-	t, err := New(mk, cfg, observers...)
+	t, err = New(mk, cfg, observers...)
 	if err != nil {
 		return nil, err
 	}
+	built := t
+	defer func() {
+		if err != nil {
+			built.Close() // a disk buffer's file, for the next attempt
+		}
+	}()
 	t.CheckpointEvery, t.SaveReplay = m.CheckpointEvery, m.SaveReplay
 	for _, o := range t.observers {
 		if so, ok := o.(StatefulObserver); ok {

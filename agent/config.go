@@ -16,8 +16,8 @@ import (
 // Config holds every hyperparameter of a DQN training run. Start from a preset
 // (Preset, e.g. Preset("cartpole")) or DefaultConfig and change fields;
 // Validate before use. A Config
-// is a plain value: copying it copies everything but the Hidden slice, which
-// the agent never modifies.
+// is a plain value: copying it copies everything but the Hidden slice and
+// ReplayStorage.Disk, which the agent never modifies.
 type Config struct {
 	// Env names the environment, with options, as env.Make takes it.
 	Env string `json:"env"`
@@ -117,10 +117,19 @@ type Config struct {
 	PERAlpha    float64 `json:"per_alpha,omitempty"`
 	PERBeta0    float64 `json:"per_beta0,omitempty"`
 	PEREps      float64 `json:"per_eps,omitempty"`
-	// ReplayStorage is how the replay stores observations: "float32", "uint8"
-	// (integers 0–255, e.g. Atari frames) or "bits" (0/1 planes, e.g. MinAtar).
-	// A frame-stacked env (option frame-stack=K) has each frame stored once.
-	ReplayStorage replay.Storage `json:"replay_storage"`
+	// ReplayStorage is how the replay stores observations: the encoding
+	// "float32", "uint8" (integers 0–255, e.g. Atari frames) or "bits" (0/1
+	// planes, e.g. MinAtar), in memory, or on disk with "disk:DIR" (frames in
+	// DIR/frames.dat behind a cache of 256 MiB; "disk@1GiB:DIR" sets the
+	// cache), or both, e.g. "bits+disk:/data/replay" (replay.StorageSpec
+	// spells them). Setting only one part keeps the other: --set
+	// replay_storage=disk:DIR on the minatar preset keeps its bits. A
+	// frame-stacked env (option frame-stack=K) has each frame stored once.
+	// On disk the process holds the cache, the slots' scalars (10 bytes
+	// each) and the priority trees, whatever BufferSize; a checkpoint
+	// records the buffer's position in its file instead of copying it (see
+	// Trainer.SaveReplay), and the run is bit for bit the one in memory.
+	ReplayStorage replay.StorageSpec `json:"replay_storage"`
 	// ClipReward clips the rewards the agent learns from: "none", "sign"
 	// (DQN's Atari setting) or "unit" (to [−1, 1]). Returns are reported
 	// unclipped.
@@ -178,7 +187,7 @@ func DefaultConfig() Config {
 		BufferSize: 50_000, BatchSize: 64, Gamma: 0.99,
 		LearningStarts: 1000, TrainFreq: 1, GradientSteps: 1,
 		TargetUpdateInterval: 250, Tau: 1, DoubleDQN: true, NStep: 1,
-		ReplayStorage: replay.Float32, ClipReward: env.ClipNone,
+		ReplayStorage: replay.StorageSpec{Storage: replay.Float32}, ClipReward: env.ClipNone,
 		Loss: SmoothL1, HuberDelta: 1, MaxGradNorm: 10,
 		Exploration: EpsilonGreedy, ExplorationSchedule: Linear,
 		ExplorationStart: 1, ExplorationEnd: 0.05, ExplorationSteps: 10_000,
@@ -288,6 +297,16 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.ReplayStorage.MarshalText(); err != nil {
 		return bad("replay_storage", "%v", err)
+	}
+	if d := c.ReplayStorage.Disk; d != nil {
+		switch {
+		case strings.TrimSpace(d.Dir) == "":
+			return bad("replay_storage", "puts the replay on disk but names no directory: want disk:DIR")
+		case d.CacheBytes < 1:
+			return bad("replay_storage", "has a disk cache of %d bytes: want disk@SIZE:DIR with SIZE > 0, or disk:DIR for 256MiB", d.CacheBytes)
+		case d.SegmentBytes != 0:
+			return bad("replay_storage", "sets the disk segment size to %d, which the config's spelling (%s) does not keep: leave it 0", d.SegmentBytes, c.ReplayStorage)
+		}
 	}
 	if _, err := c.ClipReward.MarshalText(); err != nil {
 		return bad("clip_reward", "%v", err)

@@ -227,14 +227,21 @@ type wantError string
 
 func (w wantError) Error() string { return "want " + string(w) }
 
-// setField decodes raw into the field f of c. A value of the wrong type is
-// a wantError; other errors (a typed choice's UnmarshalText) are returned as
-// they are.
+// setField decodes raw into the field f of c (a text value onto the
+// field's current value, see replay.StorageSpec). A value of the wrong
+// type is a wantError; other errors (a typed choice's UnmarshalText) are
+// returned as they are.
 func setField[C any](c *C, f reflect.StructField, raw json.RawMessage) error {
 	if string(raw) == "null" {
 		return wantError(describeType(f.Type))
 	}
 	v := reflect.New(f.Type)
+	if reflect.PointerTo(f.Type).Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) {
+		// A text value may name part of its field and keep the rest:
+		// replay_storage=disk:DIR keeps the encoding. It decodes onto the
+		// field's value (never into it: UnmarshalText makes new values).
+		v.Elem().Set(reflect.ValueOf(c).Elem().FieldByIndex(f.Index))
+	}
 	if err := json.Unmarshal(raw, v.Interface()); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {

@@ -2,7 +2,10 @@ package agent_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/deepq/deepq/agent"
 	"github.com/deepq/deepq/env"
@@ -62,4 +65,53 @@ func Example_ownEnv() {
 	}
 	fmt.Printf("%s: greedy return %.2f after %d steps\n", tr.Env.Spec().ID, res.Final.Mean, res.Steps)
 	// Output: Chain-9: greedy return 0.97 after 4000 steps
+}
+
+// Keep the replay on disk, in a directory of its own: the process holds a
+// cache of it (256 MiB unless disk@SIZE:DIR says otherwise), the run is the
+// one in memory bit for bit, and a checkpoint records the buffer's position
+// in its file, from which Resume reopens it.
+func Example_replayOnDisk() {
+	dir, err := os.MkdirTemp("", "deepq-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	cfg := agent.DefaultConfig()
+	cfg.TotalSteps, cfg.LearningStarts, cfg.ExplorationSteps = 4000, 500, 2000
+	cfg.EvalEvery, cfg.FinalEvalEpisodes = 0, 1
+	if err := agent.SetFields("replay_storage=disk:"+filepath.Join(dir, "replay"), &cfg); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	tr, err := agent.New(newChain, cfg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	tr.CheckpointDir = dir
+	res, err := tr.Run(context.Background())
+	if err := errors.Join(err, tr.Close()); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%s: greedy return %.2f after %d steps\n", tr.Env.Spec().ID, res.Final.Mean, res.Steps)
+
+	c, err := agent.LoadCheckpoint(filepath.Join(dir, "final.ckpt"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r, err := agent.ResumeCheckpoint(c, agent.ResumeOptions{TotalSteps: 5000, MakeEnv: newChain})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer r.Close()
+	fmt.Printf("resumed with %d transitions in the replay\n", r.Buffer.Added())
+	// Output:
+	// Chain-9: greedy return 0.97 after 4000 steps
+	// resumed with 4000 transitions in the replay
 }

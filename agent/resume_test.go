@@ -55,12 +55,18 @@ func checkResume(t *testing.T, cfg Config) {
 	}
 	straight.CheckpointDir, straight.CheckpointEvery, straight.SaveReplay = dir, cfg.TotalSteps/2, true
 	runTo(t, straight)
+	// A buffer on disk is released for the resumed run, which reopens its
+	// file at the halfway record.
+	if err := straight.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	resumedRec := &recorder{}
 	resumed, err := Resume(filepath.Join(dir, "latest.ckpt"), 0, resumedRec)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer resumed.Close()
 	if resumed.step != cfg.TotalSteps/2 {
 		t.Fatalf("resumed at step %d, want %d", resumed.step, cfg.TotalSteps/2)
 	}
@@ -88,7 +94,7 @@ func TestResumeIsExact(t *testing.T) {
 	t.Run("breakout-framestack", func(t *testing.T) {
 		cfg := shortConfig(t, 8)
 		cfg.Env, cfg.Network, cfg.Hidden, cfg.Head = "minatar-breakout:frame-stack=2", MinAtarNet, nil, 32
-		cfg.ReplayStorage, cfg.ClipReward, cfg.TotalSteps, cfg.TrainFreq = replay.Bits, env.ClipSign, 3000, 32
+		cfg.ReplayStorage.Storage, cfg.ClipReward, cfg.TotalSteps, cfg.TrainFreq = replay.Bits, env.ClipSign, 3000, 32
 		checkResume(t, cfg)
 	})
 }

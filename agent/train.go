@@ -72,7 +72,11 @@ type Trainer struct {
 	// so many environment steps, so that a cut-off run can be resumed.
 	CheckpointEvery int64
 	// SaveReplay makes saved checkpoints include the replay buffer (in a
-	// .replay file beside each .ckpt), which an exact resume needs.
+	// .replay file beside each .ckpt), which an exact resume needs. A buffer
+	// on disk (ReplayStorage disk:DIR) is always included, whatever
+	// SaveReplay: its .replay file is a position record of kilobytes to
+	// megabytes that names the frames in DIR/frames.dat, never a copy of
+	// them; Resume reopens that file at the record (see replay.Disk).
 	SaveReplay bool
 
 	makeEnv   func() (env.Env, error) // evaluation envs
@@ -149,6 +153,7 @@ func New(makeEnv func() (env.Env, error), cfg Config, observers ...Observer) (*T
 	}
 	dqn, err := NewDQN(cfg, spec.Observation.Shape, spec.Actions.N, newRand(cfg.Seed, streamInit))
 	if err != nil {
+		buf.Close()
 		return nil, err
 	}
 	t := &Trainer{
@@ -170,10 +175,22 @@ func New(makeEnv func() (env.Env, error), cfg Config, observers ...Observer) (*T
 	t.Learner = NewLearner(dqn, buf, cfg.Seed)
 	t.Actor.StartEpisode()
 	if err := t.Actor.Err(); err != nil {
+		buf.Close()
 		return nil, fmt.Errorf("env %s: %w", cfg.Env, err)
 	}
 	return t, nil
 }
+
+// Close releases the replay buffer's file when it is on disk
+// (Config.ReplayStorage disk:DIR), so that another trainer may open DIR;
+// the trainer cannot act or learn after. It saves nothing: Resume reopens
+// the file at the last checkpoint's state. With the buffer in memory it does
+// nothing. Call it when done with the trainer, after Run and any checkpoint.
+func (t *Trainer) Close() error { return t.Buffer.Close() }
+
+// savesReplay reports whether checkpoints include the replay: with
+// SaveReplay, or always for a buffer on disk (see SaveReplay).
+func (t *Trainer) savesReplay() bool { return t.SaveReplay || t.Config.ReplayStorage.Disk != nil }
 
 func standardEnv(makeEnv func() (env.Env, error)) (env.Env, error) {
 	e, err := makeEnv()
@@ -200,7 +217,7 @@ func ReplayConfig(cfg *Config, e env.Env) replay.Config {
 	if fs, ok := env.Find[*env.FrameStack](e); ok {
 		rc.FrameStack = fs.K
 	}
-	rc.Storage = cfg.ReplayStorage
+	rc.Storage, rc.Disk = cfg.ReplayStorage.Storage, cfg.ReplayStorage.Disk
 	if cfg.Prioritized {
 		rc.Prioritized = &replay.Prioritized{Alpha: cfg.PERAlpha, Beta0: cfg.PERBeta0, BetaSteps: cfg.TotalSteps, Eps: cfg.PEREps}
 	}

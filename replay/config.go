@@ -3,6 +3,7 @@ package replay
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 )
 
 // Storage is how a buffer stores the elements of observation frames. The
@@ -281,6 +282,9 @@ type Disk struct {
 	// sampling; large ones keep the segment map (32 bytes a segment) small.
 	SegmentBytes int64 `json:"segment_bytes,omitempty"`
 }
+
+// File returns the path of the buffer's file, Dir/frames.dat.
+func (d *Disk) File() string { return filepath.Join(d.Dir, diskFileName) }
 
 // DefaultCacheBytes is the cache of DefaultDisk: 256 MiB.
 const DefaultCacheBytes = 256 << 20

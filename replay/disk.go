@@ -9,9 +9,9 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // The file of a disk buffer, Dir/frames.dat (integers little-endian):
@@ -118,7 +118,7 @@ func openDisk(cfg Config, b *Buffer) (*diskStore, error) {
 		return nil, fmt.Errorf("replay: disk storage: %w", err)
 	}
 	d := &diskStore{
-		path:     filepath.Join(dc.Dir, diskFileName),
+		path:     dc.File(),
 		fb:       int(cfg.Storage.frameBytes(cfg.frameSize())),
 		S:        dc.segmentSlots(cfg),
 		capacity: cfg.Capacity,
@@ -312,9 +312,10 @@ func (d *diskStore) read(e int32) string {
 }
 
 // prefetch reads the logical segments segs that are not in the cache, up to
-// half the cache, in parallel (a cold batch's reads wait on the device
-// together instead of one after another). It changes no data: a sample reads
-// the same frames with or without it.
+// half the cache: one after another while they come from the page cache,
+// in parallel once one waited on the device (a cold batch's reads wait on
+// it together instead of one after another). It changes no data: a sample
+// reads the same frames with or without it.
 func (d *diskStore) prefetch(segs []int32) {
 	d.claimed = d.claimed[:0]
 	for _, L := range segs {
@@ -332,12 +333,23 @@ func (d *diskStore) prefetch(segs []int32) {
 			d.cache[e].pinned = false
 		}
 	}()
-	if len(d.claimed) < 2 {
-		for _, e := range d.claimed {
-			if err := d.read(e); err != "" {
-				panic(err)
-			}
+	// From the page cache a read takes microseconds, about what waking a
+	// reader costs: the caller reads alone while reads are that fast. A read
+	// that took longer waited on the device: the rest go to the readers too,
+	// to wait on it together.
+	n := 0
+	for n < len(d.claimed) {
+		start := time.Now()
+		if err := d.read(d.claimed[n]); err != "" {
+			panic(err)
 		}
+		n++
+		if time.Since(start) > slowRead {
+			break
+		}
+	}
+	rest := d.claimed[n:]
+	if len(rest) == 0 {
 		return
 	}
 	if d.jobs == nil {
@@ -347,8 +359,8 @@ func (d *diskStore) prefetch(segs []int32) {
 			go d.reader(d.jobs)
 		}
 	}
-	d.wg.Add(len(d.claimed))
-	for _, e := range d.claimed {
+	d.wg.Add(len(rest))
+	for _, e := range rest {
 		d.jobs <- e
 	}
 	// Read along with the readers: from the page cache, reading is
@@ -363,7 +375,7 @@ func (d *diskStore) prefetch(segs []int32) {
 		}
 	}
 	d.wg.Wait()
-	for _, e := range d.claimed {
+	for _, e := range rest {
 		if err := d.errs[e]; err != "" {
 			panic(err)
 		}
@@ -372,6 +384,12 @@ func (d *diskStore) prefetch(segs []int32) {
 
 // readers is the number of goroutines prefetch reads with.
 const readers = 8
+
+// slowRead is the time a segment's read takes beyond which prefetch reads
+// the others in parallel: a 4 KiB to 64 KiB read from the page cache (and
+// its checksum) takes 2–20 µs, one from an SSD 50 µs or more. (A variable
+// for the tests of the parallel reads.)
+var slowRead = 40 * time.Microsecond
 
 // reader reads the entries sent on jobs until it is closed (by close).
 func (d *diskStore) reader(jobs <-chan int32) {

@@ -62,7 +62,9 @@ func (s *StorageSpec) UnmarshalText(b []byte) error {
 	}
 	out := *s
 	if enc != "" || both {
-		if err := out.Storage.UnmarshalText([]byte(enc)); err != nil {
+		if err := out.Storage.UnmarshalText([]byte(enc)); err != nil && !both {
+			return fmt.Errorf("replay: storage %q: want float32, uint8 or bits, memory, disk:DIR or disk@SIZE:DIR, or ENCODING+PLACE such as bits+disk:DIR", text)
+		} else if err != nil {
 			return fmt.Errorf("replay: storage %q: unknown encoding %q (want float32, uint8 or bits)", text, enc)
 		}
 	}

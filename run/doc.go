@@ -21,8 +21,13 @@
 //	best.ckpt     the network with the best evaluation so far
 //	final.ckpt    everything at the end, or when stopped
 //	latest.ckpt   the same, every CheckpointEvery steps
-//	*.replay      the replay buffer beside final.ckpt and latest.ckpt (SaveReplay)
+//	*.replay      the replay buffer beside final.ckpt and latest.ckpt (SaveReplay), or,
+//	              with replay_storage=disk:DIR, always, the record of its position in DIR/frames.dat
 //	curve.png     the learning curve (PlotDir)
+//
+// A replay on disk (replay_storage=disk:DIR) keeps its frames in
+// DIR/frames.dat, outside the run directory: Configure makes DIR absolute, a
+// new run refuses a DIR that holds another buffer, and Close releases it.
 //
 // Resuming (Options.Resume, a checkpoint or a run directory) continues a run
 // in its directory with the settings it was started with, drops the log lines

@@ -99,21 +99,43 @@ func Open(o Options) (*Run, error) {
 	if r.Dir == "" {
 		r.Dir = DefaultDir(cfg, time.Now())
 	}
+	if d := cfg.ReplayStorage.Disk; d != nil {
+		// A new run starts its own buffer: reusing the file would overwrite
+		// the one another run's checkpoints name.
+		if _, err := os.Stat(d.File()); err == nil {
+			return nil, usage(fmt.Errorf("replay_storage: %s already holds a replay buffer (another run's, which its checkpoints name): remove it or give this run another directory", d.File()))
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("replay_storage: %w", err)
+		}
+	}
 	if r.Trainer, err = agent.NewTrainer(cfg, r.log); err != nil {
 		return nil, usage(err)
 	}
-	if err := makeRunDir(r.Dir); err != nil {
+	if d := cfg.ReplayStorage.Disk; d != nil {
+		// The buffer's file is this run's (it held the lock): a run that
+		// fails to start removes it, so that trying again is not refused.
+		defer func() {
+			if err != nil {
+				os.Remove(d.File())
+			}
+		}()
+	}
+	if err = makeRunDir(r.Dir); err != nil {
+		r.Close()
 		return nil, err
 	}
-	return r.start(o, os.O_EXCL)
+	var started *Run
+	started, err = r.start(o, os.O_EXCL)
+	return started, err
 }
 
 // start opens the run's log (with the extra open flag: O_EXCL for a new
 // run, O_APPEND for a resumed one), applies the checkpoint settings the
-// options give, and writes config.json.
+// options give, and writes config.json. On error it closes the run.
 func (r *Run) start(o Options, flag int) (*Run, error) {
 	var err error
 	if r.logFile, err = os.OpenFile(r.logPath(), os.O_CREATE|os.O_WRONLY|flag, 0o644); err != nil {
+		r.Close()
 		return nil, err
 	}
 	r.log.Reset(r.logFile)
@@ -192,6 +214,17 @@ func Configure(o Options) (agent.Config, string, error) {
 	if err := cfg.Validate(); err != nil {
 		return cfg, "", usage(err)
 	}
+	if d := cfg.ReplayStorage.Disk; d != nil && !filepath.IsAbs(d.Dir) {
+		// config.json and the checkpoints name the directory: absolute, a
+		// resume from elsewhere finds it.
+		abs, err := filepath.Abs(d.Dir)
+		if err != nil {
+			return cfg, "", fmt.Errorf("replay_storage: %w", err)
+		}
+		disk := *d
+		disk.Dir = abs
+		cfg.ReplayStorage.Disk = &disk
+	}
 	if err := knownEnv(cfg.Env); err != nil {
 		return cfg, "", err
 	}
@@ -250,6 +283,7 @@ func openResumed(o Options) (*Run, error) {
 	// resumed run writes them again.
 	dropped, err := TruncateLogAfter(r.logPath(), r.Trainer.Step())
 	if err != nil {
+		r.Close()
 		return nil, err
 	}
 	if dropped > 0 {
@@ -322,14 +356,18 @@ func (r *Run) Train(ctx context.Context) (agent.Result, error) {
 	return res, nil
 }
 
-// Close closes the run's log.
+// Close closes the run's log and its trainer (releasing a replay buffer's
+// file on disk). The checkpoints are what a later resume continues from.
 func (r *Run) Close() error {
-	if r.logFile == nil {
-		return nil
+	var errs []error
+	if r.Trainer != nil {
+		errs = append(errs, r.Trainer.Close())
 	}
-	err := errors.Join(r.log.Flush(), r.logFile.Close())
-	r.logFile = nil
-	return err
+	if r.logFile != nil {
+		errs = append(errs, r.log.Flush(), r.logFile.Close())
+		r.logFile = nil
+	}
+	return errors.Join(errs...)
 }
 
 // DefaultDir is the directory of a new run of cfg started at t:

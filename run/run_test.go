@@ -140,3 +140,56 @@ func TestDefaultDirKeepsEnvOptions(t *testing.T) {
 		t.Errorf("a 300-byte name gives %d bytes", len(n))
 	}
 }
+
+// TestDiskReplayRun: a run with replay_storage=disk:DIR (DIR relative, made
+// absolute), killed past its checkpoint at step 2000 and resumed there,
+// writes the log of the uninterrupted run in memory byte for byte; its
+// checkpoints record the buffer's position without --save-replay. A new run
+// refuses a directory that holds another run's buffer.
+func TestDiskReplayRun(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	o := Options{Set: small, Seed: ptr[uint64](3), CheckpointEvery: ptr[int64](1000), SaveReplay: ptr(true), Dir: a}
+	train(t, o)
+	o = Options{Set: small + ",replay_storage=disk@64KiB:replay-b", Seed: ptr[uint64](3), CheckpointEvery: ptr[int64](1000), Dir: b}
+	r, _ := train(t, o)
+	if want := "float32+disk@64KiB:" + filepath.Join(dir, "replay-b"); r.Config.ReplayStorage.String() != want {
+		t.Fatalf("replay_storage %s, want %s", r.Config.ReplayStorage, want)
+	}
+	os.Rename(filepath.Join(b, "latest.ckpt"), filepath.Join(b, "at2000.ckpt"))
+	r, _ = train(t, Options{Resume: filepath.Join(b, "at2000.ckpt")})
+	if r.Resumed.Meta.Step != 2000 || r.Resumed.Meta.Replay == "" {
+		t.Fatalf("resumed at step %d with replay %q; want step 2000 with its position record", r.Resumed.Meta.Step, r.Resumed.Meta.Replay)
+	}
+	la, _ := os.ReadFile(filepath.Join(a, "log.jsonl"))
+	lb, _ := os.ReadFile(filepath.Join(b, "log.jsonl"))
+	if !bytes.Equal(la, lb) {
+		t.Fatalf("the resumed disk run's log differs from the straight one in memory:\n%s\n---\n%s", la, lb)
+	}
+
+	o.Dir = filepath.Join(dir, "c")
+	_, err := Open(o)
+	var ue *UsageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), filepath.Join(dir, "replay-b", "frames.dat")) {
+		t.Fatalf("a new run on another run's replay directory: %v, want a usage error naming its frames.dat", err)
+	}
+	if _, err := os.Stat(o.Dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the refused run left %s behind (%v)", o.Dir, err)
+	}
+	// A run that cannot start (its run directory holds a run) leaves no
+	// buffer behind in its replay directory, so that trying again works.
+	o = Options{Set: small + ",replay_storage=disk:replay-d", Dir: a}
+	if _, err := Open(o); err == nil {
+		t.Fatal("a new run in a run directory that holds one was not refused")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "replay-d", "frames.dat")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the run that could not start left its replay file (%v)", err)
+	}
+	o.Dir = filepath.Join(dir, "d")
+	r, err = Open(o)
+	if err != nil {
+		t.Fatalf("trying again in another run directory: %v", err)
+	}
+	r.Close()
+}

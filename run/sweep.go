@@ -393,6 +393,9 @@ func (o *SweepOptions) check() (agent.Config, string, error) {
 	if cfg.FinalEvalEpisodes < 1 {
 		return cfg, preset, usage(errors.New("a sweep reports each run's final evaluation: final_eval_episodes must be at least 1"))
 	}
+	if d := cfg.ReplayStorage.Disk; d != nil {
+		return cfg, preset, usage(fmt.Errorf("replay_storage %s: a sweep's seeds would share one replay directory; keep the replay in memory, or train each seed with deepq train and a directory of its own", cfg.ReplayStorage))
+	}
 	return cfg, preset, nil
 }
 

@@ -276,6 +276,7 @@ func TestSweepRefuses(t *testing.T) {
 		{"bad env", func(o *SweepOptions) { o.Env = "nope" }, `unknown environment "nope"`},
 		{"no final eval", func(o *SweepOptions) { o.Set = "final_eval_episodes=0" }, "final_eval_episodes must be at least 1"},
 		{"bad bootstrap", func(o *SweepOptions) { o.Bootstrap.Confidence = 1 }, "confidence must be in (0, 1)"},
+		{"replay on disk", func(o *SweepOptions) { o.Set = "replay_storage=disk:/tmp/r" }, "share one replay directory"},
 		{"another run", func(o *SweepOptions) {}, "another configuration"},
 	}
 	for _, c := range cases {

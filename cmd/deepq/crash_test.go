@@ -73,38 +73,58 @@ func killAtCheckpoint(t *testing.T, cmd *exec.Cmd, dir string, atLeast int64) in
 // twice: train with --checkpoint-every and --save-replay, kill -9, resume
 // from the run directory (no flags: the run keeps its checkpoint settings),
 // kill -9 again, resume to the end. The log and the final networks and
-// optimizer state must be the uninterrupted run's, bit for bit.
+// optimizer state must be the uninterrupted run's, bit for bit. With the
+// replay on disk (replay_storage=disk:DIR, a cache of a few segments, no
+// --save-replay) the killed run reopens its buffer's file at each
+// checkpoint's record and ends as the uninterrupted run in memory.
 func TestCrashRecipeTwice(t *testing.T) {
 	base := t.TempDir()
-	straight, crashed := filepath.Join(base, "straight"), filepath.Join(base, "crashed")
+	straight := filepath.Join(base, "straight")
 	args := []string{"train", "--steps", "16000", "--seed", "5", "--threads", "1", "--checkpoint-every", "1000",
-		"--save-replay", "--progress", "none", "--metrics-addr", ""}
-	if code, _, e := runCLI(append(args, "--out", straight)...); code != 0 {
+		"--progress", "none", "--metrics-addr", ""}
+	if code, _, e := runCLI(append(args, "--save-replay", "--out", straight)...); code != 0 {
 		t.Fatalf("straight run: %s", e)
 	}
-
-	first := killAtCheckpoint(t, startDeepq(t, append(args, "--out", crashed)...), crashed, 1000)
-	resume := []string{"train", "--resume", crashed, "--threads", "1", "--progress", "none", "--metrics-addr", ""}
-	second := killAtCheckpoint(t, startDeepq(t, resume...), crashed, first+7000)
-	t.Logf("killed at checkpoints of steps %d and %d", first, second)
-	if code, _, e := runCLI(resume...); code != 0 {
-		t.Fatalf("last resume: %s", e)
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"memory", []string{"--save-replay"}},
+		{"disk", []string{"--set", "replay_storage=disk@64KiB:" + filepath.Join(base, "replay")}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			crashed := filepath.Join(base, c.name)
+			first := killAtCheckpoint(t, startDeepq(t, slices.Concat(args, c.args, []string{"--out", crashed})...), crashed, 1000)
+			resume := []string{"train", "--resume", crashed, "--threads", "1", "--progress", "none", "--metrics-addr", ""}
+			second := killAtCheckpoint(t, startDeepq(t, resume...), crashed, first+7000)
+			t.Logf("killed at checkpoints of steps %d and %d", first, second)
+			if code, _, e := runCLI(resume...); code != 0 {
+				t.Fatalf("last resume: %s", e)
+			}
+			sameRun(t, straight, crashed, c.name == "memory")
+		})
 	}
+}
 
-	a, _ := os.ReadFile(filepath.Join(straight, "log.jsonl"))
-	b, _ := os.ReadFile(filepath.Join(crashed, "log.jsonl"))
-	if len(a) == 0 || !bytes.Equal(a, b) {
-		t.Fatalf("log.jsonl of the crashed run (%d bytes) differs from the straight run's (%d bytes)", len(b), len(a))
+// sameRun checks that the run in dir b ended as the one in a: the same
+// log.jsonl and final networks, optimizer state and counters, and that b
+// kept its checkpoint settings.
+func sameRun(t *testing.T, a, b string, saveReplay bool) {
+	t.Helper()
+	la, _ := os.ReadFile(filepath.Join(a, "log.jsonl"))
+	lb, _ := os.ReadFile(filepath.Join(b, "log.jsonl"))
+	if len(la) == 0 || !bytes.Equal(la, lb) {
+		t.Fatalf("log.jsonl of the crashed run (%d bytes) differs from the straight run's (%d bytes)", len(lb), len(la))
 	}
-	sa, err := agent.LoadCheckpoint(filepath.Join(straight, "final.ckpt"))
+	sa, err := agent.LoadCheckpoint(filepath.Join(a, "final.ckpt"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb, err := agent.LoadCheckpoint(filepath.Join(crashed, "final.ckpt"))
+	sb, err := agent.LoadCheckpoint(filepath.Join(b, "final.ckpt"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sb.Meta.Replay == "" || !sb.Meta.SaveReplay || sb.Meta.CheckpointEvery != 1000 {
+	if sb.Meta.Replay == "" || sb.Meta.SaveReplay != saveReplay || sb.Meta.CheckpointEvery != 1000 {
 		t.Fatalf("the resumed run lost its checkpoint settings: replay %q, save_replay %v, checkpoint_every %d",
 			sb.Meta.Replay, sb.Meta.SaveReplay, sb.Meta.CheckpointEvery)
 	}

@@ -50,7 +50,7 @@ func newTrainFlags() *trainFlags {
 	f.resume = fs.String("resume", "", "continue the run of checkpoint `FILE`, or of a run directory (its newer of latest.ckpt and final.ckpt); --steps sets a new total")
 	f.noReplay = fs.Bool("no-replay", false, "with --resume: resume although the checkpoint's replay file is lost, refilling the buffer first")
 	f.every = fs.Int64("checkpoint-every", 0, "save latest.ckpt every `N` steps, to resume a cut-off run (0: never; a resumed run keeps its own)")
-	f.saveReplay = fs.Bool("save-replay", false, "save the replay buffer with final.ckpt and latest.ckpt, for an exact resume (a resumed run keeps its own)")
+	f.saveReplay = fs.Bool("save-replay", false, "save the replay buffer with final.ckpt and latest.ckpt, for an exact resume (a resumed run keeps its own; a replay on disk, replay_storage=disk:DIR, always records its position)")
 	f.configFile = fs.String("config", "", "JSON `FILE` of hyperparameters (as a run's config.json) applied over the preset")
 	f.setFields = fs.String("set", "", "hyperparameter overrides `key=value,...` by their config.json names, e.g. n_step=3,hidden=[64,64] (PQN: num_envs=32,lambda=0.8)")
 	f.render = fs.Bool("render", false, "watch the agent in a live window (needs a build with -tags pixel)")

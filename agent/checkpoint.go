@@ -392,5 +392,5 @@ func loadCheckpoint(path string) (*Checkpoint, error) {
 // format was fixed, the value that reproduces the behaviour from before the
 // option existed. Fields a checkpoint names replace these.
 func legacyConfig() Config {
-	return Config{Exploration: EpsilonGreedy, Distributional: NoDist}
+	return Config{Exploration: EpsilonGreedy, Distributional: NoDist, Precision: FP32}
 }

@@ -133,6 +133,12 @@ type Config struct {
 	HuberDelta float64  `json:"huber_delta"`
 	// MaxGradNorm clips the global gradient norm; 0 disables clipping.
 	MaxGradNorm float64 `json:"max_grad_norm"`
+	// Precision is the arithmetic of the online and target networks'
+	// matrix multiplies: "float32", or "bf16" for mixed precision (operands
+	// rounded to bfloat16, products summed in float32, float32 master
+	// weights; see net.Precision for the error bound). Multiplies of fewer
+	// than 4 rows, as acting on one observation, stay float32.
+	Precision PrecisionKind `json:"precision"`
 
 	// Exploration is "epsilon_greedy" (a uniformly random action with
 	// probability ε, else the greedy one) or "boltzmann" (actions drawn from
@@ -182,8 +188,8 @@ func DefaultConfig() Config {
 		Loss: SmoothL1, HuberDelta: 1, MaxGradNorm: 10,
 		Exploration: EpsilonGreedy, ExplorationSchedule: Linear,
 		ExplorationStart: 1, ExplorationEnd: 0.05, ExplorationSteps: 10_000,
-		Distributional: NoDist,
-		EvalEvery:      5000, EvalEpisodes: 10, FinalEvalEpisodes: 100,
+		Distributional: NoDist, Precision: FP32,
+		EvalEvery: 5000, EvalEpisodes: 10, FinalEvalEpisodes: 100,
 	}
 }
 
@@ -282,6 +288,8 @@ func (c *Config) Validate() error {
 		return bad("per_alpha", "per_alpha, per_beta0 and per_eps need prioritized: true")
 	case !c.Loss.valid():
 		return bad("loss", "must be %s, got %v", choiceList(lossNames), c.Loss)
+	case !c.Precision.valid():
+		return bad("precision", "must be %s, got %v", choiceList(precisionNames), c.Precision)
 	}
 	if err := c.validateHead(bad); err != nil {
 		return err
@@ -306,6 +314,7 @@ func (k OptimizerKind) valid() bool   { return k > 0 && int(k) < len(optimizerNa
 func (k LossKind) valid() bool        { return k > 0 && int(k) < len(lossNames) }
 func (k ExplorationKind) valid() bool { return k > 0 && int(k) < len(explorationNames) }
 func (k DistKind) valid() bool        { return k > 0 && int(k) < len(distNames) }
+func (k PrecisionKind) valid() bool   { return k > 0 && int(k) < len(precisionNames) }
 
 func (c *Config) initName() string {
 	if c.Init == "" {

@@ -114,6 +114,8 @@ func resumePQN(path string, makeEnv func() (env.Env, error), observers []Observe
 		}
 	}
 	var m PQNMeta
+	// Checkpoints from before the precision option are float32 runs.
+	m.Config.Precision = FP32
 	if err := json.Unmarshal(sections["meta"], &m); err != nil {
 		return nil, fmt.Errorf("meta: %w", err)
 	}

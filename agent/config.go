@@ -118,8 +118,12 @@ type Config struct {
 	PERBeta0    float64 `json:"per_beta0,omitempty"`
 	PEREps      float64 `json:"per_eps,omitempty"`
 	// ReplayStorage is how the replay stores observations: "float32", "uint8"
-	// (integers 0–255, e.g. Atari frames) or "bits" (0/1 planes, e.g. MinAtar).
-	// A frame-stacked env (option frame-stack=K) has each frame stored once.
+	// (integers 0–255, e.g. Atari frames) or "bits" (0/1 planes, e.g. MinAtar),
+	// which hold their values exactly, or "float16" or "bf16", which round
+	// float observations to half float32's memory (within 2⁻¹¹ or 2⁻⁸
+	// relative: replay.Float16, replay.BF16; the agent learns from the
+	// rounded values). A frame-stacked env (option frame-stack=K) has each
+	// frame stored once.
 	ReplayStorage replay.Storage `json:"replay_storage"`
 	// ClipReward clips the rewards the agent learns from: "none", "sign"
 	// (DQN's Atari setting) or "unit" (to [−1, 1]). Returns are reported

@@ -66,6 +66,15 @@ func dtypeSize(dtype string) (int, error) {
 	return 0, fmt.Errorf("unknown dtype %q", dtype)
 }
 
+// ModelDType returns the dtype a model payload stores its weights in.
+func ModelDType(p []byte) (string, error) {
+	var h modelHeader
+	if _, err := splitPayload(p, &h); err != nil {
+		return "", err
+	}
+	return h.DType, nil
+}
+
 // MarshalModelAs encodes m as MarshalModel does with its weights and
 // buffers stored as dtype: "float32", "float64", or to halve a float32
 // model's size "float16" or "bfloat16", each element rounded to nearest

@@ -90,3 +90,39 @@ func TestPrecisionSetting(t *testing.T) {
 		t.Fatalf("config.json round trip: precision %v, %v", got.Precision, err)
 	}
 }
+
+// TestHalfReplayStorage: replay_storage=float16 and bf16 train (the replay
+// returns rounded observations, so the losses differ from float32's) and
+// resume exactly.
+func TestHalfReplayStorage(t *testing.T) {
+	losses := func(spec string) []float64 {
+		cfg := shortConfig(t, 4)
+		cfg.TotalSteps = 1500
+		if err := SetFields(spec, &cfg); err != nil {
+			t.Fatal(err)
+		}
+		rec := &recorder{}
+		tr, err := NewTrainer(cfg, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runTo(t, tr)
+		return rec.losses
+	}
+	f32 := losses("replay_storage=float32")
+	for _, s := range []string{"float16", "bf16"} {
+		if got := losses("replay_storage=" + s); len(got) != len(f32) || slices.Equal(got, f32) {
+			t.Errorf("replay_storage=%s: %d losses, equal to float32's: %v", s, len(got), slices.Equal(got, f32))
+		}
+	}
+	cfg := shortConfig(t, 6)
+	cfg.TotalSteps = 3000
+	if err := SetFields("replay_storage=float16", &cfg); err != nil {
+		t.Fatal(err)
+	}
+	checkResume(t, cfg)
+	c := shortConfig(t, 1)
+	if err := SetFields("replay_storage=half", &c); err == nil || !strings.Contains(err.Error(), "float16 or bf16") {
+		t.Errorf("replay_storage=half: %v", err)
+	}
+}

@@ -53,6 +53,8 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"exploration_end", func(c *Config) { c.ExplorationEnd = 2 }},
 		{"env", func(c *Config) { c.Env = "" }},
 		{"init", func(c *Config) { c.Init = "zeros" }},
+		{"precision", func(c *Config) { c.Precision = 0 }},
+		{"precision", func(c *Config) { c.Precision = 3 }},
 	}
 	for _, tc := range cases {
 		c := cartpole(t)

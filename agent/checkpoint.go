@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/deepq/deepq/env"
 	"github.com/deepq/deepq/internal/ckpt"
@@ -22,6 +23,10 @@ import (
 //	online     the online Q-network (net.MarshalModel)
 //	target     the target network
 //	optimizer  the optimizer's config and state (net.MarshalOptimizer)
+//
+// An exported checkpoint (Export) has only meta, naming the dtype of its
+// weights in "weights", and online, in that dtype: it acts (eval, play,
+// ONNX export) but cannot resume training.
 
 const checkpointFormat = "deepq-agent"
 
@@ -63,9 +68,15 @@ type Meta struct {
 	SaveReplay      bool  `json:"save_replay,omitempty"`
 	// Observers holds the state of each StatefulObserver by its StateKey.
 	Observers map[string]json.RawMessage `json:"observers,omitempty"`
+	// Weights is the dtype of an exported checkpoint's online network
+	// ("float32", "float16" or "bfloat16"; see Export), empty for the full
+	// checkpoint of a run.
+	Weights string `json:"weights,omitempty"`
 }
 
-// Checkpoint is a loaded agent checkpoint.
+// Checkpoint is a loaded agent checkpoint. Target and Opt are nil for an
+// exported checkpoint (Meta.Weights set), which holds the online network
+// alone.
 type Checkpoint struct {
 	// Path is the file it was loaded from.
 	Path   string
@@ -73,6 +84,41 @@ type Checkpoint struct {
 	Online *net.Sequential[float32]
 	Target *net.Sequential[float32]
 	Opt    net.Optimizer[float32]
+}
+
+// Exported reports whether c is an exported checkpoint (Export): the online
+// network alone, to act with, not to resume.
+func (c *Checkpoint) Exported() bool { return c.Meta.Weights != "" }
+
+// ExportDTypes are the weight formats Export writes: float32 as trained, or
+// half the size in float16 (IEEE binary16: 11 significant bits, weights
+// within 2⁻¹¹ relative, |w| ≤ 65504) or bfloat16 (8 significant bits,
+// within 2⁻⁸, float32's range).
+var ExportDTypes = []string{"float32", "float16", "bfloat16"}
+
+// Export writes c's online network with its meta (config, env spaces,
+// counters) to path atomically as an exported checkpoint: the weights
+// stored as dtype (one of ExportDTypes), without the target network, the
+// optimizer state or the replay, which only resuming needs. LoadCheckpoint
+// reads it for evaluation, play and ONNX export; Resume refuses it.
+func (c *Checkpoint) Export(path, dtype string) error {
+	if !slices.Contains(ExportDTypes, dtype) {
+		return fmt.Errorf("export: weights %q: want %s", dtype, strings.Join(ExportDTypes, ", "))
+	}
+	m := c.Meta
+	m.Weights = dtype
+	m.Replay, m.ReplayAdded, m.SaveReplay, m.CheckpointEvery = "", 0, false, 0
+	meta, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	online, err := net.MarshalModelAs(c.Online, dtype)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return ckpt.WriteFile(path, func(w *ckpt.Writer) error {
+		return errors.Join(w.Bytes("meta", meta), w.Bytes("online", online))
+	})
 }
 
 // SaveCheckpoint writes the agent's networks, optimizer, counters and random
@@ -218,6 +264,9 @@ func ResumeCheckpoint(c *Checkpoint, o ResumeOptions, observers ...Observer) (*T
 }
 
 func resume(c *Checkpoint, o ResumeOptions, observers []Observer) (t *Trainer, err error) {
+	if c.Exported() {
+		return nil, fmt.Errorf("it is an exported checkpoint (%s weights of the online network alone), which can be evaluated and played but not resumed; resume from the run's latest.ckpt or final.ckpt", c.Meta.Weights)
+	}
 	m := &c.Meta
 	cfg := m.Config
 	if o.TotalSteps > 0 {
@@ -355,10 +404,8 @@ func loadCheckpoint(path string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range checkpointSections {
-		if sections[s] == nil {
-			return nil, fmt.Errorf("no %q section: not an agent checkpoint", s)
-		}
+	if sections["meta"] == nil || sections["online"] == nil {
+		return nil, errors.New("no \"meta\" or \"online\" section: not an agent checkpoint")
 	}
 	c := &Checkpoint{}
 	// Options added to Config after checkpoints were first written are
@@ -372,14 +419,26 @@ func loadCheckpoint(path string) (*Checkpoint, error) {
 	if c.Meta.Format != checkpointFormat {
 		return nil, fmt.Errorf("format %q, want %q", c.Meta.Format, checkpointFormat)
 	}
+	switch {
+	case c.Meta.Weights != "" && !slices.Contains(ExportDTypes, c.Meta.Weights):
+		return nil, fmt.Errorf("meta: weights %q: want %s", c.Meta.Weights, strings.Join(ExportDTypes, ", "))
+	case c.Meta.Weights != "" && (sections["target"] != nil || sections["optimizer"] != nil):
+		return nil, errors.New("an exported checkpoint with a target network or optimizer section")
+	case c.Meta.Weights == "":
+		for _, s := range checkpointSections {
+			if sections[s] == nil {
+				return nil, fmt.Errorf("no %q section: not an agent checkpoint", s)
+			}
+		}
+	}
 	if err := c.Meta.Config.Validate(); err != nil {
 		return nil, err
 	}
 	if c.Online, err = net.UnmarshalModel[float32](sections["online"]); err != nil {
 		return nil, fmt.Errorf("online network: %w", err)
 	}
-	if c.Target, err = net.UnmarshalModel[float32](sections["target"]); err != nil {
-		return nil, fmt.Errorf("target network: %w", err)
+	if err := checkWeights(sections["online"], c.Meta.Weights); err != nil {
+		return nil, fmt.Errorf("online network: %w", err)
 	}
 	if !slices.Equal(c.Online.InShape, c.Meta.ObsShape) {
 		return nil, fmt.Errorf("network maps %v to %v, the env has observations %v and %d actions",
@@ -387,6 +446,12 @@ func loadCheckpoint(path string) (*Checkpoint, error) {
 	}
 	if err := checkOutShape(&c.Meta.Config, c.Online, c.Meta.NumActions); err != nil {
 		return nil, err
+	}
+	if c.Exported() {
+		return c, nil
+	}
+	if c.Target, err = net.UnmarshalModel[float32](sections["target"]); err != nil {
+		return nil, fmt.Errorf("target network: %w", err)
 	}
 	if !slices.EqualFunc(c.Online.Specs(), c.Target.Specs(), func(a, b net.LayerSpec) bool { return a == b }) ||
 		!slices.Equal(c.Online.InShape, c.Target.InShape) {
@@ -402,5 +467,21 @@ func loadCheckpoint(path string) (*Checkpoint, error) {
 // format was fixed, the value that reproduces the behaviour from before the
 // option existed. Fields a checkpoint names replace these.
 func legacyConfig() Config {
-	return Config{Exploration: EpsilonGreedy, Distributional: NoDist}
+	return Config{Exploration: EpsilonGreedy, Distributional: NoDist, Precision: FP32}
+}
+
+// checkWeights checks that a model payload stores its weights as the meta
+// says: dtype for an exported checkpoint, float32 for a full one.
+func checkWeights(payload []byte, dtype string) error {
+	if dtype == "" {
+		dtype = "float32"
+	}
+	got, err := net.ModelDType(payload)
+	if err != nil {
+		return err
+	}
+	if got != dtype {
+		return fmt.Errorf("weights stored as %s, the meta says %s", got, dtype)
+	}
+	return nil
 }

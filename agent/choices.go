@@ -206,3 +206,41 @@ func (k DistKind) MarshalText() ([]byte, error) {
 func (k *DistKind) UnmarshalText(b []byte) error {
 	return parseChoice(k, "distributional", distNames, b)
 }
+
+// PrecisionKind is the arithmetic of the Q-network's matrix multiplies
+// (net.Precision); weights, gradients, optimizer state and losses stay
+// float32 either way.
+type PrecisionKind uint8
+
+const (
+	// FP32 multiplies in float32.
+	FP32 PrecisionKind = iota + 1
+	// BF16 is mixed precision: the operands of every dense, convolution and
+	// dueling multiply (forward, ∂L/∂x and ∂L/∂W) rounded to bfloat16 and
+	// the products summed in float32, on the bf16 kernel the CPU has
+	// (net.BF16Kernel: AMX, AVX512-BF16 or float32 on rounded operands).
+	// The float32 master weights take the updates.
+	BF16
+)
+
+var precisionNames = []string{FP32: "float32", BF16: "bf16"}
+
+func (k PrecisionKind) String() string { return choiceString(k, precisionNames) }
+func (k PrecisionKind) MarshalText() ([]byte, error) {
+	return choiceText(k, "precision", precisionNames)
+}
+func (k *PrecisionKind) UnmarshalText(b []byte) error {
+	return parseChoice(k, "precision", precisionNames, b)
+}
+
+// net returns the net package's precision of k.
+func (k PrecisionKind) net() net.Precision {
+	switch k {
+	case FP32:
+		return net.Float32
+	case BF16:
+		return net.BF16
+	default:
+		panic(fmt.Sprintf("agent: precision %v: the config was not validated", k))
+	}
+}

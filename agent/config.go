@@ -119,16 +119,20 @@ type Config struct {
 	PEREps      float64 `json:"per_eps,omitempty"`
 	// ReplayStorage is how the replay stores observations: the encoding
 	// "float32", "uint8" (integers 0–255, e.g. Atari frames) or "bits" (0/1
-	// planes, e.g. MinAtar), in memory, or on disk with "disk:DIR" (frames in
-	// DIR/frames.dat behind a cache of 256 MiB; "disk@1GiB:DIR" sets the
-	// cache), or both, e.g. "bits+disk:/data/replay" (replay.StorageSpec
-	// spells them). Setting only one part keeps the other: --set
-	// replay_storage=disk:DIR on the minatar preset keeps its bits. A
-	// frame-stacked env (option frame-stack=K) has each frame stored once.
-	// On disk the process holds the cache, the slots' scalars (10 bytes
-	// each) and the priority trees, whatever BufferSize; a checkpoint
-	// records the buffer's position in its file instead of copying it (see
-	// Trainer.SaveReplay), and the run is bit for bit the one in memory.
+	// planes, e.g. MinAtar), which hold their values exactly, or "float16"
+	// or "bf16", which round float observations to half float32's memory
+	// (within 2⁻¹¹ or 2⁻⁸ relative: replay.Float16, replay.BF16; the agent
+	// learns from the rounded values), in memory, or on disk with
+	// "disk:DIR" (frames in DIR/frames.dat behind a cache of 256 MiB;
+	// "disk@1GiB:DIR" sets the cache), or both, e.g.
+	// "bits+disk:/data/replay" (replay.StorageSpec spells them). Setting
+	// only one part keeps the other: --set replay_storage=disk:DIR on the
+	// minatar preset keeps its bits. A frame-stacked env (option
+	// frame-stack=K) has each frame stored once. On disk the process holds
+	// the cache, the slots' scalars (10 bytes each) and the priority trees,
+	// whatever BufferSize; a checkpoint records the buffer's position in its
+	// file instead of copying it (see Trainer.SaveReplay), and the run is
+	// bit for bit the one in memory.
 	ReplayStorage replay.StorageSpec `json:"replay_storage"`
 	// ClipReward clips the rewards the agent learns from: "none", "sign"
 	// (DQN's Atari setting) or "unit" (to [−1, 1]). Returns are reported
@@ -142,6 +146,12 @@ type Config struct {
 	HuberDelta float64  `json:"huber_delta"`
 	// MaxGradNorm clips the global gradient norm; 0 disables clipping.
 	MaxGradNorm float64 `json:"max_grad_norm"`
+	// Precision is the arithmetic of the online and target networks'
+	// matrix multiplies: "float32", or "bf16" for mixed precision (operands
+	// rounded to bfloat16, products summed in float32, float32 master
+	// weights; see net.Precision for the error bound). Multiplies of fewer
+	// than 4 rows, as acting on one observation, stay float32.
+	Precision PrecisionKind `json:"precision"`
 
 	// Exploration is "epsilon_greedy" (a uniformly random action with
 	// probability ε, else the greedy one) or "boltzmann" (actions drawn from
@@ -191,8 +201,8 @@ func DefaultConfig() Config {
 		Loss: SmoothL1, HuberDelta: 1, MaxGradNorm: 10,
 		Exploration: EpsilonGreedy, ExplorationSchedule: Linear,
 		ExplorationStart: 1, ExplorationEnd: 0.05, ExplorationSteps: 10_000,
-		Distributional: NoDist,
-		EvalEvery:      5000, EvalEpisodes: 10, FinalEvalEpisodes: 100,
+		Distributional: NoDist, Precision: FP32,
+		EvalEvery: 5000, EvalEpisodes: 10, FinalEvalEpisodes: 100,
 	}
 }
 
@@ -291,6 +301,8 @@ func (c *Config) Validate() error {
 		return bad("per_alpha", "per_alpha, per_beta0 and per_eps need prioritized: true")
 	case !c.Loss.valid():
 		return bad("loss", "must be %s, got %v", choiceList(lossNames), c.Loss)
+	case !c.Precision.valid():
+		return bad("precision", "must be %s, got %v", choiceList(precisionNames), c.Precision)
 	}
 	if err := c.validateHead(bad); err != nil {
 		return err
@@ -325,6 +337,7 @@ func (k OptimizerKind) valid() bool   { return k > 0 && int(k) < len(optimizerNa
 func (k LossKind) valid() bool        { return k > 0 && int(k) < len(lossNames) }
 func (k ExplorationKind) valid() bool { return k > 0 && int(k) < len(explorationNames) }
 func (k DistKind) valid() bool        { return k > 0 && int(k) < len(distNames) }
+func (k PrecisionKind) valid() bool   { return k > 0 && int(k) < len(precisionNames) }
 
 func (c *Config) initName() string {
 	if c.Init == "" {

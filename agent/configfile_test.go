@@ -68,6 +68,8 @@ func TestConfigErrorsInUserTerms(t *testing.T) {
 		{"gamma", `config: "gamma" is not of the form key=value`},
 		{"gamma=0.5,gamma=0.6", "config: gamma is given twice"},
 		{"gamma=0.5,double_dqn=yes", "config: double_dqn: want true or false, got yes"},
+		{"precision=fp16", `config: precision: unknown precision "fp16" (want float32 or bf16)`},
+		{"precision=1", "config: precision: want a string, got 1"},
 	}
 	for _, s := range sets {
 		cfg := cartpole(t)

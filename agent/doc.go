@@ -44,5 +44,14 @@
 // switch; the "rainbow" preset is its MinAtar setting. MeanQ acts on the
 // mean Q of several networks (an ensemble of checkpoints).
 //
+// Config.Precision "bf16" runs the online and target networks' matrix
+// multiplies in bf16 mixed precision (net.BF16) over float32 master
+// weights; Config.ReplayStorage "float16" or "bf16" keeps float
+// observations in 2 bytes; Checkpoint.Export writes the online network
+// alone with float16 or bfloat16 weights. What each does to CartPole is
+// measured by TestHalfStorageCartPole (replay), TestSixteenBitCartPole and
+// TestCartPoleBF16Learns (long runs); the README's "Mixed precision and
+// 16-bit storage" has the figures.
+//
 // The same Config and seed give the same run, step for step.
 package agent

@@ -65,6 +65,9 @@ func NewDQN(cfg Config, obsShape []int, numActions int, rng *rand.Rand) (*DQN, e
 	if err != nil {
 		return nil, err
 	}
+	if err := online.SetPrecision(cfg.Precision.net()); err != nil {
+		return nil, err
+	}
 	d := &DQN{cfg: cfg, numActions: numActions, Online: online, Target: online.Clone()}
 	d.Opt = cfg.newOptimizer(online.Params())
 	d.loss, err = net.LossByName(cfg.Loss.String(), cfg.HuberDelta)

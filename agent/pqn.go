@@ -130,6 +130,9 @@ func NewPQN(makeEnv func() (env.Env, error), cfg PQNConfig, observers ...Observe
 	if err != nil {
 		return nil, fmt.Errorf("pqn network for %s: %w", cfg.Env, err)
 	}
+	if err := q.SetPrecision(cfg.Precision.net()); err != nil {
+		return nil, err
+	}
 	adam := net.DefaultAdam()
 	adam.LR, adam.Eps = cfg.LearningRate, cfg.OptimizerEps
 	if cfg.EnvWorkers > 0 {

@@ -188,6 +188,8 @@ func decodePQNMeta(sections map[string][]byte) (PQNMeta, error) {
 			return m, fmt.Errorf("no %q section: not a PQN checkpoint", s)
 		}
 	}
+	// Checkpoints from before the precision option are float32 runs.
+	m.Config.Precision = FP32
 	if err := json.Unmarshal(sections["meta"], &m); err != nil {
 		return m, fmt.Errorf("meta: %w", err)
 	}

@@ -54,6 +54,10 @@ type PQNConfig struct {
 	LayerNorm bool        `json:"layer_norm"`
 	// Init names the weight initialiser ("torch", "he_normal", ...).
 	Init string `json:"init"`
+	// Precision is the arithmetic of the Q-network's matrix multiplies:
+	// "float32", or "bf16" for mixed precision (as Config.Precision; the
+	// LayerNorms stay float32).
+	Precision PrecisionKind `json:"precision"`
 
 	// LearningRate is Adam's step size at the start; with LRDecay it decays
 	// linearly to 0 at the last gradient step.
@@ -126,6 +130,8 @@ func (c *PQNConfig) Validate() error {
 		return bad("hidden", "is for the mlp network; a minatar network takes head")
 	case c.Network == MinAtarNet && c.Head < 1:
 		return bad("head", "must be at least 1 for a minatar network, got %d", c.Head)
+	case !c.Precision.valid():
+		return bad("precision", "must be %s, got %v", choiceList(precisionNames), c.Precision)
 	case !finitePos(c.LearningRate):
 		return bad("learning_rate", "must be > 0, got %v", c.LearningRate)
 	case !finitePos(c.OptimizerEps):
@@ -269,7 +275,7 @@ func pqnCartPole() PQNConfig {
 	return PQNConfig{
 		Env: "cartpole", Seed: 1, TotalSteps: 100_000,
 		NumEnvs: 16, RolloutSteps: 32, Shards: 1,
-		Network: MLP, Hidden: []int{64, 64}, LayerNorm: true, Init: "torch",
+		Network: MLP, Hidden: []int{64, 64}, LayerNorm: true, Init: "torch", Precision: FP32,
 		LearningRate: 5e-4, LRDecay: true, OptimizerEps: 1e-8, MaxGradNorm: 10,
 		Epochs: 4, Minibatches: 4,
 		Gamma: 0.99, Lambda: 0.95, RewardScale: 0.1,
@@ -283,7 +289,7 @@ func pqnMinAtar() PQNConfig {
 	return PQNConfig{
 		Env: "minatar-breakout", Seed: 1, TotalSteps: 10_000_000,
 		NumEnvs: 128, RolloutSteps: 32, Shards: 2,
-		Network: MinAtarNet, Head: 128, LayerNorm: true, Init: "he_normal",
+		Network: MinAtarNet, Head: 128, LayerNorm: true, Init: "he_normal", Precision: FP32,
 		LearningRate: 5e-4, LRDecay: true, OptimizerEps: 1e-8, MaxGradNorm: 10,
 		Epochs: 2, Minibatches: 32,
 		Gamma: 0.99, Lambda: 0.65, RewardScale: 1,

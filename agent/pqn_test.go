@@ -433,6 +433,7 @@ func TestPQNValidateNamesTheField(t *testing.T) {
 		{"exploration_end", func(c *PQNConfig) { c.ExplorationEnd = 2 }},
 		{"eval_episodes", func(c *PQNConfig) { c.EvalEvery, c.EvalEpisodes = 100, 0 }},
 		{"init", func(c *PQNConfig) { c.Init = "nope" }},
+		{"precision", func(c *PQNConfig) { c.Precision = 0 }},
 	} {
 		cfg := pqnCartPole()
 		c.edit(&cfg)
@@ -554,9 +555,19 @@ func (l *pqnLog) OnStep(e *StepEvent) {
 // TestPQNExactResume interrupts a run twice, resuming each time from the
 // final.ckpt it saved, and needs the uninterrupted run's losses, episodes,
 // final evaluation and weights bit for bit.
+// TestPQNExactResume interrupts a run twice and resumes it from its
+// checkpoints, in float32 and in bf16: the losses, returns and final weights
+// are those of the uninterrupted run, and bf16 stays bf16.
 func TestPQNExactResume(t *testing.T) {
+	for _, prec := range []PrecisionKind{FP32, BF16} {
+		t.Run(prec.String(), func(t *testing.T) { checkPQNResume(t, prec) })
+	}
+}
+
+func checkPQNResume(t *testing.T, prec PrecisionKind) {
 	cfg := pqnCartPole()
 	cfg.TotalSteps, cfg.EvalEvery, cfg.EvalEpisodes, cfg.FinalEvalEpisodes = 16*32*12, 2048, 3, 5
+	cfg.Precision = prec
 	mk := func() (env.Env, error) { return env.Make(cfg.Env) }
 	weights := func(p *PQN) []float32 {
 		var w []float32
@@ -581,6 +592,9 @@ func TestPQNExactResume(t *testing.T) {
 		}
 		if err != nil {
 			t.Fatal(err)
+		}
+		if got := p.Q.Precision(); got != prec.net() {
+			t.Fatalf("leg %d: network precision %v, want %v", i, got, prec)
 		}
 		p.CheckpointDir = dir
 		ctx, cancel := context.WithCancel(context.Background())

@@ -62,8 +62,8 @@ var presets = []PresetInfo{
 				TargetUpdateInterval: 100, Tau: 1, DoubleDQN: true, NStep: 1, ReplayStorage: replay.StorageSpec{Storage: replay.Float32}, ClipReward: env.ClipNone,
 				Loss: SmoothL1, HuberDelta: 10, MaxGradNorm: 10,
 				Exploration: EpsilonGreedy, ExplorationSchedule: Linear, ExplorationStart: 1, ExplorationEnd: 0.05, ExplorationSteps: 10_000,
-				Distributional: NoDist,
-				EvalEvery:      2000, EvalEpisodes: 1, FinalEvalEpisodes: 1,
+				Distributional: NoDist, Precision: FP32,
+				EvalEvery: 2000, EvalEpisodes: 1, FinalEvalEpisodes: 1,
 			}
 		},
 	},
@@ -91,8 +91,8 @@ var presets = []PresetInfo{
 				TargetUpdateInterval: 300, Tau: 1, DoubleDQN: true, NStep: 3, ReplayStorage: replay.StorageSpec{Storage: replay.Float32}, ClipReward: env.ClipNone,
 				Loss: SmoothL1, HuberDelta: 1, MaxGradNorm: 10,
 				Exploration: EpsilonGreedy, ExplorationSchedule: Linear, ExplorationStart: 1, ExplorationEnd: 0.07, ExplorationSteps: 24_000,
-				Distributional: NoDist,
-				EvalEvery:      5000, EvalEpisodes: 20, FinalEvalEpisodes: 100,
+				Distributional: NoDist, Precision: FP32,
+				EvalEvery: 5000, EvalEpisodes: 20, FinalEvalEpisodes: 100,
 			}
 		},
 	},
@@ -114,8 +114,8 @@ var presets = []PresetInfo{
 				TargetUpdateInterval: 50, Tau: 1, NStep: 1, ReplayStorage: replay.StorageSpec{Storage: replay.Float32}, ClipReward: env.ClipNone,
 				Loss: MSE, MaxGradNorm: 0,
 				Exploration: EpsilonGreedy, ExplorationSchedule: Linear, ExplorationStart: 1, ExplorationEnd: 0.05, ExplorationSteps: 250_000,
-				Distributional: NoDist,
-				EvalEvery:      0, EvalEpisodes: 10, FinalEvalEpisodes: 10,
+				Distributional: NoDist, Precision: FP32,
+				EvalEvery: 0, EvalEpisodes: 10, FinalEvalEpisodes: 10,
 			}
 		},
 	},
@@ -286,8 +286,8 @@ func minatarConfig() Config {
 		Loss: SmoothL1, HuberDelta: 1, MaxGradNorm: 0,
 		Exploration: EpsilonGreedy, ExplorationSchedule: Linear, ExplorationStart: 1, ExplorationEnd: 0.1,
 		ExplorationSteps: 100_000, ExplorationDelay: 5000,
-		Distributional: NoDist,
-		EvalEvery:      250_000, EvalEpisodes: 20, FinalEvalEpisodes: 100,
+		Distributional: NoDist, Precision: FP32,
+		EvalEvery: 250_000, EvalEpisodes: 20, FinalEvalEpisodes: 100,
 	}
 }
 
@@ -302,8 +302,8 @@ func cartpoleConfig() Config {
 		TargetUpdateInterval: 128, Tau: 1, DoubleDQN: true, NStep: 1, ReplayStorage: replay.StorageSpec{Storage: replay.Float32}, ClipReward: env.ClipNone,
 		Loss: SmoothL1, HuberDelta: 1, MaxGradNorm: 10,
 		Exploration: EpsilonGreedy, ExplorationSchedule: Linear, ExplorationStart: 1, ExplorationEnd: 0.04, ExplorationSteps: 8000,
-		Distributional: NoDist,
-		EvalEvery:      2500, EvalEpisodes: 20, FinalEvalEpisodes: 100,
+		Distributional: NoDist, Precision: FP32,
+		EvalEvery: 2500, EvalEpisodes: 20, FinalEvalEpisodes: 100,
 	}
 }
 
@@ -318,7 +318,7 @@ func acrobotConfig() Config {
 		TargetUpdateInterval: 250, Tau: 1, DoubleDQN: false, NStep: 1, ReplayStorage: replay.StorageSpec{Storage: replay.Float32}, ClipReward: env.ClipNone,
 		Loss: SmoothL1, HuberDelta: 1, MaxGradNorm: 10,
 		Exploration: EpsilonGreedy, ExplorationSchedule: Linear, ExplorationStart: 1, ExplorationEnd: 0.01, ExplorationSteps: 12_000,
-		Distributional: NoDist,
-		EvalEvery:      5000, EvalEpisodes: 20, FinalEvalEpisodes: 100,
+		Distributional: NoDist, Precision: FP32,
+		EvalEvery: 5000, EvalEpisodes: 20, FinalEvalEpisodes: 100,
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/deepq/deepq/env"
 	"github.com/deepq/deepq/internal/ckpt"
+	"github.com/deepq/deepq/net"
 	"github.com/deepq/deepq/replay"
 )
 
@@ -91,6 +92,11 @@ func TestResumeIsExact(t *testing.T) {
 		cfg.PERAlpha, cfg.PERBeta0, cfg.PEREps = 0.6, 0.4, 1e-6
 		checkResume(t, cfg)
 	})
+	t.Run("cartpole-bf16", func(t *testing.T) {
+		cfg := shortConfig(t, 6)
+		cfg.TotalSteps, cfg.Precision = 4000, BF16
+		checkResume(t, cfg)
+	})
 	t.Run("breakout-framestack", func(t *testing.T) {
 		cfg := shortConfig(t, 8)
 		cfg.Env, cfg.Network, cfg.Hidden, cfg.Head = "minatar-breakout:frame-stack=2", MinAtarNet, nil, 32
@@ -134,8 +140,9 @@ func TestResumeErrors(t *testing.T) {
 }
 
 // TestResumeOlderCheckpoint resumes a checkpoint written before the
-// exploration option existed (its meta has no "exploration" field): it must
-// load as the ε-greedy run it was, not fail validation.
+// exploration and precision options existed (its meta has no "exploration"
+// or "precision" field): it must load as the ε-greedy float32 run it was,
+// not fail validation.
 func TestResumeOlderCheckpoint(t *testing.T) {
 	dir := t.TempDir()
 	cfg := shortConfig(t, 11)
@@ -157,6 +164,10 @@ func TestResumeOlderCheckpoint(t *testing.T) {
 		t.Fatal("the test's premise is gone: meta has no exploration field to remove")
 	}
 	delete(conf, "exploration")
+	if _, ok := conf["precision"]; !ok {
+		t.Fatal("the test's premise is gone: meta has no precision field to remove")
+	}
+	delete(conf, "precision")
 	sections["meta"], _ = json.Marshal(meta)
 	old := filepath.Join(dir, "old.ckpt")
 	err = ckpt.WriteFile(old, func(w *ckpt.Writer) error {
@@ -176,6 +187,9 @@ func TestResumeOlderCheckpoint(t *testing.T) {
 	}
 	if res.Config.Exploration != EpsilonGreedy {
 		t.Fatalf("exploration %v, want epsilon_greedy", res.Config.Exploration)
+	}
+	if res.Config.Precision != FP32 || res.Agent.Online.Precision() != net.Float32 {
+		t.Fatalf("precision %v (network %v), want float32", res.Config.Precision, res.Agent.Online.Precision())
 	}
 	runTo(t, res)
 }

@@ -599,6 +599,9 @@ func (l *Learner) restore(path string) error {
 	if err != nil {
 		return fmt.Errorf("apex: resuming the learner: %w", err)
 	}
+	if c.Exported() {
+		return fmt.Errorf("apex: resuming the learner: %s is an exported checkpoint (%s weights of the online network alone), which cannot resume training", path, c.Meta.Weights)
+	}
 	if !sameShape(c.Meta.ObsShape, l.info.ObsShape) || c.Meta.NumActions != l.info.NumActions {
 		return fmt.Errorf("apex: resuming the learner: checkpoint %s is for observations %v and %d actions, the env has %v and %d",
 			path, c.Meta.ObsShape, c.Meta.NumActions, l.info.ObsShape, l.info.NumActions)

@@ -44,7 +44,7 @@ func (ri *RunInfo) validate() error {
 		return fmt.Errorf("%d actions outside [1, %d]", ri.NumActions, MaxActions)
 	case ri.FrameSize < 1 || d%ri.FrameSize != 0:
 		return fmt.Errorf("frame size %d does not divide observations of %d elements", ri.FrameSize, d)
-	case ri.Storage > replay.Bits:
+	case ri.Storage > maxStorage:
 		return fmt.Errorf("unknown storage %d", ri.Storage)
 	case ri.Streams < 1:
 		return fmt.Errorf("%d replay streams", ri.Streams)

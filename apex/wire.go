@@ -7,6 +7,8 @@ import (
 	"math"
 
 	"github.com/deepq/deepq/replay"
+
+	"github.com/deepq/deepq/internal/half"
 )
 
 // Step flags of a Batch.
@@ -76,9 +78,14 @@ func frameBytes(s replay.Storage, f int) int {
 		return f
 	case replay.Bits:
 		return (f + 7) / 8
+	case replay.Float16, replay.BF16:
+		return 2 * f
 	}
 	return 4 * f
 }
+
+// maxStorage is the last storage the wire knows.
+const maxStorage = replay.BF16
 
 // BytesPerTransition returns the wire bytes of a step that sends one frame
 // (its next observation's): StepBytes + one frame.
@@ -106,7 +113,7 @@ func (b *Batch) check() error {
 		return fmt.Errorf("actor index %d outside [0, 65535]", b.Actor)
 	case b.FrameSize < 1 || b.FrameSize > maxFrameSize:
 		return fmt.Errorf("frame size %d outside [1, %d]", b.FrameSize, maxFrameSize)
-	case b.Storage > replay.Bits:
+	case b.Storage > maxStorage:
 		return fmt.Errorf("unknown storage %d", b.Storage)
 	case n > maxWireSteps:
 		return fmt.Errorf("%d steps, more than %d", n, maxWireSteps)
@@ -186,7 +193,8 @@ func (b *Batch) AppendBinary(dst []byte) ([]byte, error) {
 }
 
 // appendFrame appends frame in storage s: float32 LE, one byte per element,
-// or bits (element j is bit j%8 of byte j/8, least significant first).
+// bits (element j is bit j%8 of byte j/8, least significant first), or the
+// 16-bit LE encodings of float16 or bfloat16, rounded to nearest even.
 func appendFrame(dst []byte, s replay.Storage, frame []float32) ([]byte, error) {
 	switch s {
 	case replay.Float32:
@@ -214,6 +222,20 @@ func appendFrame(dst []byte, s replay.Storage, frame []float32) ([]byte, error) 
 				}
 			}
 			dst = append(dst, by)
+		}
+	case replay.Float16:
+		for j, v := range frame {
+			if !half.F16Fits(v) {
+				return dst, fmt.Errorf("element %d is %v, beyond float16's range (|x| ≤ 65504)", j, v)
+			}
+			dst = binary.LittleEndian.AppendUint16(dst, half.F16Bits(v))
+		}
+	case replay.BF16:
+		for j, v := range frame {
+			if !half.BF16Fits(v) {
+				return dst, fmt.Errorf("element %d is %v, beyond bfloat16's range", j, v)
+			}
+			dst = binary.LittleEndian.AppendUint16(dst, half.BF16Bits(v))
 		}
 	}
 	return dst, nil
@@ -244,7 +266,7 @@ func (b *Batch) unmarshal(p []byte) error {
 	b.Version = int64(le.Uint64(p[22:]))
 	b.Storage = replay.Storage(p[30])
 	fs, n := le.Uint32(p[31:]), le.Uint32(p[35:])
-	if b.Storage > replay.Bits {
+	if b.Storage > maxStorage {
 		return fmt.Errorf("unknown storage %d", p[30])
 	}
 	if fs < 1 || fs > maxFrameSize {
@@ -295,6 +317,14 @@ func (b *Batch) unmarshal(p []byte) error {
 		case replay.Bits:
 			for j := range F {
 				b.Frames = append(b.Frames, float32(fr[j/8]>>(j%8)&1))
+			}
+		case replay.Float16:
+			for j := range F {
+				b.Frames = append(b.Frames, half.F16(le.Uint16(fr[2*j:])))
+			}
+		case replay.BF16:
+			for j := range F {
+				b.Frames = append(b.Frames, half.BF16(le.Uint16(fr[2*j:])))
 			}
 		}
 	}

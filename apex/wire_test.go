@@ -25,6 +25,8 @@ func sampleBatch(s replay.Storage) *Batch {
 			b.Frames = append(b.Frames, float32(i*37%256))
 		case replay.Bits:
 			b.Frames = append(b.Frames, float32(i*7%3%2))
+		case replay.Float16, replay.BF16: // held exactly by both
+			b.Frames = append(b.Frames, float32(i)*0.375-1)
 		}
 	}
 	return b
@@ -33,13 +35,13 @@ func sampleBatch(s replay.Storage) *Batch {
 // TestWireRoundTrip: a batch decodes to itself, in each storage, at the
 // size Size and BytesPerTransition give (bits: 2 bytes per 10-element frame).
 func TestWireRoundTrip(t *testing.T) {
-	for _, s := range []replay.Storage{replay.Float32, replay.Uint8, replay.Bits} {
+	for _, s := range []replay.Storage{replay.Float32, replay.Uint8, replay.Bits, replay.Float16, replay.BF16} {
 		b := sampleBatch(s)
 		p, err := b.AppendBinary(nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		fb := map[replay.Storage]int{replay.Float32: 40, replay.Uint8: 10, replay.Bits: 2}[s]
+		fb := map[replay.Storage]int{replay.Float32: 40, replay.Uint8: 10, replay.Bits: 2, replay.Float16: 20, replay.BF16: 20}[s]
 		if want := headerSize + 4*StepBytes + 7*fb; len(p) != want || b.Size() != want {
 			t.Errorf("%v: %d bytes, Size %d, want %d", s, len(p), b.Size(), want)
 		}
@@ -87,6 +89,28 @@ func TestWireRejects(t *testing.T) {
 	if _, err := b.AppendBinary(nil); err == nil || !strings.Contains(err.Error(), "not 0 or 1") {
 		t.Errorf("a 0.5 in bits storage: error %v", err)
 	}
+	b = sampleBatch(replay.Float16)
+	b.Frames[2] = 1e5
+	if _, err := b.AppendBinary(nil); err == nil || !strings.Contains(err.Error(), "beyond float16's range") {
+		t.Errorf("1e5 in float16 storage: error %v", err)
+	}
+	// Values the 16-bit storages cannot hold exactly arrive rounded.
+	for _, s := range []replay.Storage{replay.Float16, replay.BF16} {
+		b = sampleBatch(s)
+		b.Frames[1] = 0.1
+		p, err := b.AppendBinary(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d Batch
+		if err := d.UnmarshalBinary(p); err != nil {
+			t.Fatal(err)
+		}
+		want := map[replay.Storage]float32{replay.Float16: 0.0999755859375, replay.BF16: 0.10009765625}[s]
+		if d.Frames[1] != want {
+			t.Errorf("%v: 0.1 arrives as %v, want %v", s, d.Frames[1], want)
+		}
+	}
 	b = sampleBatch(replay.Float32)
 	b.Flags[0] = 0
 	b.Frames = b.Frames[10:]
@@ -103,7 +127,7 @@ func TestWireRejects(t *testing.T) {
 // FuzzBatch: any bytes decode to an error or to a batch that encodes back
 // to the same bytes.
 func FuzzBatch(f *testing.F) {
-	for _, s := range []replay.Storage{replay.Float32, replay.Uint8, replay.Bits} {
+	for _, s := range []replay.Storage{replay.Float32, replay.Uint8, replay.Bits, replay.Float16, replay.BF16} {
 		p, _ := sampleBatch(s).AppendBinary(nil)
 		f.Add(p)
 	}

@@ -34,3 +34,38 @@ func TestCasesRun(t *testing.T) {
 		}
 	}
 }
+
+// TestCompare pairs bf16 cases with their float32 twins: rates divide one
+// way, times the other, the fraction of peak only for one-thread
+// multiplies, and a case without its twin is left out.
+func TestCompare(t *testing.T) {
+	res := map[string]Result{
+		"gemm/1T/cube64":                      {100, "GFLOP/s"},
+		"bf16_gemm/1T/cube64":                 {250, "GFLOP/s"},
+		"gemm/2T/cube64":                      {180, "GFLOP/s"},
+		"bf16_gemm/2T/cube64":                 {360, "GFLOP/s"},
+		"bf16_gemm/1T/cube256":                {300, "GFLOP/s"}, // no float32 twin
+		"bf16_peak":                           {1000, "GFLOP/s"},
+		"train_step/minatar_b32_rmsprop":      {0.6, "ms/step"},
+		"train_step/minatar_b32_rmsprop_bf16": {0.4, "ms/step"},
+		"train_step/nature_b32_rmsprop_bf16":  {9, "ms/step"}, // no float32 twin
+		"replay/add_cartpole":                 {50, "ns/op"},
+	}
+	got := Compare(res)
+	want := []Comparison{
+		{Name: "gemm/1T/cube64", BF16Name: "bf16_gemm/1T/cube64", Float32: res["gemm/1T/cube64"], BF16: res["bf16_gemm/1T/cube64"], Speedup: 2.5, OfPeak: 0.25},
+		{Name: "gemm/2T/cube64", BF16Name: "bf16_gemm/2T/cube64", Float32: res["gemm/2T/cube64"], BF16: res["bf16_gemm/2T/cube64"], Speedup: 2},
+		{Name: "train_step/minatar_b32_rmsprop", BF16Name: "train_step/minatar_b32_rmsprop_bf16",
+			Float32: res["train_step/minatar_b32_rmsprop"], BF16: res["train_step/minatar_b32_rmsprop_bf16"], Speedup: 1.5},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("Compare: %d pairs, want %d: %+v", len(got), len(want), got)
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if g.Name != w.Name || g.BF16Name != w.BF16Name || g.Float32 != w.Float32 || g.BF16 != w.BF16 ||
+			math.Abs(g.Speedup-w.Speedup) > 1e-12 || math.Abs(g.OfPeak-w.OfPeak) > 1e-12 {
+			t.Errorf("pair %d: %+v, want %+v", i, g, w)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/deepq/deepq/internal/ckpt"
+	"github.com/deepq/deepq/internal/half"
 )
 
 // A model or optimizer is stored as one section of a checkpoint container
@@ -22,7 +23,9 @@ import (
 //
 // A model's header is {"dtype", "in_shape", "layers"}; its tensors are the
 // parameters in Params order, then the buffers (BatchNorm running statistics)
-// in Buffers order. An optimizer's header is {"dtype", "name",
+// in Buffers order. dtype is the model's type, "float32" or "float64", or
+// for a model exported smaller (MarshalModelAs) "float16" (IEEE binary16)
+// or "bfloat16", 2 bytes an element, rounded to nearest even. An optimizer's header is {"dtype", "name",
 // "config", "lr", "steps"}; its tensors are the State buffers. Every size is
 // checked against the architecture before anything is allocated.
 
@@ -57,12 +60,67 @@ func dtypeSize(dtype string) (int, error) {
 		return 4, nil
 	case "float64":
 		return 8, nil
+	case "float16", "bfloat16":
+		return 2, nil
 	}
 	return 0, fmt.Errorf("unknown dtype %q", dtype)
 }
 
-// payload assembles a header and tensors into a section payload.
+// ModelDType returns the dtype a model payload stores its weights in.
+func ModelDType(p []byte) (string, error) {
+	var h modelHeader
+	if _, err := splitPayload(p, &h); err != nil {
+		return "", err
+	}
+	return h.DType, nil
+}
+
+// MarshalModelAs encodes m as MarshalModel does with its weights and
+// buffers stored as dtype: "float32", "float64", or to halve a float32
+// model's size "float16" or "bfloat16", each element rounded to nearest
+// even (package internal/half: relative error at most 2⁻¹¹ for float16 in
+// its normal range, 6.1·10⁻⁵ ≤ |w| ≤ 65504, and 2⁻⁸ for bfloat16; float16
+// keeps smaller magnitudes to within 3·10⁻⁸). UnmarshalModel reads any of
+// them back into either element type. A weight float16 cannot hold (|w| ≥
+// 65520, or a NaN or Inf in any dtype) is an error naming the tensor.
+func MarshalModelAs[T Float](m *Sequential[T], dtype string) ([]byte, error) {
+	if _, err := dtypeSize(dtype); err != nil {
+		return nil, fmt.Errorf("net: %w (want float32, float64, float16 or bfloat16)", err)
+	}
+	names := m.stateNames()
+	for i, t := range m.stateTensors() {
+		for j, v := range t.Data {
+			x := float64(v)
+			if math.IsNaN(x) || math.IsInf(x, 0) || dtype == "float16" && !half.F16Fits(float32(x)) ||
+				dtype == "bfloat16" && !half.BF16Fits(float32(x)) {
+				return nil, fmt.Errorf("net: %s[%d] = %v cannot be stored as %s", names[i], j, v, dtype)
+			}
+		}
+	}
+	return payloadAs(modelHeader{DType: dtype, InShape: m.InShape, Layers: m.Specs()}, m.stateTensors(), dtype)
+}
+
+// stateNames names the tensors of stateTensors, for errors.
+func (m *Sequential[T]) stateNames() []string {
+	var ns []string
+	for _, p := range m.params {
+		ns = append(ns, p.Name)
+	}
+	for i := range m.buffers {
+		ns = append(ns, fmt.Sprintf("buffer %d", i))
+	}
+	return ns
+}
+
+// payload assembles a header and tensors into a section payload, the
+// elements in their own type.
 func payload[T Float](header any, tensors []*Tensor[T]) ([]byte, error) {
+	return payloadAs(header, tensors, dtypeOf[T]())
+}
+
+// payloadAs assembles a header and tensors into a section payload, the
+// elements stored as dtype.
+func payloadAs[T Float](header any, tensors []*Tensor[T], dtype string) ([]byte, error) {
 	h, err := json.Marshal(header)
 	if err != nil {
 		return nil, err
@@ -71,18 +129,25 @@ func payload[T Float](header any, tensors []*Tensor[T]) ([]byte, error) {
 	for _, t := range tensors {
 		n += t.Len()
 	}
-	var z T
-	size := int(binary.Size(z))
+	size, err := dtypeSize(dtype)
+	if err != nil {
+		return nil, err
+	}
+	le := binary.LittleEndian
 	buf := make([]byte, 0, 4+len(h)+n*size)
-	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(h)))
+	buf = le.AppendUint32(buf, uint32(len(h)))
 	buf = append(buf, h...)
 	for _, t := range tensors {
 		for _, v := range t.Data {
-			switch v := any(v).(type) {
-			case float32:
-				buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
-			case float64:
-				buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(v))
+			switch dtype {
+			case "float32":
+				buf = le.AppendUint32(buf, math.Float32bits(float32(v)))
+			case "float64":
+				buf = le.AppendUint64(buf, math.Float64bits(float64(v)))
+			case "float16":
+				buf = le.AppendUint16(buf, half.F16Bits(float32(v)))
+			case "bfloat16":
+				buf = le.AppendUint16(buf, half.BF16Bits(float32(v)))
 			}
 		}
 	}
@@ -121,12 +186,18 @@ func fillTensors[T Float](data []byte, dtype string, tensors []*Tensor[T]) error
 	if len(data) != n*size {
 		return fmt.Errorf("%d bytes of tensor data, want %d (%d %s values)", len(data), n*size, n, dtype)
 	}
+	le := binary.LittleEndian
 	for _, t := range tensors {
 		for i := range t.Data {
-			if size == 4 {
-				t.Data[i] = T(math.Float32frombits(binary.LittleEndian.Uint32(data)))
-			} else {
-				t.Data[i] = T(math.Float64frombits(binary.LittleEndian.Uint64(data)))
+			switch dtype {
+			case "float32":
+				t.Data[i] = T(math.Float32frombits(le.Uint32(data)))
+			case "float64":
+				t.Data[i] = T(math.Float64frombits(le.Uint64(data)))
+			case "float16":
+				t.Data[i] = T(half.F16(le.Uint16(data)))
+			case "bfloat16":
+				t.Data[i] = T(half.BF16(le.Uint16(data)))
 			}
 			data = data[size:]
 		}

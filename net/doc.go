@@ -99,6 +99,10 @@
 // activations, softmax and normalisation statistics stay float32. The
 // default, Float32, is the float32 path above, unchanged.
 //
+// MarshalModelAs stores a model's weights in 16 bits, "float16" or
+// "bfloat16" (rounded to nearest even, within 2⁻¹¹ or 2⁻⁸ relative), for
+// half the bytes; UnmarshalModel reads them back widened to float32.
+//
 // # Models
 //
 // Sequential has NumParams, Summary (a table of output shapes and parameter

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/deepq/deepq/internal/half"
 )
 
 // step is one environment step as the trainer sees it, with stacked
@@ -49,7 +51,9 @@ func newWorld(t *testing.T, cfg Config, seed uint64, endProb float64) *world {
 		ring: int64(cfg.Capacity / cfg.Streams)}
 }
 
-// newFrame draws a frame the storage holds exactly.
+// newFrame draws a frame the storage holds: exactly, or for the 16-bit
+// float storages values over six decades (below float16's 65504) that they
+// round.
 func (w *world) newFrame() []float32 {
 	f := make([]float32, w.frame)
 	for i := range f {
@@ -60,9 +64,26 @@ func (w *world) newFrame() []float32 {
 			f[i] = float32(w.rng.IntN(256))
 		case Bits:
 			f[i] = float32(w.rng.IntN(2))
+		case Float16, BF16:
+			f[i] = float32(w.rng.NormFloat64() * math.Pow(10, 6*w.rng.Float64()-3))
 		}
 	}
 	return f
+}
+
+// stored returns x as the storage gives it back: rounded to float16 or
+// bfloat16 (by package half, tested on its own), else unchanged.
+func (w *world) stored(x []float32) []float32 {
+	out := slices.Clone(x)
+	for i, v := range out {
+		switch w.cfg.Storage {
+		case Float16:
+			out[i] = half.F16Round(v)
+		case BF16:
+			out[i] = half.BF16Round(v)
+		}
+	}
+	return out
 }
 
 // reset is the frame-stack wrapper's reset: K copies of the first frame.
@@ -100,7 +121,7 @@ func (w *world) add(b *Buffer) {
 		}
 	}
 	b.AddStream(w.stream, w.stack, action, reward, next, term, trunc)
-	w.record(w.stack, action, reward, next, term, trunc)
+	w.record(w.stored(w.stack), action, reward, w.stored(next), term, trunc)
 	w.stack = next
 }
 
@@ -282,10 +303,13 @@ func TestSamplesMatchStream(t *testing.T) {
 	for _, st := range []struct {
 		s     Storage
 		frame int
-	}{{Float32, 4}, {Uint8, 12}, {Bits, 21}} {
+	}{{Float32, 4}, {Uint8, 12}, {Bits, 21}, {Float16, 5}, {BF16, 3}} {
 		for _, k := range []int{1, 4} {
 			for _, n := range []int{1, 3} {
 				for _, per := range []bool{false, true} {
+					if (st.s == Float16 || st.s == BF16) && (n == 1 || per) {
+						continue // the rounding storages share the rest with the exact ones
+					}
 					cases = append(cases,
 						tc{st.s, st.frame, k, n, per, 1, 29, 0.3, 0.02},  // short episodes
 						tc{st.s, st.frame, k, n, per, 1, 41, 0.02, 0.01}, // episodes longer than the ring
@@ -441,6 +465,12 @@ func TestAddPanics(t *testing.T) {
 		{"bits", Config{Capacity: 4, ObsSize: 2, FrameStack: 1, Storage: Bits, NStep: 1, Streams: 1}, func(b *Buffer) {
 			b.Add(img(1, 2), 0, 0, img(1, 0), false, false)
 		}, "element 1 is 2"},
+		{"float16 range", Config{Capacity: 4, ObsSize: 2, FrameStack: 1, Storage: Float16, NStep: 1, Streams: 1}, func(b *Buffer) {
+			b.Add(img(1, 2), 0, 0, img(1, -65520), false, false)
+		}, "element 1 is -65520, which float16 storage cannot hold"},
+		{"bf16 range", Config{Capacity: 4, ObsSize: 2, FrameStack: 1, Storage: BF16, NStep: 1, Streams: 1}, func(b *Buffer) {
+			b.Add(img(1, 2), 0, 0, img(math.MaxFloat32, 0), false, false)
+		}, "element 0 is 3.4028235e+38, which bf16 storage cannot hold"},
 		{"first stack", Config{Capacity: 8, ObsSize: 2, FrameStack: 2, NStep: 1, Streams: 1}, func(b *Buffer) {
 			b.Add(img(0, 1), 0, 0, img(1, 2), false, false) // zero-padded, not first-frame padded
 		}, "copies of its first frame"},
@@ -531,7 +561,7 @@ func TestConfigErrors(t *testing.T) {
 }
 
 func TestStorageText(t *testing.T) {
-	for _, s := range []Storage{Float32, Uint8, Bits} {
+	for _, s := range []Storage{Float32, Uint8, Bits, Float16, BF16} {
 		b, err := s.MarshalText()
 		if err != nil {
 			t.Fatal(err)

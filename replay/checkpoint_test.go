@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -28,6 +29,18 @@ var goldens = []struct {
 	{"frames.replay", Config{Capacity: 16, ObsSize: 2 * 5, FrameStack: 2, Storage: Uint8, Gamma: 0.9, NStep: 2, Streams: 1,
 		Prioritized: &Prioritized{Alpha: 0.6, Beta0: 0.4, BetaSteps: 100, Eps: 1e-6}}, 40},
 	{"minatar.replay", Config{Capacity: 16, ObsSize: 3 * 11, FrameStack: 3, Storage: Bits, Gamma: 0.99, NStep: 3, Streams: 1}, 25},
+}
+
+// halfBuffers are saved and loaded as the goldens are, without golden files:
+// the 16-bit float storages.
+var halfBuffers = []struct {
+	file  string
+	cfg   Config
+	steps int
+}{
+	{"float16.replay", Config{Capacity: 14, ObsSize: 2 * 3, FrameStack: 2, Storage: Float16, Gamma: 0.9, NStep: 2, Streams: 1}, 30},
+	{"bf16.replay", Config{Capacity: 12, ObsSize: 5, FrameStack: 1, Storage: BF16, Gamma: 0.99, NStep: 1, Streams: 1,
+		Prioritized: &Prioritized{Alpha: 0.6, Beta0: 0.4, BetaSteps: 100, Eps: 1e-6}}, 25},
 }
 
 // filled returns a buffer of cfg after `steps` steps of a seeded stream,
@@ -118,7 +131,7 @@ func sameSamples(t *testing.T, a, b *Buffer, seed uint64) {
 // and checks that both sample alike, before and after more steps.
 func TestSaveLoad(t *testing.T) {
 	dir := t.TempDir()
-	for _, g := range goldens {
+	for _, g := range append(slices.Clone(goldens), halfBuffers...) {
 		a, w := filled(t, g.cfg, g.steps)
 		path := filepath.Join(dir, g.file)
 		if err := a.Save(path); err != nil {

@@ -96,6 +96,8 @@ var diskConfigs = []struct {
 	{"uint8-stack4-nstep3-per", Config{Capacity: 500, ObsSize: 4 * 64, FrameStack: 4, Storage: Uint8, Gamma: 0.99, NStep: 3, Streams: 1, Prioritized: DefaultPrioritized(2000)}, 2},
 	{"bits-stack2-streams2", Config{Capacity: 400, ObsSize: 2 * 100 * 8, FrameStack: 2, Storage: Bits, Gamma: 0.9, NStep: 1, Streams: 2}, 3},
 	{"float32-nstep5-per-streams3", Config{Capacity: 600, ObsSize: 24, FrameStack: 1, Storage: Float32, Gamma: 0.97, NStep: 5, Streams: 3, Prioritized: DefaultPrioritized(3000)}, 2},
+	{"float16-stack2-nstep3", Config{Capacity: 500, ObsSize: 2 * 48, FrameStack: 2, Storage: Float16, Gamma: 0.99, NStep: 3, Streams: 1}, 2},
+	{"bf16-streams2", Config{Capacity: 400, ObsSize: 48, FrameStack: 1, Storage: BF16, Gamma: 0.99, NStep: 1, Streams: 2}, 3},
 	// A cache of 6 segments of 10: samples read up to 3 in parallel.
 	{"uint8-stack4-nstep3-per-cache6", Config{Capacity: 500, ObsSize: 4 * 64, FrameStack: 4, Storage: Uint8, Gamma: 0.99, NStep: 3, Streams: 1, Prioritized: DefaultPrioritized(2000)}, 6},
 }

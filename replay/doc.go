@@ -11,7 +11,8 @@
 // taken from, its action and reward, and s′ is simply the next slot, so next
 // observations cost no second copy, and the final observation s_T is kept
 // (a truncated episode bootstraps from it). Frames are stored as float32,
-// uint8 or single bits (Config.Storage); with frame stacking (K > 1) only the
+// uint8 or single bits, or rounded to float16 or bfloat16 in half float32's
+// memory (Config.Storage); with frame stacking (K > 1) only the
 // newest frame of each observation is stored and stacks are rebuilt when
 // sampling, padded at an episode's start with its first frame as a
 // frame-stack wrapper pads them. An 84×84 Atari frame stacked 4 thus costs

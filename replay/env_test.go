@@ -22,6 +22,8 @@ func TestRealEnvs(t *testing.T) {
 		{"cartpole:max-steps=20", Float32, 1},
 		{"minatar-breakout:frame-stack=4,max-steps=60", Bits, 4},
 		{"minatar-space-invaders:frame-stack=2,max-steps=40", Uint8, 2},
+		{"cartpole:max-steps=20", Float16, 1},
+		{"cartpole:max-steps=20", BF16, 1},
 	} {
 		t.Run(c.spec, func(t *testing.T) {
 			e, err := env.Make(c.spec)
@@ -46,7 +48,7 @@ func TestRealEnvs(t *testing.T) {
 				a := rng.IntN(spec.Actions.N)
 				next, r, term, trunc := e.Step(a)
 				b.Add(obs, a, r, next, term, trunc)
-				w.record(obs, a, r, next, term, trunc)
+				w.record(w.stored(obs), a, r, w.stored(next), term, trunc)
 				if term || trunc {
 					ends++
 					copy(obs, e.Reset())

@@ -117,8 +117,9 @@ func (b *Buffer) Open(s int, last []float32) (open, continues bool) {
 	return true, b.frames.equal(b.slot(st, st.head-1), last)
 }
 
-// FrameFits reports whether the storage holds frame (FrameSize elements)
-// exactly, so that adding it will not panic.
+// FrameFits reports whether the storage holds frame (FrameSize elements),
+// so that adding it will not panic: exactly for Float32, Uint8 and Bits,
+// rounded and finite for Float16 and BF16.
 func (b *Buffer) FrameFits(frame []float32) bool {
 	switch b.cfg.Storage {
 	case Uint8:
@@ -130,6 +131,13 @@ func (b *Buffer) FrameFits(frame []float32) bool {
 	case Bits:
 		for _, v := range frame {
 			if v != 0 && v != 1 {
+				return false
+			}
+		}
+	case Float16, BF16:
+		_, fits := b.cfg.Storage.encoder()
+		for _, v := range frame {
+			if !fits(v) {
 				return false
 			}
 		}

@@ -4,13 +4,16 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+
+	"github.com/deepq/deepq/internal/half"
 )
 
 // frames is a fixed array of observation frames in one Storage. Frame i
 // occupies f32[i*size:(i+1)*size] (Float32 in memory) or the stride bytes of
 // u8[i*stride:(i+1)*stride] (Uint8: one byte per element; Bits: element j of a
 // frame is bit j%8 of byte j/8, least significant bit first, the last byte's
-// unused bits zero). With disk storage both are nil and frame i is the stride
+// unused bits zero; Float16 and BF16: element j is the little-endian 16-bit
+// encoding at bytes 2j, 2j+1, of IEEE binary16 or of bfloat16). With disk storage both are nil and frame i is the stride
 // bytes disk.frame(i) returns, Float32 elements as little-endian IEEE 754.
 type frames struct {
 	kind   Storage
@@ -87,7 +90,32 @@ func (f *frames) put(i int, src []float32) {
 			}
 			dst[k] = b
 		}
+	case Float16, BF16:
+		enc, fits := f.kind.encoder()
+		for j, v := range src {
+			if !fits(v) {
+				panic(fmt.Sprintf("replay: observation element %d is %v, which %v storage cannot hold (it would round to infinity)", j, v, f.kind))
+			}
+			binary.LittleEndian.PutUint16(dst[2*j:], enc(v))
+		}
 	}
+}
+
+// encoder returns the encoding of a 16-bit float storage and the test of
+// whether a value stays finite in it.
+func (s Storage) encoder() (enc func(float32) uint16, fits func(float32) bool) {
+	if s == Float16 {
+		return half.F16Bits, half.F16Fits
+	}
+	return half.BF16Bits, half.BF16Fits
+}
+
+// decoder returns the decoding of a 16-bit float storage.
+func (s Storage) decoder() func(uint16) float32 {
+	if s == Float16 {
+		return half.F16
+	}
+	return half.BF16
 }
 
 // get writes frame i into dst (size elements) as float32.
@@ -115,10 +143,16 @@ func (f *frames) get(i int, dst []float32) {
 		if r := f.size - full*8; r > 0 {
 			copy(dst[full*8:f.size], bitsTable[src[full]][:r])
 		}
+	case Float16, BF16:
+		dec := f.kind.decoder()
+		for j := range dst[:f.size] {
+			dst[j] = dec(binary.LittleEndian.Uint16(src[2*j:]))
+		}
 	}
 }
 
-// equal reports whether frame i holds exactly src (bit for bit, for Float32).
+// equal reports whether frame i holds exactly src (bit for bit, for Float32),
+// or for Float16 and BF16 src's rounding.
 func (f *frames) equal(i int, src []float32) bool {
 	if f.kind == Float32 && f.disk == nil {
 		return sameFrames(f.f32[i*f.size:(i+1)*f.size], src)
@@ -144,6 +178,13 @@ func (f *frames) equal(i int, src []float32) bool {
 				if want[j] != v {
 					return false
 				}
+			}
+		}
+	case Float16, BF16:
+		enc, _ := f.kind.encoder()
+		for j, v := range src {
+			if binary.LittleEndian.Uint16(stored[2*j:]) != enc(v) {
+				return false
 			}
 		}
 	}

@@ -10,7 +10,7 @@ import (
 // StorageSpec is a buffer's storage as a configuration spells it: the
 // encoding of frames and whether they live in memory or on disk.
 //
-//	float32 | uint8 | bits           the encoding (Config.Storage)
+//	float32 | uint8 | bits | float16 | bf16    the encoding (Config.Storage)
 //	memory                           frames in memory (Config.Disk = nil)
 //	disk:DIR                         frames in files under DIR, 256 MiB cache
 //	disk@SIZE:DIR                    ... with a cache of SIZE (1GiB, 512MiB, 64KiB or bytes)
@@ -63,9 +63,9 @@ func (s *StorageSpec) UnmarshalText(b []byte) error {
 	out := *s
 	if enc != "" || both {
 		if err := out.Storage.UnmarshalText([]byte(enc)); err != nil && !both {
-			return fmt.Errorf("replay: storage %q: want float32, uint8 or bits, memory, disk:DIR or disk@SIZE:DIR, or ENCODING+PLACE such as bits+disk:DIR", text)
+			return fmt.Errorf("replay: storage %q: want %s, memory, disk:DIR or disk@SIZE:DIR, or ENCODING+PLACE such as bits+disk:DIR", text, storageList)
 		} else if err != nil {
-			return fmt.Errorf("replay: storage %q: unknown encoding %q (want float32, uint8 or bits)", text, enc)
+			return fmt.Errorf("replay: storage %q: unknown encoding %q (want %s)", text, enc, storageList)
 		}
 	}
 	switch {

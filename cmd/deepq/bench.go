@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/deepq/deepq/bench"
+	"github.com/deepq/deepq/internal/bf16"
 	"github.com/deepq/deepq/internal/gemm"
 )
 
@@ -22,14 +23,19 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	minTime := fs.Duration("time", 200*time.Millisecond, "minimum `duration` of each of the rounds of a benchmark")
 	rounds := fs.Int("rounds", 5, "rounds per benchmark; the median is reported")
 	kernel := fs.String("kernel", "", "GEMM kernel to use (default: the fastest this CPU has: "+joinNames(gemm.Kernels())+")")
+	bf16Kernel := fs.String("bf16-kernel", "", "bf16 kernel of the bf16_ cases (default: the fastest this process may use: "+joinNames(bf16.Kernels())+")")
 	list := fs.Bool("list", false, "list the benchmarks and exit")
 	threads := fs.Int("threads", gemm.Threads(), "goroutines per matrix multiply `N` outside the gemm/ benchmarks (which run at 1 and 2)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: deepq bench [--json] [--run REGEXP] [--long] [--time D] [--rounds N] [--kernel NAME]\n\n"+
+		fmt.Fprintln(fs.Output(), "Usage: deepq bench [--json] [--run REGEXP] [--long] [--time D] [--rounds N] [--kernel NAME] [--bf16-kernel NAME]\n\n"+
 			"Runs deepq's standard benchmarks on this machine: GEMM GFLOP/s at the DQN shapes and at\n"+
-			"64³, 256³, 1024³ on 1 and 2 threads, train-step times, environment steps, replay operations,\n"+
-			"and PQN frames/s in its MinAtar setting on 1 and 2 threads with the shares of the time in\n"+
-			"env steps, acting, λ-returns and learning.\n"+
+			"64³, 256³, 1024³ on 1 and 2 threads in float32 (gemm/) and in bf16 mixed precision\n"+
+			"(bf16_gemm/, with bf16_peak, the bf16 instruction's one-core peak), train-step times in\n"+
+			"both, environment steps, replay operations, and PQN frames/s in its MinAtar setting on 1\n"+
+			"and 2 threads with the shares of the time in env steps, acting, λ-returns and learning.\n"+
+			"The table ends with each bf16 figure beside its float32 twin and the bf16 kernel in use\n"+
+			"(AMX, AVX512-BF16, or float32 on rounded operands where the CPU has neither) with the\n"+
+			"reason it is that one.\n"+
 			"Figures are medians of the rounds; other load on the machine lowers them (check uptime).\n\nFlags:")
 		fs.PrintDefaults()
 	}
@@ -54,6 +60,13 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		}
 		defer gemm.Use(prev)
 	}
+	if *bf16Kernel != "" {
+		prev, err := bf16.Use(*bf16Kernel)
+		if err != nil {
+			return usageError{err}
+		}
+		defer bf16.Use(prev)
+	}
 	var cases []bench.Case
 	for _, c := range bench.Cases() {
 		// Long cases run with --long or when --run names them.
@@ -71,9 +84,10 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	results := make(map[string]bench.Result, len(cases))
+	b16Name, b16Why := bf16.Kernel()
 	if !*asJSON {
-		fmt.Fprintf(stdout, "deepq bench: %s/%s, %d CPUs, GEMM kernel %s, %d threads; median of %d rounds of ≥ %v\n",
-			runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), gemm.Kernel(), *threads, *rounds, *minTime)
+		fmt.Fprintf(stdout, "deepq bench: %s/%s, %d CPUs, GEMM kernel %s, bf16 kernel %s, %d threads; median of %d rounds of ≥ %v\n",
+			runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), gemm.Kernel(), b16Name, *threads, *rounds, *minTime)
 	}
 	for _, c := range cases {
 		r := c.Run(*minTime, *rounds)
@@ -86,6 +100,17 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(results)
+	}
+	if cmp := bench.Compare(results); len(cmp) > 0 {
+		fmt.Fprintf(stdout, "\nbf16 against float32 (bf16 kernel %s: %s)\n", b16Name, b16Why)
+		fmt.Fprintf(stdout, "%-40s %12s %12s %8s %s\n", "", "float32", "bf16", "speedup", "")
+		for _, c := range cmp {
+			peak := ""
+			if c.OfPeak > 0 {
+				peak = fmt.Sprintf("  %.0f%% of bf16_peak", 100*c.OfPeak)
+			}
+			fmt.Fprintf(stdout, "%-40s %12.4g %12.4g %7.2f× %s%s\n", c.Name, c.Float32.Value, c.BF16.Value, c.Speedup, c.Float32.Unit, peak)
+		}
 	}
 	return nil
 }

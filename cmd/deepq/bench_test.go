@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/deepq/deepq/internal/bf16"
 )
 
 // TestBenchJSON runs two quick benchmarks and reads their figures back from
@@ -40,10 +42,35 @@ func TestBenchBadInput(t *testing.T) {
 		{[]string{"bench", "--run", "no-such-benchmark"}, "no benchmark matches"},
 		{[]string{"bench", "--kernel", "sse1"}, `kernel "sse1" is not available`},
 		{[]string{"bench", "--rounds", "0"}, "--rounds"},
+		{[]string{"bench", "--bf16-kernel", "fp8"}, `kernel "fp8" is not available`},
 	} {
 		code, _, stderr := runCLI(c.args...)
 		if code != 2 || !strings.Contains(stderr, c.want) {
 			t.Errorf("deepq %s: exit %d, stderr %q; want 2 and %q", strings.Join(c.args, " "), code, stderr, c.want)
+		}
+	}
+}
+
+// TestBenchBF16 sets each bf16 multiply beside its float32 twin and names
+// the bf16 kernel; --bf16-kernel float32 measures the fallback path.
+func TestBenchBF16(t *testing.T) {
+	for _, kernel := range []string{"", "float32"} {
+		args := []string{"bench", "--run", "^(gemm|bf16_gemm)/1T/cube64$", "--time", "1ms", "--rounds", "1"}
+		if kernel != "" {
+			args = append(args, "--bf16-kernel", kernel)
+		}
+		code, stdout, stderr := runCLI(args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		name, _ := bf16.Kernel() // the default: restored after the run
+		if kernel != "" {
+			name = kernel
+		}
+		for _, want := range []string{"bf16 kernel " + name + ",", "\nbf16 against float32 (bf16 kernel " + name + ": ", "\ngemm/1T/cube64 "} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("%v: output lacks %q:\n%s", args, want, stdout)
+			}
 		}
 	}
 }

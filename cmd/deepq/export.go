@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,16 +15,22 @@ import (
 
 // runExport writes the Q-network of a checkpoint (DQN's online network) as an ONNX
 // model (package net/onnx: opset 13, input obs (batch, observation shape…),
-// output q (batch, actions)).
+// output q (batch, actions)), and/or as an exported checkpoint with its
+// weights in float16, bfloat16 or float32 (agent.Checkpoint.Export).
 func runExport(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("deepq export", flag.ContinueOnError)
 	path := fs.String("checkpoint", "", "checkpoint `FILE` written by 'deepq train' (required)")
-	out := fs.String("onnx", "", "write the ONNX model to `FILE` (required; replaced if it exists)")
+	out := fs.String("onnx", "", "write the ONNX model to `FILE` (replaced if it exists)")
+	small := fs.String("ckpt", "", "write an exported checkpoint, the online network alone in --weights, to `FILE` (replaced if it exists)")
+	weights := fs.String("weights", "float16", "`dtype` of the --ckpt weights: "+strings.Join(agent.ExportDTypes, ", "))
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: deepq export --checkpoint FILE --onnx OUT.onnx\n\n"+
+		fmt.Fprintln(fs.Output(), "Usage: deepq export --checkpoint FILE [--onnx OUT.onnx] [--ckpt OUT.ckpt [--weights float16|bfloat16|float32]]\n\n"+
 			"Writes the checkpoint's online Q-network as an ONNX model (opset 13): input \"obs\"\n"+
 			"(batch, observation shape…) float32, as deepq's env gives it (images NCHW), output\n"+
-			"\"q\" (batch, actions); the greedy action is argmax q.\n\nFlags:")
+			"\"q\" (batch, actions); the greedy action is argmax q. With --ckpt it writes an exported\n"+
+			"checkpoint: the online network alone, its weights in float16 (the default: half the\n"+
+			"size, weights within 2⁻¹¹ relative) or bfloat16 (within 2⁻⁸), which 'deepq eval',\n"+
+			"'deepq play' and 'deepq export' read but which cannot resume training.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -32,8 +39,28 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	if *path == "" {
 		return usageError{fmt.Errorf("--checkpoint is required")}
 	}
-	if *out == "" {
-		return usageError{fmt.Errorf("--onnx is required (the output file, e.g. model.onnx)")}
+	if *out == "" && *small == "" {
+		return usageError{fmt.Errorf("--onnx or --ckpt is required (the output file, e.g. model.onnx or model-f16.ckpt)")}
+	}
+	if !slices.Contains(agent.ExportDTypes, *weights) {
+		return usageError{fmt.Errorf("--weights %q: want %s", *weights, strings.Join(agent.ExportDTypes, ", "))}
+	}
+	if *small != "" {
+		if h, err := agent.ReadCheckpointHeader(*path); err == nil && h.Format == agent.PQNFormat {
+			return fmt.Errorf("%s: --ckpt exports DQN checkpoints; this is a PQN run's (use --onnx)", *path)
+		}
+		c, err := agent.LoadCheckpoint(*path)
+		if err != nil {
+			return err
+		}
+		if err := c.Export(*small, *weights); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: the online network of %s (%s, step %d) with %s weights, for eval and play (not resumable)\n",
+			*small, *path, c.Meta.EnvID, c.Meta.Step, *weights)
+		if *out == "" {
+			return nil
+		}
 	}
 	m, meta, err := loadForExport(*path)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/deepq/deepq/agent"
+	"github.com/deepq/deepq/internal/half"
 	"github.com/deepq/deepq/net/onnx"
 )
 
@@ -85,7 +86,8 @@ func TestExportBadInput(t *testing.T) {
 		want string
 	}{
 		{[]string{"--onnx", out}, "--checkpoint is required"},
-		{[]string{"--checkpoint", ckpt}, "--onnx is required"},
+		{[]string{"--checkpoint", ckpt}, "--onnx or --ckpt is required"},
+		{[]string{"--checkpoint", ckpt, "--onnx", out, "--weights", "int8"}, `--weights "int8": want float32, float16, bfloat16`},
 		{[]string{"--checkpoint", ckpt, "--onnx", out, "extra"}, `unexpected argument "extra"`},
 		{[]string{"--checkpoint", filepath.Join(dir, "missing.ckpt"), "--onnx", out}, "no such file"},
 		{[]string{"--checkpoint", corrupt, "--onnx", out}, "corrupt.ckpt"},
@@ -105,6 +107,60 @@ func TestExportBadInput(t *testing.T) {
 		}
 		if _, err := os.Stat(out); err == nil {
 			t.Fatalf("deepq export %s wrote %s", strings.Join(c.args, " "), out)
+		}
+	}
+}
+
+// TestExportSmall: --ckpt writes the online network alone with 16-bit
+// weights, each the rounding of the trained one, in under 60% of the
+// file; eval and ONNX export read it; training refuses to resume it.
+func TestExportSmall(t *testing.T) {
+	ckpt := exportCheckpoint(t)
+	c, err := agent.LoadCheckpoint(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, _ := os.Stat(ckpt)
+	dir := t.TempDir()
+	for _, c16 := range []struct {
+		dtype string
+		round func(float32) float32
+	}{{"float16", half.F16Round}, {"bfloat16", half.BF16Round}} {
+		small := filepath.Join(dir, c16.dtype+".ckpt")
+		code, out, errOut := runCLI("export", "--checkpoint", ckpt, "--ckpt", small, "--weights", c16.dtype)
+		if code != 0 || errOut != "" {
+			t.Fatalf("export: exit %d, stderr %q", code, errOut)
+		}
+		if want := small + ": the online network of " + ckpt + " (CartPole-v1, step 300) with " + c16.dtype + " weights, for eval and play (not resumable)\n"; out != want {
+			t.Errorf("stdout %q, want %q", out, want)
+		}
+		e, err := agent.LoadCheckpoint(small)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !e.Exported() || e.Meta.Weights != c16.dtype || e.Target != nil || e.Opt != nil || e.Meta.Step != 300 {
+			t.Fatalf("%s: loaded as weights %q, target %v, optimizer %v, step %d", c16.dtype, e.Meta.Weights, e.Target != nil, e.Opt != nil, e.Meta.Step)
+		}
+		for i, p := range c.Online.Params() {
+			for j, w := range p.Value.Data {
+				if got := e.Online.Params()[i].Value.Data[j]; got != c16.round(w) {
+					t.Fatalf("%s: %s[%d] = %v, want %v, the rounding of %v", c16.dtype, p.Name, j, got, c16.round(w), w)
+				}
+			}
+		}
+		st, _ := os.Stat(small)
+		if st.Size()*10 > full.Size()*6 {
+			t.Errorf("%s: %d bytes, the full checkpoint %d", c16.dtype, st.Size(), full.Size())
+		}
+		if code, out, errOut := runCLI("eval", "--checkpoint", small, "--episodes", "2", "--json"); code != 0 || !strings.Contains(out, "mean") {
+			t.Errorf("eval of %s: exit %d, %s %s", small, code, out, errOut)
+		}
+		if code, _, errOut := runCLI("export", "--checkpoint", small, "--onnx", filepath.Join(dir, c16.dtype+".onnx")); code != 0 {
+			t.Errorf("ONNX export of %s: exit %d, %s", small, code, errOut)
+		}
+		code, _, errOut = runCLI("train", "--resume", small, "--progress", "none", "--metrics-addr", "")
+		if code == 0 || !strings.Contains(errOut, "exported checkpoint") || !strings.Contains(errOut, "not resumed") {
+			t.Errorf("resuming %s: exit %d, stderr %q", small, code, errOut)
 		}
 	}
 }

@@ -20,6 +20,28 @@ func longTests(t *testing.T, preset string) {
 	}
 }
 
+// longSeeds returns the seeds of a long run: 1 to n, or those listed in
+// DEEPQ_LONG_SEEDS (DEEPQ_LONG_SEEDS=2,3 runs only seeds 2 and 3).
+func longSeeds(t *testing.T, n int) []uint64 {
+	t.Helper()
+	var seeds []uint64
+	only := os.Getenv("DEEPQ_LONG_SEEDS")
+	if only == "" {
+		for s := range uint64(n) {
+			seeds = append(seeds, s+1)
+		}
+		return seeds
+	}
+	for _, f := range strings.Split(only, ",") {
+		s, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
+		if err != nil {
+			t.Fatalf("DEEPQ_LONG_SEEDS=%s: %v", only, err)
+		}
+		seeds = append(seeds, s)
+	}
+	return seeds
+}
+
 // firstAbove records the step of the first evaluation whose mean reaches a level.
 type firstAbove struct {
 	NopObserver
@@ -59,22 +81,7 @@ func TestPresetsLearn(t *testing.T) {
 			longTests(t, c.preset)
 			var table strings.Builder
 			fmt.Fprintf(&table, "\n| %s seed | first eval ≥ %g at step | final mean ± std (100 ep.) | wall time |\n|---|---|---|---|\n", c.preset, c.target)
-			var seeds []uint64
-			for s := range uint64(c.seeds) {
-				seeds = append(seeds, s+1)
-			}
-			if only := os.Getenv("DEEPQ_LONG_SEEDS"); only != "" {
-				// DEEPQ_LONG_SEEDS=2,3 runs only those seeds.
-				seeds = seeds[:0]
-				for _, f := range strings.Split(only, ",") {
-					s, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
-					if err != nil {
-						t.Fatalf("DEEPQ_LONG_SEEDS=%s: %v", only, err)
-					}
-					seeds = append(seeds, s)
-				}
-			}
-			for _, seed := range seeds {
+			for _, seed := range longSeeds(t, c.seeds) {
 				cfg, _ := Preset(c.preset)
 				cfg.Seed = seed
 				fa := &firstAbove{level: c.target}

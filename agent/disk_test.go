@@ -214,7 +214,7 @@ func TestReplayStorageSpec(t *testing.T) {
 	for _, c := range []struct{ set, want string }{
 		{"replay_storage=disk:", "want disk:DIR"},
 		{"replay_storage=disk", "want disk:DIR"},
-		{"replay_storage=tape:/d", `"tape:/d": want float32, uint8 or bits, memory, disk:DIR`},
+		{"replay_storage=tape:/d", `"tape:/d": want float32, uint8, bits, float16 or bf16, memory, disk:DIR`},
 		{"replay_storage=disk@lots:/d", "bad cache size"},
 		{"replay_storage=bits+cloud:/d", "want memory, disk:DIR"},
 		{"replay_storage=", "empty"},

@@ -261,6 +261,23 @@ var pqnPresets = []PQNPresetInfo{
 			"weights. Any MinAtar game (Env), sticky actions 0.1 as MinAtar's default.",
 		config: pqnMinAtar,
 	},
+	{
+		Name: "pqn-acrobot",
+		Doc: "Acrobot-v1 with PQN. purejaxql's CartPole/Acrobot setting (pqn_cartpole.yaml: LayerNorm " +
+			"MLP 256-256, γ 0.99, rewards × 0.1, linearly decaying learning rate, gradient norm 10) " +
+			"with pqn-cartpole's shape: 500k frames of 16 envs × 32 steps, 4 epochs of 4 minibatches, " +
+			"Adam 2.5e-4, λ 0.9, ε 1→0.01 over 100k frames. Ends near −80, short of the acrobot DQN " +
+			"preset (see agent/pqn_config.go).",
+		config: pqnAcrobot,
+	},
+	{
+		Name: "pqn-mountaincar",
+		Doc: "MountainCar-v0 with PQN (CleanRL's pqn.py scores −200 there): PQN's λ 0.65 with " +
+			"pqn-cartpole's shape (16 envs × 32 steps, 4 epochs of 4 minibatches, rewards × 0.1), " +
+			"He-normal LayerNorm MLP 256-256, Adam 2e-3 decaying linearly, ε 1→0.01 over 30k frames, " +
+			"400k frames. Reaches the goal on most seeds, not all (see agent/pqn_config.go).",
+		config: pqnMountainCar,
+	},
 }
 
 // pqnCartPole is the "pqn-cartpole" preset. purejaxql's CartPole setting
@@ -298,8 +315,93 @@ func pqnMinAtar() PQNConfig {
 	}
 }
 
+// pqnAcrobot is the "pqn-acrobot" preset. Its start is purejaxql's
+// pqn_cartpole.yaml, whose env line names Acrobot-v1 as the other env it
+// serves: 32 envs × 64 steps, 16 minibatches × 4 epochs, LayerNorm MLP
+// 256-256, RAdam 1e-4 decaying linearly, ε 1→0.2 over 20% of 500k frames,
+// λ 0.95, γ 0.99, rewards × 0.1. Measured here (with Adam), that ends at
+// −82.3 on seed 1. This preset keeps its network, γ, reward scale, decay
+// and 500k frames, and changes:
+//   - ε ends at 0.01 (after 100k frames), not 0.2: Peng's Q(λ) learns the
+//     values of the policy it follows, and the greedy evaluation is served
+//     best by following nearly the greedy one;
+//   - 16 envs × 32 steps and 4 epochs of 4 minibatches of 128, as
+//     pqn-cartpole: twice the gradient steps per frame;
+//   - Adam 2.5e-4 (CleanRL pqn.py's rate) and λ 0.9.
+//
+// CleanRL's pqn.py (4 envs × 128 steps, MLP 120-84, RAdam 2.5e-4, λ 0.65,
+// ε to 0.05 over half of 500k frames) is the other reference.
+//
+// Measured, greedy mean over 100 episodes at the end: −80.1, −86.1 and
+// −81.2 on seeds 1–3 (about 19 s of CPU each).
+// That is short of the −80 the issue asks for: the greedy policy settles
+// between −80 and −87 with every setting tried (seed 1 unless said, 500k
+// frames): λ 0.65, 0.9 or 0.95; Adam 1e-4 to 1e-3; MLP 128-128 or 256-256;
+// ε floors 0.01, 0.05 and 0.2; 1M frames (−86.5 with 128-128 at 5e-4); a
+// dueling head (−83.1, −84.4, −79.8 on seeds 1–3); λ 0.65 with Adam 5e-4
+// (−84.3, −86.8, −81.5); observations rescaled to [−1, 1] (−112).
+func pqnAcrobot() PQNConfig {
+	return PQNConfig{
+		Env: "acrobot", Seed: 1, TotalSteps: 500_000,
+		NumEnvs: 16, RolloutSteps: 32, Shards: 1,
+		Network: MLP, Hidden: []int{256, 256}, LayerNorm: true, Init: "torch",
+		LearningRate: 2.5e-4, LRDecay: true, OptimizerEps: 1e-8, MaxGradNorm: 10,
+		Epochs: 4, Minibatches: 4,
+		Gamma: 0.99, Lambda: 0.9, RewardScale: 0.1,
+		ExplorationStart: 1, ExplorationEnd: 0.01, ExplorationSteps: 100_000,
+		EvalEvery: 50_000, EvalEpisodes: 10, FinalEvalEpisodes: 100,
+	}
+}
+
+// pqnMountainCar is the "pqn-mountaincar" preset. purejaxql has no
+// MountainCar setting. CleanRL's pqn.py (4 envs × 128 steps, MLP 120-84
+// with LayerNorm, orthogonal weights, RAdam 2.5e-4, λ 0.65, ε 1→0.05 over
+// half of 500k frames, truncations treated as terminations) scores −200 on
+// MountainCar-v0: it never reaches the goal. This preset keeps PQN's λ of
+// 0.65 and γ 0.99, takes pqn-cartpole's shape (16 envs × 32 steps, 4
+// epochs of 4 minibatches of 128, rewards × 0.1, linearly decaying learning
+// rate) and departs where MountainCar needed it:
+//   - He-normal weights (zero biases) on an MLP 256-256, and Adam 2e-3:
+//     a random walk does not reach the goal in 200 steps, so the first
+//     successes come from the greedy policy pushing with the velocity, an
+//     input 20 times smaller than the position (±0.07 against [−1.2, 0.6]).
+//     With torch's init or a rate of 5e-4 seeds stayed at −200 or found
+//     the goal and lost it (seed 1, 300k frames: −200 with torch's init,
+//     −125 with He's at 5e-4; seed 2 −200 at 5e-4, −111 at 4e-3).
+//   - ε falls fast, to 0.01 over 30k frames: the greedy policy does the
+//     exploring, and Peng's Q(λ) learns the values of the policy it follows.
+//   - λ 0.65, not 0.95 or 0.99: with the longer traces the greedy policy
+//     reached the goal and then lost it again, for good (seed 1: −124 at
+//     250k frames, −200 at 300k; at λ 0.65 −99.7 at 400k).
+//   - Truncations bootstrap from the state the time limit cut (PQN does so
+//     for every env); CleanRL's pqn.py stops the return there.
+//
+// Measured, greedy mean over 100 episodes at the end: −99.7, −98.7 and
+// −116.8 on seeds 1–3 (2 of 3 at −110 or above), −200.0 on seed 4 (about
+// 15 s of CPU each).
+// Finding the goal still rests on the greedy policy of a young network,
+// which does not always push with the velocity: with no replay buffer, a
+// seed that has not found the goal by the time ε is low does not find it.
+//
+// What did not help (single runs on seed 1 or 2 of 300k–500k frames, not
+// all on this preset's other settings): 32, 64 or 128 envs, 128-step
+// rollouts with λ 0.99, γ 0.98 or 0.97, ε floors of 0.1 and 0.2, rewards
+// unscaled, no LayerNorm, observations rescaled to [−1, 1].
+func pqnMountainCar() PQNConfig {
+	return PQNConfig{
+		Env: "mountaincar", Seed: 1, TotalSteps: 400_000,
+		NumEnvs: 16, RolloutSteps: 32, Shards: 1,
+		Network: MLP, Hidden: []int{256, 256}, LayerNorm: true, Init: "he_normal",
+		LearningRate: 2e-3, LRDecay: true, OptimizerEps: 1e-8, MaxGradNorm: 10,
+		Epochs: 4, Minibatches: 4,
+		Gamma: 0.99, Lambda: 0.65, RewardScale: 0.1,
+		ExplorationStart: 1, ExplorationEnd: 0.01, ExplorationSteps: 30_000,
+		EvalEvery: 50_000, EvalEpisodes: 10, FinalEvalEpisodes: 100,
+	}
+}
+
 // PQNPreset returns the PQN configuration named name ("pqn-cartpole",
-// "pqn-minatar").
+// "pqn-minatar", "pqn-acrobot", "pqn-mountaincar").
 func PQNPreset(name string) (PQNConfig, error) {
 	for _, p := range pqnPresets {
 		if p.Name == name {

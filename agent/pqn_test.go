@@ -450,8 +450,15 @@ func TestPQNValidateNamesTheField(t *testing.T) {
 		if err := cfg.Validate(); err != nil {
 			t.Errorf("preset %s: %v", name, err)
 		}
+		if got := PQNPresetFor(cfg.Env); got != name {
+			t.Errorf("preset %s trains %s, whose preset is %q", name, cfg.Env, got)
+		}
 	}
-	for name, want := range map[string]string{"CartPole-v1": "pqn-cartpole", "minatar-asterix": "pqn-minatar", "gridworld": "", "nope": ""} {
+	for name, want := range map[string]string{
+		"CartPole-v1": "pqn-cartpole", "minatar-asterix": "pqn-minatar", "Acrobot-v1": "pqn-acrobot",
+		"MountainCar-v0": "pqn-mountaincar", "acrobot:max-steps=300": "pqn-acrobot", "mountaincar-pomdp": "",
+		"gridworld": "", "nope": "",
+	} {
 		if got := PQNPresetFor(name); got != want {
 			t.Errorf("PQNPresetFor(%q) = %q, want %q", name, got, want)
 		}

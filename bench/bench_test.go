@@ -2,6 +2,7 @@ package bench
 
 import (
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -40,16 +41,16 @@ func TestCasesRun(t *testing.T) {
 // multiplies, and a case without its twin is left out.
 func TestCompare(t *testing.T) {
 	res := map[string]Result{
-		"gemm/1T/cube64":                      {100, "GFLOP/s"},
-		"bf16_gemm/1T/cube64":                 {250, "GFLOP/s"},
-		"gemm/2T/cube64":                      {180, "GFLOP/s"},
-		"bf16_gemm/2T/cube64":                 {360, "GFLOP/s"},
-		"bf16_gemm/1T/cube256":                {300, "GFLOP/s"}, // no float32 twin
-		"bf16_peak":                           {1000, "GFLOP/s"},
-		"train_step/minatar_b32_rmsprop":      {0.6, "ms/step"},
-		"train_step/minatar_b32_rmsprop_bf16": {0.4, "ms/step"},
-		"train_step/nature_b32_rmsprop_bf16":  {9, "ms/step"}, // no float32 twin
-		"replay/add_cartpole":                 {50, "ns/op"},
+		"gemm/1T/cube64":                      {Value: 100, Unit: "GFLOP/s"},
+		"bf16_gemm/1T/cube64":                 {Value: 250, Unit: "GFLOP/s"},
+		"gemm/2T/cube64":                      {Value: 180, Unit: "GFLOP/s"},
+		"bf16_gemm/2T/cube64":                 {Value: 360, Unit: "GFLOP/s"},
+		"bf16_gemm/1T/cube256":                {Value: 300, Unit: "GFLOP/s"}, // no float32 twin
+		"bf16_peak":                           {Value: 1000, Unit: "GFLOP/s"},
+		"train_step/minatar_b32_rmsprop":      {Value: 0.6, Unit: "ms/step"},
+		"train_step/minatar_b32_rmsprop_bf16": {Value: 0.4, Unit: "ms/step"},
+		"train_step/nature_b32_rmsprop_bf16":  {Value: 9, Unit: "ms/step"}, // no float32 twin
+		"replay/add_cartpole":                 {Value: 50, Unit: "ns/op"},
 	}
 	got := Compare(res)
 	want := []Comparison{
@@ -63,7 +64,7 @@ func TestCompare(t *testing.T) {
 	}
 	for i := range want {
 		g, w := got[i], want[i]
-		if g.Name != w.Name || g.BF16Name != w.BF16Name || g.Float32 != w.Float32 || g.BF16 != w.BF16 ||
+		if g.Name != w.Name || g.BF16Name != w.BF16Name || !reflect.DeepEqual(g.Float32, w.Float32) || !reflect.DeepEqual(g.BF16, w.BF16) ||
 			math.Abs(g.Speedup-w.Speedup) > 1e-12 || math.Abs(g.OfPeak-w.OfPeak) > 1e-12 {
 			t.Errorf("pair %d: %+v, want %+v", i, g, w)
 		}

@@ -344,7 +344,7 @@ func pqnAcrobot() PQNConfig {
 	return PQNConfig{
 		Env: "acrobot", Seed: 1, TotalSteps: 500_000,
 		NumEnvs: 16, RolloutSteps: 32, Shards: 1,
-		Network: MLP, Hidden: []int{256, 256}, LayerNorm: true, Init: "torch",
+		Network: MLP, Hidden: []int{256, 256}, LayerNorm: true, Init: "torch", Precision: FP32,
 		LearningRate: 2.5e-4, LRDecay: true, OptimizerEps: 1e-8, MaxGradNorm: 10,
 		Epochs: 4, Minibatches: 4,
 		Gamma: 0.99, Lambda: 0.9, RewardScale: 0.1,
@@ -391,7 +391,7 @@ func pqnMountainCar() PQNConfig {
 	return PQNConfig{
 		Env: "mountaincar", Seed: 1, TotalSteps: 400_000,
 		NumEnvs: 16, RolloutSteps: 32, Shards: 1,
-		Network: MLP, Hidden: []int{256, 256}, LayerNorm: true, Init: "he_normal",
+		Network: MLP, Hidden: []int{256, 256}, LayerNorm: true, Init: "he_normal", Precision: FP32,
 		LearningRate: 2e-3, LRDecay: true, OptimizerEps: 1e-8, MaxGradNorm: 10,
 		Epochs: 4, Minibatches: 4,
 		Gamma: 0.99, Lambda: 0.65, RewardScale: 0.1,

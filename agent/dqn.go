@@ -36,6 +36,8 @@ type DQN struct {
 	dist *distWork
 	rng  stream
 	view *QNet
+	// boot holds Bootstrapped DQN's workspaces (nil with one head).
+	boot *bootWork
 }
 
 // UpdateStats describes one gradient step.
@@ -75,6 +77,11 @@ func NewDQN(cfg Config, obsShape []int, numActions int, rng *rand.Rand) (*DQN, e
 	d.rng = newStream(cfg.Seed, streamLearn)
 	if cfg.Distributional != NoDist {
 		d.initDist()
+	}
+	if cfg.BootstrapHeads > 0 {
+		d.initBootstrap()
+	}
+	if cfg.Distributional != NoDist || cfg.BootstrapHeads > 0 {
 		d.view = NewQNetFor(&d.cfg, online, newRand(cfg.Seed, streamView))
 	}
 	return d, nil
@@ -161,6 +168,9 @@ func (d *DQN) Update(batch *replay.Batch, tdErrors []float32) UpdateStats {
 	}
 	if d.dist != nil {
 		return d.updateDist(batch, tdErrors)
+	}
+	if d.boot != nil {
+		return d.updateBootstrap(batch, tdErrors)
 	}
 
 	// TD targets, with no gradient: computed before the online forward pass on

@@ -85,6 +85,11 @@ func TestResumeIsExact(t *testing.T) {
 		cfg.PERAlpha, cfg.PERBeta0, cfg.PEREps = 0.6, 0.4, 1e-6
 		checkResume(t, cfg)
 	})
+	t.Run("cartpole-bootstrap", func(t *testing.T) {
+		cfg := shortConfig(t, 12)
+		cfg.TotalSteps, cfg.NStep, cfg.BootstrapHeads, cfg.BootstrapP = 4000, 2, 5, 0.5
+		checkResume(t, cfg)
+	})
 	t.Run("breakout-framestack", func(t *testing.T) {
 		cfg := shortConfig(t, 8)
 		cfg.Env, cfg.Network, cfg.Hidden, cfg.Head = "minatar-breakout:frame-stack=2", MinAtarNet, nil, 32

@@ -41,6 +41,9 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	if d := c.Meta.Config.Distributional; d != agent.NoDist {
 		return fmt.Errorf("%s: its network outputs a %v return distribution, not Q-values; ONNX export takes DQN heads (distributional none)", *path, d)
 	}
+	if k := c.Meta.Config.BootstrapHeads; k > 0 {
+		return fmt.Errorf("%s: its network outputs the Q-values of %d bootstrap heads, which act on their mean; ONNX export takes one head (bootstrap_heads 0)", *path, k)
+	}
 	m := c.Online
 	opt := onnx.Options{
 		Doc: fmt.Sprintf("deepq Q-network for %s at step %d: obs (batch, %s) -> q (batch, %d); greedy action = argmax q",

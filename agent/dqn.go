@@ -90,8 +90,9 @@ func NewDQN(cfg Config, obsShape []int, numActions int, rng *rand.Rand) (*DQN, e
 // QNetwork returns the layer specs of cfg's Q-network for numActions actions:
 // its body (Network), then a dense output layer or a dueling head (noisy with
 // Noisy), or a categorical head of logits (A, N) for C51 and of quantiles
-// (A, N) for QR-DQN, or for IQN a cosine embedding followed by the head, with
-// cfg's initialiser on every layer that has weights.
+// (A, N) for QR-DQN, or for IQN a cosine embedding followed by the head, or
+// Bootstrapped DQN's K heads of Q-values (K, A) (net.MultiHead), with cfg's
+// initialiser on every layer that has weights.
 func QNetwork(cfg *Config, numActions int) []net.LayerSpec {
 	var body []net.LayerSpec
 	stream := 0 // hidden width of each dueling stream

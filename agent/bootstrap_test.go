@@ -3,6 +3,7 @@ package agent
 import (
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -190,6 +191,18 @@ func TestBootstrapActing(t *testing.T) {
 	}
 	if c := tr.Buffer.Config().Masks; c == nil || c.Heads != 5 || c.P != 0.5 {
 		t.Errorf("replay masks %+v, want 5 heads with p 0.5", c)
+	}
+	// A checkpoint loads and acts (deepq eval, play) on the heads' mean.
+	path := filepath.Join(t.TempDir(), "b.ckpt")
+	if err := tr.SaveCheckpoint(path); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadCheckpoint(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.GreedyQ(1).QValues(obs); !slices.Equal(got, mean) {
+		t.Errorf("the loaded checkpoint acts on %v, the heads' mean is %v", got, mean)
 	}
 	runTo(t, tr)
 }

@@ -43,6 +43,18 @@ func TestMasks(t *testing.T) {
 	if f, se := float64(pairs)/n, math.Sqrt(p*p*(1-p*p)/n); math.Abs(f-p*p) > 5*se {
 		t.Errorf("bits 0 and 1 set together with frequency %.4f, want p² = %v ± %.4f", f, p*p, 5*se)
 	}
+	// Neighbouring transitions' masks are independent: bit 0 of i and of
+	// i+1 together with frequency p².
+	both := 0
+	const N = 20000
+	for i := range N {
+		if cfg.Masks.draw(i)&cfg.Masks.draw(i+1)&1 != 0 {
+			both++
+		}
+	}
+	if f, se := float64(both)/N, math.Sqrt(p*p*(1-p*p)/N); math.Abs(f-p*p) > 5*se {
+		t.Errorf("bit 0 of neighbouring transitions set together with frequency %.4f, want p² = %v ± %.4f", f, p*p, 5*se)
+	}
 	// Another seed, other masks.
 	other := *cfg.Masks
 	other.Seed = 8

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"fmt"
 	"math"
 	"math/bits"
 
@@ -49,6 +50,9 @@ func (d *DQN) initBootstrap() {
 func (d *DQN) updateBootstrap(batch *replay.Batch, tdErrors []float32) UpdateStats {
 	w := d.boot
 	b, K, A := d.cfg.BatchSize, d.cfg.BootstrapHeads, d.numActions
+	if len(batch.Masks) != b {
+		panic(fmt.Sprintf("agent: a Bootstrapped DQN batch needs a mask per transition, got %d masks for %d transitions", len(batch.Masks), b))
+	}
 
 	// The heads' TD targets, with no gradient: before the online pass on s,
 	// whose activations Backward needs. Rows of (B, K, A) are (sample, head).

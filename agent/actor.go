@@ -94,8 +94,18 @@ func EpisodeSeed(envSeed uint64, k int) uint64 { return subSeed(envSeed, uint64(
 // Episodes returns the number of episodes finished.
 func (a *Actor) Episodes() int { return a.episodes }
 
-// StartEpisode seeds and resets the env for the next episode.
+// StartEpisode seeds and resets the env for the next episode, and tells a
+// Q-function that changes per episode (Bootstrapped DQN's HeadQ draws its
+// head).
 func (a *Actor) StartEpisode() {
+	if s, ok := a.Q.(episodeStarter); ok {
+		s.StartEpisode()
+	}
+	a.reset()
+}
+
+// reset seeds and resets the env for the episode the actor is at.
+func (a *Actor) reset() {
 	a.Env.Seed(EpisodeSeed(a.envSeed, a.episodes))
 	obs := a.Env.Reset()
 	a.epReturn, a.epLen, a.epActions = 0, 0, a.epActions[:0]
@@ -106,9 +116,10 @@ func (a *Actor) StartEpisode() {
 
 // RestoreEpisode starts the current episode again and replays actions, the
 // actions taken since its start, which must not end it: the env is then in
-// the state it was when they were recorded.
+// the state it was when they were recorded. It does not tell the Q-function
+// of a new episode: the caller restores its state.
 func (a *Actor) RestoreEpisode(actions []int32) error {
-	a.StartEpisode()
+	a.reset()
 	nA := a.Env.Spec().Actions.N
 	for i, act := range actions {
 		if act < 0 || int(act) >= nA {

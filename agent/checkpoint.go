@@ -54,6 +54,11 @@ type Meta struct {
 	// only for such heads).
 	LearnRNG []byte `json:"learn_rng,omitempty"`
 	ActQRNG  []byte `json:"act_q_rng,omitempty"`
+	// HeadRNG is the state of Bootstrapped DQN's generator of the actor's
+	// head per episode, and ActHead the head of the running episode (both
+	// present only with bootstrap_heads).
+	HeadRNG []byte `json:"head_rng,omitempty"`
+	ActHead *int   `json:"act_head,omitempty"`
 	// EpisodeActions are the actions of the running episode since its Reset:
 	// replaying them from the episode's seed restores the env.
 	EpisodeActions []int32 `json:"episode_actions"`
@@ -171,6 +176,13 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 		if m.ActQRNG, err = t.actQ.src.MarshalBinary(); err != nil {
 			return err
 		}
+	}
+	if t.head != nil {
+		if m.HeadRNG, err = t.head.rng.src.MarshalBinary(); err != nil {
+			return err
+		}
+		h := t.head.Head()
+		m.ActHead = &h
 	}
 	var oldReplay string
 	if t.savesReplay() && filepath.Base(path) != "best.ckpt" {
@@ -336,6 +348,15 @@ func resume(c *Checkpoint, o ResumeOptions, observers []Observer) (t *Trainer, e
 			return nil, fmt.Errorf("act_q_rng: %w", err)
 		}
 	}
+	if t.head != nil {
+		if err := t.head.rng.src.UnmarshalBinary(m.HeadRNG); err != nil {
+			return nil, fmt.Errorf("head_rng: %w", err)
+		}
+		if m.ActHead == nil || *m.ActHead < 0 || *m.ActHead >= cfg.BootstrapHeads {
+			return nil, fmt.Errorf("act_head is %s, want a head in [0, %d)", fmtHead(m.ActHead), cfg.BootstrapHeads)
+		}
+		t.head.head.active = *m.ActHead
+	}
 	t.step, t.Actor.episodes = m.Step, m.Episodes
 	if m.BestEval != nil {
 		t.best = *m.BestEval
@@ -360,6 +381,14 @@ func resume(c *Checkpoint, o ResumeOptions, observers []Observer) (t *Trainer, e
 		return nil, err
 	}
 	return t, nil
+}
+
+// fmtHead formats a saved head index, or "absent".
+func fmtHead(h *int) string {
+	if h == nil {
+		return "absent"
+	}
+	return fmt.Sprint(*h)
 }
 
 // LoadCheckpoint reads an agent checkpoint. A damaged, truncated or foreign

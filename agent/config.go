@@ -69,6 +69,18 @@ type Config struct {
 	// steps still fill the replay first).
 	Noisy       bool    `json:"noisy,omitempty"`
 	NoisySigma0 float64 `json:"noisy_sigma0,omitempty"`
+	// BootstrapHeads K > 0 makes the agent Bootstrapped DQN (Osband et al.
+	// 2016): the network ends in K heads of Q-values on the shared body
+	// (one linear layer each on an mlp, Head units then the output on a
+	// conv body), each with its own target head. Every transition is
+	// stored with a mask of K bits, each set with probability BootstrapP,
+	// and head k trains only on the transitions whose bit k is set. The
+	// actor draws a head uniformly at the start of each episode and acts
+	// with it (by its policy: set ε to 0 for the paper's pure Thompson-style
+	// exploration); evaluation, play and the HUD act on the mean of the
+	// heads' Q-values. 0: one head, plain DQN.
+	BootstrapHeads int     `json:"bootstrap_heads,omitempty"`
+	BootstrapP     float64 `json:"bootstrap_p,omitempty"`
 
 	// Optimizer is "adam", "rmsprop" (PyTorch's) or "deepmind_rmsprop" (the
 	// Nature DQN's: centered, OptimizerEps inside the square root).

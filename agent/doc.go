@@ -43,6 +43,11 @@
 // 2018) is Double + dueling + n-step + prioritized + C51 + noisy, each a
 // switch; the "rainbow" preset is its MinAtar setting. MeanQ acts on the
 // mean Q of several networks (an ensemble of checkpoints).
+// Config.BootstrapHeads makes the agent Bootstrapped DQN (Osband et al.
+// 2016): K heads on the shared body, each with its target head and trained
+// only on the transitions its bit of the replay's bootstrap mask includes;
+// the actor follows one head, drawn per episode (HeadQ), and evaluation the
+// heads' mean Q.
 //
 // Config.Precision "bf16" runs the online and target networks' matrix
 // multiplies in bf16 mixed precision (net.BF16) over float32 master

@@ -36,6 +36,8 @@ type DQN struct {
 	dist *distWork
 	rng  stream
 	view *QNet
+	// boot holds Bootstrapped DQN's workspaces (nil with one head).
+	boot *bootWork
 }
 
 // UpdateStats describes one gradient step.
@@ -78,6 +80,11 @@ func NewDQN(cfg Config, obsShape []int, numActions int, rng *rand.Rand) (*DQN, e
 	d.rng = newStream(cfg.Seed, streamLearn)
 	if cfg.Distributional != NoDist {
 		d.initDist()
+	}
+	if cfg.BootstrapHeads > 0 {
+		d.initBootstrap()
+	}
+	if cfg.Distributional != NoDist || cfg.BootstrapHeads > 0 {
 		d.view = NewQNetFor(&d.cfg, online, newRand(cfg.Seed, streamView))
 	}
 	return d, nil
@@ -86,8 +93,9 @@ func NewDQN(cfg Config, obsShape []int, numActions int, rng *rand.Rand) (*DQN, e
 // QNetwork returns the layer specs of cfg's Q-network for numActions actions:
 // its body (Network), then a dense output layer or a dueling head (noisy with
 // Noisy), or a categorical head of logits (A, N) for C51 and of quantiles
-// (A, N) for QR-DQN, or for IQN a cosine embedding followed by the head, with
-// cfg's initialiser on every layer that has weights.
+// (A, N) for QR-DQN, or for IQN a cosine embedding followed by the head, or
+// Bootstrapped DQN's K heads of Q-values (K, A) (net.MultiHead), with cfg's
+// initialiser on every layer that has weights.
 func QNetwork(cfg *Config, numActions int) []net.LayerSpec {
 	var body []net.LayerSpec
 	stream := 0 // hidden width of each dueling stream
@@ -164,6 +172,9 @@ func (d *DQN) Update(batch *replay.Batch, tdErrors []float32) UpdateStats {
 	}
 	if d.dist != nil {
 		return d.updateDist(batch, tdErrors)
+	}
+	if d.boot != nil {
+		return d.updateBootstrap(batch, tdErrors)
 	}
 
 	// TD targets, with no gradient: computed before the online forward pass on

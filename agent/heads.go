@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/deepq/deepq/net"
+	"github.com/deepq/deepq/replay"
 )
 
 // This file holds what depends on the Q-network's head (Config.Distributional
@@ -52,6 +53,18 @@ func (c *Config) validateHead(bad func(field, format string, args ...any) error)
 			c.Exploration, c.ExplorationStart, c.ExplorationEnd)
 	case c.Noisy && c.Dueling && (d == NoDist || d == IQN):
 		return bad("noisy", "a noisy dueling head needs distributional c51 or qr (a dueling head of Q-values has no noisy form)")
+	case c.BootstrapHeads < 0 || c.BootstrapHeads > replay.MaxHeads:
+		return bad("bootstrap_heads", "must be in [0, %d] (0: plain DQN; Osband et al. use 10), got %d", replay.MaxHeads, c.BootstrapHeads)
+	case c.BootstrapHeads == 0 && c.BootstrapP != 0:
+		return bad("bootstrap_p", "needs bootstrap_heads ≥ 1")
+	case c.BootstrapHeads > 0 && !(c.BootstrapP > 0 && c.BootstrapP <= 1):
+		return bad("bootstrap_p", "is the probability that a head trains on a transition and must be in (0, 1] with bootstrap_heads (Osband et al. use 0.5 or 1), got %v", c.BootstrapP)
+	case c.BootstrapHeads > 0 && d != NoDist:
+		return bad("bootstrap_heads", "heads of Q-values cannot be combined with distributional %v", d)
+	case c.BootstrapHeads > 0 && (c.Noisy || c.Dueling):
+		return bad("bootstrap_heads", "heads are plain dense layers: not with noisy or dueling")
+	case c.BootstrapHeads > 0 && c.Prioritized:
+		return bad("bootstrap_heads", "is not combined with prioritized replay (a transition's priority would differ per head)")
 	}
 	return nil
 }
@@ -60,6 +73,9 @@ func (c *Config) validateHead(bad func(field, format string, args ...any) error)
 // numActions): (A) for Q-values and IQN's quantiles (one row per τ), (A, N)
 // for C51's logits and QR-DQN's quantiles.
 func (c *Config) outShape(numActions int) []int {
+	if c.BootstrapHeads > 0 {
+		return []int{c.BootstrapHeads, numActions}
+	}
 	switch c.Distributional {
 	case C51:
 		return []int{numActions, c.Atoms}
@@ -86,11 +102,14 @@ func (c *Config) usesLearnRNG() bool { return c.Noisy || c.Distributional == IQN
 // noisy layers draw new noise from it before each call (the actor's
 // exploration).
 type qHead struct {
-	dist    DistKind
-	support net.Support
-	k       int
-	rng     *rand.Rand
-	noise   *rand.Rand
+	dist DistKind
+	// heads is Bootstrapped DQN's K (0 for one head), active the head whose
+	// Q-values are read, or −1 for their mean.
+	heads, active int
+	support       net.Support
+	k             int
+	rng           *rand.Rand
+	noise         *rand.Rand
 
 	na  int // A, found on the first call
 	tau *net.Tensor[float32]
@@ -98,7 +117,7 @@ type qHead struct {
 }
 
 func newQHead(c *Config, rng *rand.Rand) *qHead {
-	h := &qHead{dist: c.Distributional, k: c.IQNActQuantiles, rng: rng}
+	h := &qHead{dist: c.Distributional, k: c.IQNActQuantiles, rng: rng, heads: c.BootstrapHeads, active: -1}
 	if c.Distributional == C51 {
 		h.support = c.support()
 	}
@@ -111,12 +130,19 @@ func (h *qHead) values(m *net.Sequential[float32], x *net.Tensor[float32]) []flo
 	}
 	if h.na == 0 {
 		h.na = m.OutShape()[0]
+		if h.heads > 0 {
+			h.na = m.OutShape()[1]
+		}
 	}
 	bs, na := x.Shape[0], h.na
 	if cap(h.q) < bs*na {
 		h.q = make([]float32, bs*na)
 	}
 	q := h.q[:bs*na]
+	if h.heads > 0 {
+		headValues(m.Forward(x).Data, h.heads, na, h.active, q)
+		return q
+	}
 	switch h.dist {
 	case IQN:
 		h.tau = net.IQNQValues(m, x, h.k, h.rng, h.tau, q)
@@ -134,11 +160,12 @@ func (h *qHead) values(m *net.Sequential[float32], x *net.Tensor[float32]) []flo
 
 // NewQNetFor adapts q, a network of cfg's architecture (QNetwork), to
 // policy's QFunc and BatchQFunc: its outputs become expected Q-values (see
-// Config.Distributional). rng draws IQN's τ and may be nil for other heads.
+// Config.Distributional), the mean of Bootstrapped DQN's heads. rng draws
+// IQN's τ and may be nil for other heads.
 // Noisy layers act with whatever noise they hold: switch it off
 // (q.SetNoise(false)) to act on the mean weights, as evaluation does.
 func NewQNetFor(cfg *Config, q *net.Sequential[float32], rng *rand.Rand) *QNet {
-	if cfg.Distributional == NoDist {
+	if cfg.Distributional == NoDist && cfg.BootstrapHeads == 0 {
 		return NewQNet(q)
 	}
 	if cfg.Distributional == IQN && rng == nil {
@@ -151,6 +178,9 @@ func NewQNetFor(cfg *Config, q *net.Sequential[float32], rng *rand.Rand) *QNet {
 // for the head is stream (0: a linear output on the body's features).
 func headSpecs(cfg *Config, numActions, stream int) []net.LayerSpec {
 	var s []net.LayerSpec
+	if cfg.BootstrapHeads > 0 {
+		return append(s, net.MultiHead(cfg.BootstrapHeads, numActions, stream))
+	}
 	switch cfg.Distributional {
 	case C51, QR:
 		n := cfg.Atoms

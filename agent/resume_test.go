@@ -97,6 +97,11 @@ func TestResumeIsExact(t *testing.T) {
 		cfg.TotalSteps, cfg.Precision = 4000, BF16
 		checkResume(t, cfg)
 	})
+	t.Run("cartpole-bootstrap", func(t *testing.T) {
+		cfg := shortConfig(t, 12)
+		cfg.TotalSteps, cfg.NStep, cfg.BootstrapHeads, cfg.BootstrapP = 4000, 2, 5, 0.5
+		checkResume(t, cfg)
+	})
 	t.Run("breakout-framestack", func(t *testing.T) {
 		cfg := shortConfig(t, 8)
 		cfg.Env, cfg.Network, cfg.Hidden, cfg.Head = "minatar-breakout:frame-stack=2", MinAtarNet, nil, 32

@@ -26,6 +26,8 @@ const (
 	streamLearn // the learner's noise and IQN τ
 	streamActQ  // the actor's noise and IQN τ
 	streamView  // IQN τ of DQN.QValues (for viewers; not saved)
+	streamHead  // Bootstrapped DQN: the actor's head of each episode
+	streamMask  // Bootstrapped DQN: the replay's masks
 )
 
 // subSeed derives the seed of stream s from the run's seed (SplitMix64).
@@ -87,6 +89,8 @@ type Trainer struct {
 	// actQ draws the actor's noise and IQN τ (unused, nil source, for a
 	// plain head).
 	actQ stream
+	// head is Bootstrapped DQN's actor Q-function (nil with one head).
+	head *HeadQ
 
 	step    int64
 	best    float64 // best evaluation mean so far
@@ -166,7 +170,11 @@ func New(makeEnv func() (env.Env, error), cfg Config, observers ...Observer) (*T
 		best:      math.Inf(-1),
 	}
 	var q policy.QFunc = dqn
-	if cfg.Distributional != NoDist || cfg.Noisy {
+	switch {
+	case cfg.BootstrapHeads > 0:
+		t.head = newHeadQ(&cfg, dqn.Online, newStream(cfg.Seed, streamHead))
+		q = t.head
+	case cfg.Distributional != NoDist || cfg.Noisy:
 		t.actQ = newStream(cfg.Seed, streamActQ)
 		q = NewActingQNet(&cfg, dqn.Online, t.actQ.Rand)
 	}
@@ -209,7 +217,7 @@ func (t *Trainer) Observe(observers ...Observer) {
 }
 
 // ReplayConfig returns the replay configuration for cfg on env e: frames
-// stored once when e stacks them. A learner fed by several actors sets
+// stored once when e stacks them, and Bootstrapped DQN's masks. A learner fed by several actors sets
 // Streams on top.
 func ReplayConfig(cfg *Config, e env.Env) replay.Config {
 	rc := replay.DefaultConfig(e.Spec().Observation.Size())
@@ -220,6 +228,9 @@ func ReplayConfig(cfg *Config, e env.Env) replay.Config {
 	rc.Storage, rc.Disk = cfg.ReplayStorage.Storage, cfg.ReplayStorage.Disk
 	if cfg.Prioritized {
 		rc.Prioritized = &replay.Prioritized{Alpha: cfg.PERAlpha, Beta0: cfg.PERBeta0, BetaSteps: cfg.TotalSteps, Eps: cfg.PEREps}
+	}
+	if cfg.BootstrapHeads > 0 {
+		rc.Masks = &replay.Masks{Heads: cfg.BootstrapHeads, P: cfg.BootstrapP, Seed: subSeed(cfg.Seed, streamMask)}
 	}
 	return rc
 }

@@ -83,6 +83,8 @@ func (c *LearnerConfig) Validate() error {
 		return fmt.Errorf("apex: replay ratio must be ≥ 0, got %v", c.ReplayRatio)
 	case c.CheckpointEvery < 0:
 		return fmt.Errorf("apex: checkpoint-every must be ≥ 0, got %d", c.CheckpointEvery)
+	case c.Agent.BootstrapHeads > 0:
+		return fmt.Errorf("apex: bootstrap_heads %d: Ape-X's actors explore with ε of their own, not with bootstrap heads; train Bootstrapped DQN with deepq train", c.Agent.BootstrapHeads)
 	}
 	return nil
 }

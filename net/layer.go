@@ -76,8 +76,8 @@ type LayerSpec struct {
 	// Kind is one of "dense", "conv2d", "conv3d", "flatten", "relu",
 	// "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
 	// "layer_norm", "batch_norm", "dueling", "noisy_dense", "categorical",
-	// "dueling_categorical", "cosine_embedding", "lstm" (only in a Recurrent
-	// model).
+	// "dueling_categorical", "cosine_embedding", "multi_head", "lstm" (only
+	// in a Recurrent model).
 	Kind string `json:"kind"`
 	// Units is the output width of a dense layer, the number of actions of
 	// a dueling head, or the hidden width H of an LSTM.
@@ -124,6 +124,8 @@ type LayerSpec struct {
 	// Sigma0 is σ₀ of a noisy layer's initial σ = σ₀/√fanIn (NoisyNet's 0.5);
 	// on a categorical head, > 0 makes its linear layers noisy.
 	Sigma0 float64 `json:"sigma0,omitempty"`
+	// Heads is the number K of heads of a multi_head layer (Bootstrapped DQN).
+	Heads int `json:"heads,omitempty"`
 }
 
 // Dense returns the spec of a fully connected layer with the given output
@@ -213,6 +215,7 @@ var kinds = map[string][]string{
 	"categorical":         {"units", "atoms", "hidden", "sigma0", "init"},
 	"dueling_categorical": {"units", "atoms", "hidden", "sigma0", "init"},
 	"cosine_embedding":    {"units", "init"},
+	"multi_head":          {"heads", "units", "hidden", "init"},
 	"lstm":                {"units", "init"},
 }
 
@@ -357,6 +360,8 @@ func (s LayerSpec) infer(in []int) (layerSize, error) {
 		return s.inferCategorical(fanIn)
 	case "cosine_embedding":
 		return s.inferCosineEmbedding(fanIn)
+	case "multi_head":
+		return s.inferMultiHead(fanIn)
 	case "lstm":
 		if s.Units < 1 || s.Units > maxWidth {
 			return layerSize{}, fmt.Errorf("units (hidden width) must be in [1, %d], got %d", maxWidth, s.Units)
@@ -469,6 +474,10 @@ func buildLayer[T Float](s LayerSpec, i int, in []int, rng *rand.Rand) (Layer[T]
 		e := newCosineEmbedding[T](prefix, s, numel(in))
 		e.initWeights(rng)
 		return e, size.out, nil
+	case "multi_head":
+		m := newMultiHead[T](prefix, s, numel(in))
+		m.initWeights(rng)
+		return m, size.out, nil
 	case "lstm":
 		l := newLSTM[T](prefix, numel(in), s.Units)
 		l.init = s.Init

@@ -32,6 +32,9 @@ type Batch struct {
 	// An index is the transition's sequence number in the buffer's history,
 	// so it never names a newer transition that reused the slot.
 	Indices []int
+	// Masks holds each transition's bootstrap mask, bit k set if head k
+	// trains on it, (B); all 0 from a buffer without Config.Masks.
+	Masks []uint64
 }
 
 // NewBatch allocates a batch of size transitions of obsSize-element observations.
@@ -45,6 +48,7 @@ func NewBatch(size, obsSize int) *Batch {
 		Terminated: make([]bool, size),
 		Weights:    make([]float32, size),
 		Indices:    make([]int, size),
+		Masks:      make([]uint64, size),
 	}
 	for i := range b.Weights {
 		b.Weights[i] = 1

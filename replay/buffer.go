@@ -55,7 +55,8 @@ type Buffer struct {
 	actions []int32
 	rewards []float32
 	flags   []uint8
-	pos     []uint8 // steps since the episode's first observation, capped at maxPos
+	pos     []uint8  // steps since the episode's first observation, capped at maxPos
+	masks   []uint64 // the bootstrap mask of the slot's step (nil without Config.Masks)
 
 	streams []stream
 	valid   int   // transitions that can be sampled
@@ -92,6 +93,10 @@ func New(cfg Config) (*Buffer, error) {
 		d := *cfg.Disk
 		cfg.Disk = &d
 	}
+	if cfg.Masks != nil {
+		m := *cfg.Masks
+		cfg.Masks = &m
+	}
 	n := cfg.Capacity
 	b := &Buffer{
 		cfg:       cfg,
@@ -118,6 +123,9 @@ func New(cfg Config) (*Buffer, error) {
 	}
 	if cfg.Prioritized != nil {
 		b.tree = newSumMinTree(n)
+	}
+	if cfg.Masks != nil {
+		b.masks = make([]uint64, n)
 	}
 	b.reset()
 	return b, nil
@@ -172,6 +180,10 @@ func (b *Buffer) Config() Config {
 	if c.Disk != nil {
 		d := *c.Disk
 		c.Disk = &d
+	}
+	if c.Masks != nil {
+		m := *c.Masks
+		c.Masks = &m
 	}
 	return c
 }
@@ -283,6 +295,9 @@ func (b *Buffer) AddStream(s int, obs []float32, action int, reward float64, nex
 		fl |= fTrunc
 	}
 	b.actions[i], b.rewards[i], b.flags[i] = int32(action), float32(reward), fl
+	if b.masks != nil {
+		b.masks[i] = b.cfg.Masks.draw(b.index(s, st.head-2))
+	}
 	b.touch(i)
 	st.open = !(terminated || truncated)
 	b.added++
@@ -331,6 +346,9 @@ func (b *Buffer) write(st *stream, frame []float32, p uint8) {
 	i := b.slot(st, g)
 	b.frames.put(i, frame)
 	b.flags[i], b.pos[i], b.actions[i], b.rewards[i] = 0, p, 0, 0
+	if b.masks != nil {
+		b.masks[i] = 0
+	}
 	st.head = g + 1
 }
 
@@ -498,6 +516,11 @@ func (b *Buffer) fill(batch *Batch, k int, s int, g int64) {
 	i := b.slot(st, g)
 	batch.Indices[k] = b.index(s, g)
 	batch.Actions[k] = b.actions[i]
+	if b.masks != nil {
+		batch.Masks[k] = b.masks[i]
+	} else if batch.Masks != nil {
+		batch.Masks[k] = 0
+	}
 	// n-step return, cut at the episode's end.
 	var r float64
 	γk := 1.0 // γ^j

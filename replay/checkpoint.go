@@ -21,6 +21,7 @@ import (
 //	replay.frames      U frames, slot by slot, as stored (float32 little-endian, bytes or packed bits)
 //	replay.slots       U actions (int32 LE), U rewards (float32 LE), U flags, U positions (bytes)
 //	replay.priorities  U leaves pᵢ^α (float64 LE); only for a prioritized buffer
+//	replay.masks       U bootstrap masks (uint64 LE); only with Config.Masks
 //
 // Sections are streamed from and into the buffer's own arrays, so saving and
 // loading need no second copy of the buffer.
@@ -140,7 +141,19 @@ func (b *Buffer) Encode(w *ckpt.Writer) error {
 	if err != nil {
 		return err
 	}
-	return b.writePriorities(w, ranges, used)
+	if err := b.writePriorities(w, ranges, used); err != nil {
+		return err
+	}
+	if b.masks == nil {
+		return nil
+	}
+	return w.Section("replay.masks", int64(used)*8, func(x io.Writer) error {
+		var errs []error
+		for _, r := range ranges {
+			errs = append(errs, writeLE(x, b.masks[r.lo:r.hi]))
+		}
+		return errors.Join(errs...)
+	})
 }
 
 // writePriorities writes the replay.priorities section of a prioritized
@@ -186,7 +199,7 @@ func (b *Buffer) usedRanges() ([]span, int) {
 const chunk = 1 << 16
 
 // writeLE writes v little-endian in chunks.
-func writeLE[T int32 | float32 | uint8](w io.Writer, v []T) error {
+func writeLE[T int32 | float32 | uint8 | uint64](w io.Writer, v []T) error {
 	if len(v) == 0 {
 		return nil
 	}
@@ -207,7 +220,7 @@ func writeLE[T int32 | float32 | uint8](w io.Writer, v []T) error {
 }
 
 // readLE fills v from r, little-endian, in chunks.
-func readLE[T int32 | float32 | uint8](r io.Reader, v []T) error {
+func readLE[T int32 | float32 | uint8 | uint64](r io.Reader, v []T) error {
 	if len(v) == 0 {
 		return nil
 	}
@@ -342,6 +355,21 @@ func (b *Buffer) decode(r *ckpt.Reader) error {
 		}
 		if err := b.readPriorities(r, ranges); err != nil {
 			return err
+		}
+	}
+	if b.masks != nil {
+		if err := section("replay.masks", int64(used)*8); err != nil {
+			return err
+		}
+		for _, rg := range ranges {
+			if err := readLE(r, b.masks[rg.lo:rg.hi]); err != nil {
+				return fmt.Errorf("replay.masks: %w", err)
+			}
+			for i, m := range b.masks[rg.lo:rg.hi] {
+				if K := b.cfg.Masks.Heads; K < MaxHeads && m>>K != 0 {
+					return fmt.Errorf("replay.masks: slot %d has mask %#x, more than %d heads", rg.lo+i, m, K)
+				}
+			}
 		}
 	}
 	if err := endOfSections(r); err != nil {
@@ -499,6 +527,13 @@ func configDiff(a, b Config) string {
 		name string
 		a, b any
 	}
+	ma, mb := "none", "none"
+	if a.Masks != nil {
+		ma = fmt.Sprintf("%+v", *a.Masks)
+	}
+	if b.Masks != nil {
+		mb = fmt.Sprintf("%+v", *b.Masks)
+	}
 	pa, pb := "uniform", "uniform"
 	if a.Prioritized != nil {
 		pa = fmt.Sprintf("%+v", *a.Prioritized)
@@ -515,6 +550,7 @@ func configDiff(a, b Config) string {
 		{"n_step", a.NStep, b.NStep},
 		{"streams", a.Streams, b.Streams},
 		{"prioritized", pa, pb},
+		{"masks", ma, mb},
 	} {
 		if f.a != f.b {
 			return fmt.Sprintf("%s is %v in the file, %v in this buffer", f.name, f.a, f.b)

@@ -3,6 +3,7 @@ package replay
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"path/filepath"
 )
 
@@ -167,6 +168,62 @@ type Config struct {
 	// Disk, if not nil, keeps the slots in files under Disk.Dir with a
 	// bounded cache instead of memory; nil keeps them in memory.
 	Disk *Disk `json:"disk,omitempty"`
+	// Masks, if not nil, has the buffer store a bootstrap mask with each
+	// transition (Bootstrapped DQN); nil stores none.
+	Masks *Masks `json:"masks,omitempty"`
+}
+
+// Masks configures the bootstrap masks of Bootstrapped DQN (Osband et al.
+// 2016): each transition gets a mask m ∈ {0, 1}^K, bit k set with
+// probability P independently (m_k ~ Bernoulli(P)), and head k trains only on
+// the transitions whose bit k is set. P = 1 gives every head every
+// transition (the heads then differ only by their initialisation); P = 0.5 is
+// the double-or-nothing bootstrap.
+//
+// The mask of the transition with index i (Batch.Indices) is drawn when it
+// is added, from a PCG generator seeded with (Seed, i), and stored with it:
+// it depends on nothing but the seed and the transition's place in the
+// buffer's history, so a saved and reloaded buffer draws the same masks for
+// the transitions still to come.
+type Masks struct {
+	// Heads is K ∈ [1, 64], the bits of a mask.
+	Heads int `json:"heads"`
+	// P ∈ (0, 1] is the probability of each bit.
+	P float64 `json:"p"`
+	// Seed seeds the masks' generator.
+	Seed uint64 `json:"seed"`
+}
+
+// MaxHeads is the largest K a mask can hold (one bit per head in a uint64).
+const MaxHeads = 64
+
+// validate reports a field out of range.
+func (m *Masks) validate(c Config) error {
+	switch {
+	case m.Heads < 1 || m.Heads > MaxHeads:
+		return fmt.Errorf("replay: masks heads must be in [1, %d], got %d", MaxHeads, m.Heads)
+	case !(m.P > 0 && m.P <= 1):
+		return fmt.Errorf("replay: masks p must be in (0, 1], got %v", m.P)
+	case c.Disk != nil:
+		return fmt.Errorf("replay: bootstrap masks are kept in memory only; use them without disk storage")
+	}
+	return nil
+}
+
+// draw returns the mask of the transition with index i: bit k set with
+// probability P, from a PCG generator seeded with (Seed, i). It allocates
+// nothing.
+func (m *Masks) draw(i int) uint64 {
+	var src rand.PCG
+	src.Seed(m.Seed, uint64(i))
+	var mask uint64
+	for k := range m.Heads {
+		// A uniform float64 in [0, 1), as rand.Float64 makes it.
+		if u := float64(src.Uint64()<<11>>11) / (1 << 53); u < m.P {
+			mask |= 1 << k
+		}
+	}
+	return mask
 }
 
 // DefaultConfig returns a uniform one-step buffer of 100,000 float32
@@ -210,6 +267,11 @@ func (c Config) Validate() error {
 			return err
 		}
 	}
+	if c.Masks != nil {
+		if err := c.Masks.validate(c); err != nil {
+			return err
+		}
+	}
 	if c.Disk != nil {
 		return c.Disk.validate(c)
 	}
@@ -239,6 +301,9 @@ func MemoryBytes(c Config) int64 {
 		return math.MaxInt64 // does not fit any machine; Validate rejects it
 	}
 	total := n * per
+	if c.Masks != nil {
+		total += n * 8
+	}
 	if c.Disk != nil {
 		// Scalars, the cached segments, and per segment its entry in the
 		// current and two kept maps (32 bytes each), its cache index and its

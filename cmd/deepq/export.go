@@ -108,6 +108,9 @@ func loadForExport(path string) (*net.Sequential[float32], exportMeta, error) {
 	if d := c.Meta.Config.Distributional; d != agent.NoDist {
 		return nil, exportMeta{}, fmt.Errorf("%s: its network outputs a %v return distribution, not Q-values; ONNX export takes DQN heads (distributional none)", path, d)
 	}
+	if k := c.Meta.Config.BootstrapHeads; k > 0 {
+		return nil, exportMeta{}, fmt.Errorf("%s: its network outputs the Q-values of %d bootstrap heads, which act on their mean; ONNX export takes one head (bootstrap_heads 0)", path, k)
+	}
 	return c.Online, exportMeta{c.Meta.Config.Env, c.Meta.EnvID, c.Meta.Step, c.Meta.NumActions}, nil
 }
 

@@ -36,7 +36,9 @@ type qFunc interface {
 // the one network's expected Q, or the mean of their Q-values when there are
 // several (agent.MeanQ; their parameters are never averaged). All must take
 // the first one's observations and have its actions. It returns the first
-// checkpoint too, whose config names the default env.
+// checkpoint too, whose config names the default env. A recurrent
+// checkpoint's Q-function carries the LSTM state (agent.RecurrentQ, an
+// agent.Memory): it starts from zeros and each call is one step.
 func loadQ(paths []string, seed uint64) (qFunc, *agent.Checkpoint, error) {
 	var first *agent.Checkpoint
 	var members []policy.BatchQFunc
@@ -44,6 +46,13 @@ func loadQ(paths []string, seed uint64) (qFunc, *agent.Checkpoint, error) {
 		c, err := agent.LoadCheckpoint(p)
 		if err != nil {
 			return nil, nil, err
+		}
+		if c.ROnline != nil {
+			// A recurrent network carries a state per episode: it acts alone.
+			if len(paths) > 1 {
+				return nil, nil, fmt.Errorf("checkpoint %s is recurrent: it cannot be part of an ensemble; give it alone", p)
+			}
+			return agent.NewRecurrentQ(c.ROnline), c, nil
 		}
 		if i == 0 {
 			first = c

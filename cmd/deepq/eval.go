@@ -49,9 +49,9 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if sp := e.Spec(); !slices.Equal(sp.Observation.Shape, c.Online.InShape) || sp.Actions.N != c.Meta.NumActions {
+	if sp := e.Spec(); !slices.Equal(sp.Observation.Shape, c.InShape()) || sp.Actions.N != c.Meta.NumActions {
 		return fmt.Errorf("env %s has %v observations and %d actions; the checkpoint's network expects %v and %d",
-			envName, sp.Observation.Shape, sp.Actions.N, c.Online.InShape, c.Meta.NumActions)
+			envName, sp.Observation.Shape, sp.Actions.N, c.InShape(), c.Meta.NumActions)
 	}
 	res, err := agent.EvaluateQ(q, func() (env.Env, error) { return env.Make(envName) },
 		agent.EvalOptions{Episodes: *episodes, Seed: *seed, Epsilon: *epsilon})

@@ -38,6 +38,9 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if c.ROnline != nil {
+		return fmt.Errorf("%s: its network is recurrent (an LSTM); ONNX export takes feed-forward Q-networks", *path)
+	}
 	if d := c.Meta.Config.Distributional; d != agent.NoDist {
 		return fmt.Errorf("%s: its network outputs a %v return distribution, not Q-values; ONNX export takes DQN heads (distributional none)", *path, d)
 	}

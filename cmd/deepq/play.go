@@ -170,7 +170,7 @@ func newPlayer(f *playFlags) (*player, error) {
 		if len(f.ckptPaths) > 1 {
 			p.who = "mean-Q greedy policy of " + f.ckptPaths.String()
 		}
-		ckptIn, ckptActions = c.Online.InShape, c.Meta.NumActions
+		ckptIn, ckptActions = c.InShape(), c.Meta.NumActions
 		if p.name == "" {
 			p.name = c.Meta.Config.Env
 		}
@@ -229,6 +229,9 @@ func (p *player) play(ctx context.Context) error {
 	for ep := 0; p.episodes == 0 || ep < p.episodes; ep++ {
 		p.env.Seed(p.seed + uint64(ep))
 		copy(obs, p.env.Reset())
+		if m, ok := p.q.(agent.Memory); ok {
+			m.ResetMemory() // a recurrent policy starts each episode from a zero state
+		}
 		if err := p.addFrame(); err != nil {
 			return err
 		}

@@ -167,7 +167,10 @@ func train(r *run.Run, f *trainFlags, vo viz.Options, export *metricsExport, std
 	if *f.render {
 		vo.Caption = fmt.Sprintf("%s · preset %s · seed %d", cfg.Env, r.Preset, cfg.Seed)
 		vo.TotalSteps, vo.RecordDir, vo.Log = cfg.TotalSteps, r.Dir, stderr
-		vo.QValues = tr.Agent.QValues
+		if tr.Agent != nil {
+			// A recurrent actor's steps always carry their Q-values.
+			vo.QValues = tr.Agent.QValues
+		}
 		var err error
 		if view, err = viz.NewViewer(tr.Env, vo); err != nil {
 			return err

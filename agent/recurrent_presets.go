@@ -17,6 +17,24 @@ var recurrentPresets = []PresetInfo{
 			"every 500 updates, ε 1→0.01 over 20k steps, 200k steps.",
 		config: cartpolePOMDPConfig,
 	},
+	{
+		Name: "mountaincar-pomdp",
+		Doc: "MountainCar-v0 with the velocity hidden (mountaincar-pomdp) for the recurrent agent: the " +
+			"mountaincar preset's learning (Adam 4e-3 decaying to 0, γ 0.98, 3-step Double DQN, a dueling " +
+			"head, ε 1→0.07 over 24k steps, target copy every 300 updates) on an MLP torso of 64 units " +
+			"and an LSTM of 64, sequences of 20 trained steps after a burn-in of 10, a new one every 10 " +
+			"steps, prioritized (η 0.9, α 0.6, β 0.4), batch 32 sequences, a gradient step every 4 " +
+			"environment steps, 150k steps.",
+		config: func() Config {
+			c := cartpolePOMDPConfig()
+			c.Env, c.TotalSteps, c.Dueling = "mountaincar-pomdp", 150_000, true
+			c.LearningRate, c.Gamma, c.BufferSize = 4e-3, 0.98, 50_000
+			c.LearningStarts, c.TrainFreq, c.TargetUpdateInterval = 1000, 4, 300
+			c.ExplorationEnd, c.ExplorationSteps = 0.07, 24_000
+			c.EvalEvery = 5000
+			return c
+		},
+	},
 }
 
 func init() { presets = append(presets, recurrentPresets...) }

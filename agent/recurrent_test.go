@@ -268,6 +268,19 @@ func TestRecurrentResumeIsExact(t *testing.T) {
 	if !slices.Equal(straightRec.evals[len(straightRec.evals)-len(resumedRec.evals):], resumedRec.evals) {
 		t.Fatalf("evaluations after the resume differ: %v and %v", straightRec.evals, resumedRec.evals)
 	}
+	// Without its replay file the run resumes too, refilling whole
+	// sequences before it learns again.
+	nr, err := ResumeCheckpoint(c, ResumeOptions{NoReplay: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nr.refill < cfg.BatchSize || nr.replay.Len() != 0 {
+		t.Fatalf("resumed without the replay: refill %d sequences, %d held", nr.refill, nr.replay.Len())
+	}
+	runTo(t, nr)
+	if nr.Recurrent.DQN.Updates() <= c.Meta.Updates {
+		t.Fatalf("no update after resuming without the replay (%d)", nr.Recurrent.DQN.Updates())
+	}
 	// The final checkpoint evaluates the same, loaded on its own.
 	fc, err := LoadCheckpoint(filepath.Join(dir, "final.ckpt"))
 	if err != nil {

@@ -328,3 +328,43 @@ func TestRecurrentConfigErrors(t *testing.T) {
 		t.Errorf("NewDQN of a recurrent config: %v", err)
 	}
 }
+
+// TestRecurrentQRows checks that RecurrentQ carries each row's state on its
+// own: three rows stepped side by side, then the middle one dropped
+// (KeepRows), give the Q-values of three single-row copies stepped alone.
+func TestRecurrentQRows(t *testing.T) {
+	cfg := cueConfig(1)
+	d, err := NewRecurrentDQN(cfg, []int{2}, 2, rand.New(rand.NewPCG(3, 4)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	batch := NewRecurrentQ(d.Online)
+	alone := []*RecurrentQ{NewRecurrentQ(d.Online), NewRecurrentQ(d.Online), NewRecurrentQ(d.Online)}
+	rows := []int{0, 1, 2}
+	for step := range 6 {
+		if step == 3 {
+			batch.KeepRows([]int{0, 2})
+			rows = []int{0, 2}
+		}
+		x := make([]float32, 2*len(rows))
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		got := slices.Clone(batch.QValuesBatch(x, len(rows)))
+		for k, r := range rows {
+			want := alone[r].QValues(x[2*k : 2*k+2])
+			for a := range want {
+				if math.Abs(float64(got[2*k+a]-want[a])) > 1e-5 {
+					t.Fatalf("step %d row %d: Q %v side by side, %v alone", step, r, got[2*k:2*k+2], want)
+				}
+			}
+		}
+	}
+	batch.ResetMemory()
+	fresh := NewRecurrentQ(d.Online)
+	x := []float32{0.5, -1}
+	if a, b := batch.QValues(x)[0], fresh.QValues(x)[0]; a != b {
+		t.Fatalf("after ResetMemory Q %v, a fresh one %v", a, b)
+	}
+}

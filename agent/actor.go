@@ -53,6 +53,9 @@ type Actor struct {
 	failer  env.Failer        // an env that can fail (a remote one), or nil
 	err     error             // its first failure
 	q       policy.Recorder
+	// mem is Q when it carries a recurrent state (RecurrentActing): every
+	// step advances it, and every episode starts it from zeros.
+	mem actorMemory
 
 	// The running episode: its observation, return, length and the actions
 	// taken since its Reset (what a checkpoint needs to restore the env).
@@ -69,8 +72,9 @@ func NewActor(e env.Env, p policy.Policy, q policy.QFunc, adder Adder, seed, env
 	n := e.Spec().Observation.Size()
 	stats, _ := env.Find[*env.EpisodeStats](e)
 	failer, _ := env.Find[env.Failer](e)
+	mem, _ := q.(actorMemory)
 	return &Actor{Env: e, Policy: p, Q: q, Adder: adder,
-		rng: newStream(seed, streamAct), envSeed: envSeed, stats: stats, failer: failer,
+		rng: newStream(seed, streamAct), envSeed: envSeed, stats: stats, failer: failer, mem: mem,
 		obs: make([]float32, n), prev: make([]float32, n)}
 }
 
@@ -109,6 +113,9 @@ func (a *Actor) reset() {
 	a.Env.Seed(EpisodeSeed(a.envSeed, a.episodes))
 	obs := a.Env.Reset()
 	a.epReturn, a.epLen, a.epActions = 0, 0, a.epActions[:0]
+	if a.mem != nil {
+		a.mem.ResetMemory()
+	}
 	if !a.failed() {
 		copy(a.obs, obs)
 	}
@@ -143,9 +150,13 @@ func (a *Actor) RestoreEpisode(actions []int32) error {
 // Act chooses the action for the current observation at step t (the
 // number of steps taken before): uniformly at random during the warm-up,
 // greedily when Greedy says so, else by the policy. q is Q(s, ·) if the
-// choice computed it, else nil.
+// choice computed it, else nil. A recurrent Q-function feeds s in at every
+// step, whatever the choice, and q is then always its Q(s, ·).
 func (a *Actor) Act(t int64) (action int, q []float32) {
 	a.q.Q, a.q.Last = a.Q, nil
+	if a.mem != nil {
+		a.q.Last = a.mem.Advance(a.obs)
+	}
 	switch {
 	case a.Greedy != nil && a.Greedy():
 		action = policy.Exploit{}.Act(t, a.obs, &a.q, a.rng.Rand)

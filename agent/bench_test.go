@@ -149,3 +149,34 @@ func BenchmarkMinAtarReplayStorage(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRecurrentUpdate measures one R2D2 gradient step at the
+// cartpole-pomdp preset's sizes: MLP 2-64, LSTM 64, batch 32 sequences of
+// 10 burn-in and 20 trained steps, online and target passes, full BPTT.
+func BenchmarkRecurrentUpdate(b *testing.B) {
+	cfg, _ := Preset("cartpole-pomdp")
+	d, err := NewRecurrentDQN(cfg, []int{2}, 2, newRand(1, streamInit))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rc := SequenceReplayConfig(&cfg, 2)
+	rc.Capacity = 64
+	buf, err := replay.NewSequenceBuffer(rc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := newRand(1, streamSample)
+	h := make([]float32, cfg.LSTMSize)
+	for s := range 2000 {
+		o := []float32{float32(rng.NormFloat64()), float32(rng.NormFloat64())}
+		buf.Add(0, replay.SequenceStep{Obs: o, H: h, C: h, Action: rng.IntN(2), Reward: 1, Next: o, Terminated: s%100 == 99})
+	}
+	batch := replay.NewSequenceBatch(cfg.BatchSize, rc)
+	buf.Sample(rng, batch)
+	td := make([]float32, len(batch.Mask))
+	b.ReportAllocs()
+	for b.Loop() {
+		d.Update(batch, td)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "updates/s")
+}

@@ -20,7 +20,7 @@ import (
 // An agent checkpoint is a ckpt container with the sections
 //
 //	meta       JSON: format, the run's Config, the env's spaces, counters
-//	online     the online Q-network (net.MarshalModel)
+//	online     the online Q-network (net.MarshalModel; net.MarshalRecurrent for a recurrent config)
 //	target     the target network
 //	optimizer  the optimizer's config and state (net.MarshalOptimizer)
 //
@@ -62,6 +62,10 @@ type Meta struct {
 	// EpisodeActions are the actions of the running episode since its Reset:
 	// replaying them from the episode's seed restores the env.
 	EpisodeActions []int32 `json:"episode_actions"`
+	// ActorH and ActorC are a recurrent actor's LSTM state (h, c) after the
+	// last step, absent at an episode's start (zeros).
+	ActorH []float32 `json:"actor_h,omitempty"`
+	ActorC []float32 `json:"actor_c,omitempty"`
 	// Replay names the file beside the checkpoint that holds the replay
 	// buffer, if it was saved, and ReplayAdded the number of transitions it had
 	// been given, which the file must agree with.
@@ -84,11 +88,23 @@ type Meta struct {
 // alone.
 type Checkpoint struct {
 	// Path is the file it was loaded from.
-	Path   string
-	Meta   Meta
-	Online *net.Sequential[float32]
-	Target *net.Sequential[float32]
-	Opt    net.Optimizer[float32]
+	Path string
+	Meta Meta
+	// Online and Target are the networks of a DQN checkpoint, or nil for a
+	// recurrent one, whose networks are ROnline and RTarget.
+	Online  *net.Sequential[float32]
+	Target  *net.Sequential[float32]
+	ROnline *net.Recurrent[float32]
+	RTarget *net.Recurrent[float32]
+	Opt     net.Optimizer[float32]
+}
+
+// InShape returns the shape of the observations the networks take.
+func (c *Checkpoint) InShape() []int {
+	if c.ROnline != nil {
+		return c.ROnline.InShape
+	}
+	return c.Online.InShape
 }
 
 // Exported reports whether c is an exported checkpoint (Export): the online
@@ -109,6 +125,9 @@ var ExportDTypes = []string{"float32", "float16", "bfloat16"}
 func (c *Checkpoint) Export(path, dtype string) error {
 	if !slices.Contains(ExportDTypes, dtype) {
 		return fmt.Errorf("export: weights %q: want %s", dtype, strings.Join(ExportDTypes, ", "))
+	}
+	if c.ROnline != nil {
+		return fmt.Errorf("export: the network is recurrent (an LSTM); exported checkpoints hold feed-forward Q-networks")
 	}
 	m := c.Meta
 	m.Weights = dtype
@@ -142,7 +161,7 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 	m := Meta{
 		Format: checkpointFormat, Config: t.Config, EnvID: t.Env.Spec().ID,
 		ObsShape: t.Env.Spec().Observation.Shape, NumActions: t.Env.Spec().Actions.N,
-		Step: t.step, Updates: t.Agent.Updates(), Episodes: t.Actor.episodes,
+		Step: t.step, Updates: t.updates(), Episodes: t.Actor.episodes,
 		EpisodeActions:  t.Actor.epActions,
 		CheckpointEvery: t.CheckpointEvery, SaveReplay: t.SaveReplay,
 	}
@@ -166,8 +185,11 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 	if m.ActRNG, err = t.Actor.rng.src.MarshalBinary(); err != nil {
 		return err
 	}
-	if m.SampleRNG, err = t.Learner.rng.src.MarshalBinary(); err != nil {
+	if m.SampleRNG, err = t.sampleRNG().src.MarshalBinary(); err != nil {
 		return err
+	}
+	if t.actMem != nil {
+		m.ActorH, m.ActorC = t.actMem.Q.state()
 	}
 	if t.Config.usesLearnRNG() {
 		if m.LearnRNG, err = t.Agent.rng.src.MarshalBinary(); err != nil {
@@ -187,8 +209,8 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 	var oldReplay string
 	if t.savesReplay() && filepath.Base(path) != "best.ckpt" {
 		m.Replay = fmt.Sprintf("%s.%d.replay", filepath.Base(path), t.step)
-		m.ReplayAdded = t.Buffer.Added()
-		if err := t.Buffer.Save(filepath.Join(filepath.Dir(path), m.Replay)); err != nil {
+		m.ReplayAdded = t.replay.Added()
+		if err := t.replay.Save(filepath.Join(filepath.Dir(path), m.Replay)); err != nil {
 			return err
 		}
 		if prev, err := LoadCheckpoint(path); err == nil && prev.Meta.Replay != m.Replay {
@@ -199,15 +221,7 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 	if err != nil {
 		return err
 	}
-	online, err := net.MarshalModel(t.Agent.Online)
-	if err != nil {
-		return err
-	}
-	target, err := net.MarshalModel(t.Agent.Target)
-	if err != nil {
-		return err
-	}
-	opt, err := net.MarshalOptimizer(t.Agent.Opt)
+	online, target, opt, err := t.marshalNets()
 	if err != nil {
 		return err
 	}
@@ -218,6 +232,67 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 		os.Remove(filepath.Join(filepath.Dir(path), oldReplay))
 	}
 	return err
+}
+
+// marshalNets encodes the online and target networks and the optimizer.
+func (t *Trainer) marshalNets() (online, target, opt []byte, err error) {
+	if r := t.Recurrent; r != nil {
+		if online, err = net.MarshalRecurrent(r.DQN.Online); err != nil {
+			return
+		}
+		if target, err = net.MarshalRecurrent(r.DQN.Target); err != nil {
+			return
+		}
+		opt, err = net.MarshalOptimizer(r.DQN.Opt)
+		return
+	}
+	if online, err = net.MarshalModel(t.Agent.Online); err != nil {
+		return
+	}
+	if target, err = net.MarshalModel(t.Agent.Target); err != nil {
+		return
+	}
+	opt, err = net.MarshalOptimizer(t.Agent.Opt)
+	return
+}
+
+// sampleRNG is the learner's batch-sampling stream.
+func (t *Trainer) sampleRNG() *stream {
+	if t.Recurrent != nil {
+		return &t.Recurrent.rng
+	}
+	return &t.Learner.rng
+}
+
+// restoreNets sets the trainer's networks, optimizer and update count from
+// the checkpoint's.
+func (t *Trainer) restoreNets(c *Checkpoint) error {
+	var opt net.Optimizer[float32]
+	if r := t.Recurrent; r != nil {
+		if c.ROnline == nil || !slices.Equal(c.ROnline.Specs(), r.DQN.Online.Specs()) || !slices.Equal(c.ROnline.InShape, r.DQN.Online.InShape) {
+			return fmt.Errorf("the saved network's architecture does not match its config")
+		}
+		r.DQN.Online.CopyFrom(c.ROnline)
+		r.DQN.Target.CopyFrom(c.RTarget)
+		r.DQN.updates = c.Meta.Updates
+		opt = r.DQN.Opt
+	} else {
+		if c.Online == nil || !slices.Equal(c.Online.Specs(), t.Agent.Online.Specs()) || !slices.Equal(c.Online.InShape, t.Agent.Online.InShape) {
+			return fmt.Errorf("the saved network's architecture does not match its config")
+		}
+		t.Agent.Online.CopyFrom(c.Online)
+		t.Agent.Target.CopyFrom(c.Target)
+		t.Agent.updates = c.Meta.Updates
+		opt = t.Agent.Opt
+	}
+	if c.Opt.Name() != opt.Name() {
+		return fmt.Errorf("the saved optimizer is %s, the config says %s", c.Opt.Name(), opt.Name())
+	}
+	if err := opt.SetState(c.Opt.Steps(), c.Opt.State()); err != nil {
+		return err
+	}
+	opt.SetLR(c.Opt.LR())
+	return nil
 }
 
 // Resume rebuilds the trainer of the checkpoint at path so that Run
@@ -321,23 +396,13 @@ func resume(c *Checkpoint, o ResumeOptions, observers []Observer) (t *Trainer, e
 			}
 		}
 	}
-	if !slices.Equal(c.Online.Specs(), t.Agent.Online.Specs()) || !slices.Equal(c.Online.InShape, t.Agent.Online.InShape) {
-		return nil, fmt.Errorf("the saved network's architecture does not match its config")
-	}
-	if c.Opt.Name() != t.Agent.Opt.Name() {
-		return nil, fmt.Errorf("the saved optimizer is %s, the config says %s", c.Opt.Name(), t.Agent.Opt.Name())
-	}
-	t.Agent.Online.CopyFrom(c.Online)
-	t.Agent.Target.CopyFrom(c.Target)
-	if err := t.Agent.Opt.SetState(c.Opt.Steps(), c.Opt.State()); err != nil {
+	if err := t.restoreNets(c); err != nil {
 		return nil, err
 	}
-	t.Agent.Opt.SetLR(c.Opt.LR())
-	t.Agent.updates = m.Updates
 	if err := t.Actor.rng.src.UnmarshalBinary(m.ActRNG); err != nil {
 		return nil, fmt.Errorf("act_rng: %w", err)
 	}
-	if err := t.Learner.rng.src.UnmarshalBinary(m.SampleRNG); err != nil {
+	if err := t.sampleRNG().src.UnmarshalBinary(m.SampleRNG); err != nil {
 		return nil, fmt.Errorf("sample_rng: %w", err)
 	}
 	if cfg.usesLearnRNG() {
@@ -362,23 +427,34 @@ func resume(c *Checkpoint, o ResumeOptions, observers []Observer) (t *Trainer, e
 		t.best = *m.BestEval
 	}
 	if replayPath != "" {
-		if err := t.Buffer.Load(replayPath); err != nil {
+		if err := t.replay.Load(replayPath); err != nil {
 			return nil, err
 		}
-		if t.Buffer.Added() != m.ReplayAdded {
-			return nil, fmt.Errorf("%s holds a replay of %d transitions, the checkpoint expects %d", m.Replay, t.Buffer.Added(), m.ReplayAdded)
+		if t.replay.Added() != m.ReplayAdded {
+			return nil, fmt.Errorf("%s holds a replay of %d transitions, the checkpoint expects %d", m.Replay, t.replay.Added(), m.ReplayAdded)
 		}
 	} else {
 		// Without the buffer the run cannot be exact: refill before learning,
 		// and start the interrupted episode afresh (a new episode in the
 		// buffer must begin at a Reset).
 		t.refill = int(min(max(cfg.LearningStarts, int64(cfg.BatchSize)), int64(cfg.BufferSize/2)))
+		if cfg.Recurrent {
+			// In sequences: as many as the random steps fill, at least a batch.
+			t.refill = max(int(cfg.LearningStarts)/cfg.seqPeriod(), cfg.BatchSize)
+			t.refill = min(t.refill, max(t.replayCap()/2, 1))
+		}
 		t.Actor.StartEpisode()
 		return t, nil
 	}
-	// Restore the env: the running episode from its seed and actions.
+	// Restore the env: the running episode from its seed and actions, and
+	// a recurrent actor's state after its last step.
 	if err := t.Actor.RestoreEpisode(m.EpisodeActions); err != nil {
 		return nil, err
+	}
+	if t.actMem != nil {
+		if err := t.actMem.Q.setState(m.ActorH, m.ActorC); err != nil {
+			return nil, err
+		}
 	}
 	return t, nil
 }
@@ -463,6 +539,12 @@ func loadCheckpoint(path string) (*Checkpoint, error) {
 	if err := c.Meta.Config.Validate(); err != nil {
 		return nil, err
 	}
+	if c.Meta.Config.Recurrent {
+		return c, loadRecurrent(c, sections)
+	}
+	if len(c.Meta.ActorH) != 0 || len(c.Meta.ActorC) != 0 {
+		return nil, fmt.Errorf("meta: actor_h and actor_c are for a recurrent config")
+	}
 	if c.Online, err = net.UnmarshalModel[float32](sections["online"]); err != nil {
 		return nil, fmt.Errorf("online network: %w", err)
 	}
@@ -490,6 +572,36 @@ func loadCheckpoint(path string) (*Checkpoint, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// loadRecurrent decodes the networks and optimizer of a recurrent
+// checkpoint and checks that they fit its meta.
+func loadRecurrent(c *Checkpoint, sections map[string][]byte) error {
+	var err error
+	if c.ROnline, err = net.UnmarshalRecurrent[float32](sections["online"]); err != nil {
+		return fmt.Errorf("online network: %w", err)
+	}
+	if c.RTarget, err = net.UnmarshalRecurrent[float32](sections["target"]); err != nil {
+		return fmt.Errorf("target network: %w", err)
+	}
+	m, cfg := &c.Meta, &c.Meta.Config
+	if !slices.Equal(c.ROnline.InShape, m.ObsShape) || !slices.Equal(c.ROnline.OutShape(), []int{m.NumActions}) {
+		return fmt.Errorf("network maps %v to %v, the env has observations %v and %d actions",
+			c.ROnline.InShape, c.ROnline.OutShape(), m.ObsShape, m.NumActions)
+	}
+	if !slices.Equal(c.ROnline.Specs(), c.RTarget.Specs()) || !slices.Equal(c.ROnline.InShape, c.RTarget.InShape) {
+		return fmt.Errorf("online and target networks differ in architecture")
+	}
+	if c.ROnline.LSTM.Hidden != cfg.LSTMSize {
+		return fmt.Errorf("the network's LSTM has %d units, the config's lstm_size is %d", c.ROnline.LSTM.Hidden, cfg.LSTMSize)
+	}
+	if (len(m.ActorH) != 0 || len(m.ActorC) != 0) && (len(m.ActorH) != cfg.LSTMSize || len(m.ActorC) != cfg.LSTMSize) {
+		return fmt.Errorf("meta: actor_h and actor_c have %d and %d elements, lstm_size is %d", len(m.ActorH), len(m.ActorC), cfg.LSTMSize)
+	}
+	if c.Opt, err = net.UnmarshalOptimizer(sections["optimizer"], c.ROnline.Params()); err != nil {
+		return err
+	}
+	return nil
 }
 
 // legacyConfig holds, for each Config option added after the checkpoint

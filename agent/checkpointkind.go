@@ -3,6 +3,7 @@ package agent
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/deepq/deepq/policy"
 	"io"
 	"math"
 	"slices"
@@ -119,8 +120,19 @@ type CheckpointPolicy struct {
 	InShape    []int
 	NumActions int
 	// Q computes the Q-values the greedy policy acts on (Checkpoint.GreedyQ
-	// for a DQN checkpoint, the Q-network for a PQN one).
-	Q *QNet
+	// for a DQN checkpoint, the Q-network for a PQN one, a RecurrentQ for a
+	// recurrent one).
+	Q ActingQ
+	// Recurrent reports a recurrent network: Q carries the LSTM state from
+	// call to call (an agent.Memory), so it acts alone, never in an ensemble.
+	Recurrent bool
+}
+
+// ActingQ is what a checkpoint's greedy policy acts with: the Q-values of
+// one observation or of a batch.
+type ActingQ interface {
+	policy.QFunc
+	policy.BatchQFunc
 }
 
 // LoadCheckpointPolicy loads the checkpoint at path, whichever its format,
@@ -139,6 +151,10 @@ func LoadCheckpointPolicy(path string, seed uint64) (*CheckpointPolicy, error) {
 	c, err := LoadCheckpoint(path)
 	if err != nil {
 		return nil, err
+	}
+	if c.ROnline != nil {
+		return &CheckpointPolicy{Path: path, Format: DQNFormat, Env: c.Meta.Config.Env, Step: c.Meta.Step,
+			InShape: c.InShape(), NumActions: c.Meta.NumActions, Q: NewRecurrentQ(c.ROnline), Recurrent: true}, nil
 	}
 	return &CheckpointPolicy{Path: path, Format: DQNFormat, Env: c.Meta.Config.Env, Step: c.Meta.Step,
 		InShape: c.Online.InShape, NumActions: c.Meta.NumActions, Q: c.GreedyQ(seed)}, nil

@@ -181,6 +181,26 @@ type Config struct {
 	ExplorationSchedule ScheduleKind `json:"exploration_schedule"`
 	ExplorationDelay    int64        `json:"exploration_delay,omitempty"`
 
+	// Recurrent makes the agent R2D2's (Kapturowski et al. 2019): the body
+	// (Network, Hidden) feeds an LSTM of LSTMSize units whose h_t feeds the
+	// head; the actor carries the LSTM state (h, c) through each episode
+	// (zeros at its start), the replay keeps sequences of SeqLength trained
+	// steps with the state the actor had at their start, each after up to
+	// SeqBurnIn earlier steps that only warm the state up (no gradient), a
+	// new sequence every SeqLength − SeqOverlap steps. BufferSize counts
+	// steps: the replay holds BufferSize/(SeqLength − SeqOverlap) sequences;
+	// BatchSize counts sequences. The learner's targets are NStep-step Double
+	// DQN (or max) targets inside each sequence, cut at its end; with
+	// Prioritized, a sequence's priority is PriorityEta·max|δ| +
+	// (1−PriorityEta)·mean|δ| over its trained steps, drawn with exponent
+	// PERAlpha and importance weights of the fixed exponent PERBeta0.
+	Recurrent   bool    `json:"recurrent,omitempty"`
+	LSTMSize    int     `json:"lstm_size,omitempty"`
+	SeqLength   int     `json:"seq_length,omitempty"`
+	SeqBurnIn   int     `json:"seq_burn_in,omitempty"`
+	SeqOverlap  int     `json:"seq_overlap,omitempty"`
+	PriorityEta float64 `json:"priority_eta,omitempty"`
+
 	// EvalEvery is the interval in environment steps between greedy
 	// evaluations on a separately seeded env (0: none during training).
 	EvalEvery int64 `json:"eval_every"`
@@ -317,6 +337,9 @@ func (c *Config) Validate() error {
 		return bad("precision", "must be %s, got %v", choiceList(precisionNames), c.Precision)
 	}
 	if err := c.validateHead(bad); err != nil {
+		return err
+	}
+	if err := c.validateRecurrent(bad); err != nil {
 		return err
 	}
 	if _, err := c.ReplayStorage.MarshalText(); err != nil {

@@ -58,5 +58,19 @@
 // TestCartPoleBF16Learns (long runs); the README's "Mixed precision and
 // 16-bit storage" has the figures.
 //
+// Config.Recurrent makes the agent R2D2's (Kapturowski et al. 2019), for
+// partially observed envs (cartpole-pomdp, mountaincar-pomdp, flickering
+// MinAtar): the Q-network is a torso, an LSTM and a head
+// (net.Recurrent); the actor carries the LSTM state (h, c) through each
+// episode from zeros (RecurrentActing), a SequenceAdder cuts its steps into
+// overlapping sequences with the state at their start
+// (replay.SequenceBuffer), and the learner (RecurrentDQN, SequenceLearner)
+// burns the state in from the stored one over up to SeqBurnIn steps
+// without gradient, then learns from n-step Double DQN targets inside each
+// sequence, masked at episode ends, with sequence priorities
+// η·max|δ| + (1−η)·mean|δ|. Evaluation, deepq eval and play carry a state
+// per episode (RecurrentQ, a Memory); checkpoints carry the actor's state
+// and the sequence replay, so a resumed run is the straight one.
+//
 // The same Config and seed give the same run, step for step.
 package agent

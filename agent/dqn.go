@@ -63,6 +63,9 @@ func NewDQN(cfg Config, obsShape []int, numActions int, rng *rand.Rand) (*DQN, e
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if cfg.Recurrent {
+		return nil, fmt.Errorf("agent: a recurrent config (recurrent: true) takes the recurrent learner, NewRecurrentDQN")
+	}
 	online, err := net.Build[float32](obsShape, QNetwork(&cfg, numActions), rng)
 	if err != nil {
 		return nil, err

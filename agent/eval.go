@@ -58,6 +58,10 @@ func Evaluate(q *net.Sequential[float32], mk func() (env.Env, error), o EvalOpti
 
 // EvaluateQ is Evaluate for any batched Q-function: a distributional
 // network's expected Q (NewQNetFor), or the mean Q of an ensemble (MeanQ).
+// A Q-function with a state per row (Memory, a recurrent network's
+// RecurrentQ) starts every episode from a zero state, is asked about every
+// running episode at each step (even when ε chose all the actions) and
+// keeps the states of the episodes still running.
 func EvaluateQ(batch policy.BatchQFunc, mk func() (env.Env, error), o EvalOptions) (EvalResult, error) {
 	if o.Episodes < 1 {
 		return EvalResult{}, fmt.Errorf("agent: evaluation needs at least 1 episode, got %d", o.Episodes)
@@ -109,14 +113,25 @@ func EvaluateQ(batch policy.BatchQFunc, mk func() (env.Env, error), o EvalOption
 	}
 	var x []float32
 	actions := make([]int, n)
+	mem, _ := batch.(Memory)
+	var keep []int // with a memory: the rows of the episodes still running
+	if mem != nil {
+		mem.ResetMemory()
+	}
 	for len(active) > 0 {
 		// Gather the running episodes' observations into one batch.
 		x = x[:0]
 		for _, i := range active {
 			x = append(x, obs[i*obsSize:(i+1)*obsSize]...)
 		}
-		pol.ActBatch(0, x, len(active), batch, actions, rng)
+		qf := batch
+		if mem != nil {
+			// The state moves on at every step, whatever ε chooses.
+			qf = &cachedQ{batch.QValuesBatch(x, len(active))}
+		}
+		pol.ActBatch(0, x, len(active), qf, actions, rng)
 		still := active[:0]
+		keep = keep[:0]
 		for k, i := range active {
 			ob, r, term, trunc := envs[i].Step(actions[k])
 			if err := envErr(failers[i]); err != nil {
@@ -137,8 +152,12 @@ func EvaluateQ(batch policy.BatchQFunc, mk func() (env.Env, error), o EvalOption
 			}
 			copy(obs[i*obsSize:], ob)
 			still = append(still, i)
+			keep = append(keep, k)
 		}
 		active = still
+		if mem != nil {
+			mem.KeepRows(keep)
+		}
 	}
 	res.Mean, res.Std, res.Min, res.Max = summarize(res.Returns)
 	return res, nil

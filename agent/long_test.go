@@ -54,12 +54,24 @@ func (f *firstAbove) OnEval(e *EvalEvent) {
 	}
 }
 
+// printEvals prints each evaluation, for following a long run in its log.
+type printEvals struct {
+	NopObserver
+	name string
+}
+
+func (p *printEvals) OnEval(e *EvalEvent) {
+	fmt.Printf("%s: step %d eval %.2f ± %.2f\n", p.name, e.Step, e.Mean, e.Std)
+}
+
 // TestPresetsLearn trains each preset on its seeds for its full length and
 // prints the acceptance table: the step of the first evaluation at the
 // target, the final greedy mean over 100 episodes, and the wall time. Every
 // seed must end at or above the target: CartPole ≥ 475 at 50k steps (5 of 5),
 // Acrobot ≥ −80 at 100k and MountainCar ≥ −110 at 120k (3 of 3 each), and
-// the same for the distributional presets of CartPole and Acrobot.
+// the same for the distributional presets of CartPole and Acrobot; the
+// recurrent presets: CartPole with velocities hidden ≥ 475 at 200k steps
+// (5 of 5), MountainCar with velocity hidden ≥ −110 at 150k (3 of 3).
 func TestPresetsLearn(t *testing.T) {
 	for _, c := range []struct {
 		preset string
@@ -75,6 +87,8 @@ func TestPresetsLearn(t *testing.T) {
 		{"acrobot-c51", 3, -80},
 		{"acrobot-qr", 3, -80},
 		{"acrobot-iqn", 3, -80},
+		{"cartpole-pomdp", 5, 475},
+		{"mountaincar-pomdp", 3, -110},
 	} {
 		t.Run(c.preset, func(t *testing.T) {
 			longTests(t, c.preset)
@@ -84,7 +98,7 @@ func TestPresetsLearn(t *testing.T) {
 				cfg, _ := Preset(c.preset)
 				cfg.Seed = seed
 				fa := &firstAbove{level: c.target}
-				res := runTrainer(t, cfg, fa)
+				res := runTrainer(t, cfg, fa, &printEvals{name: fmt.Sprintf("%s seed %d", c.preset, seed)})
 				first := "never"
 				if fa.step > 0 {
 					first = fmt.Sprint(fa.step)
@@ -153,5 +167,35 @@ func TestMinAtarBreakout(t *testing.T) {
 				t.Errorf("mean return of the last 100 episodes %.2f at %d frames, below 10", m, res.Steps)
 			}
 		})
+	}
+}
+
+// TestFeedForwardOnPOMDP is the contrast to the recurrent cartpole-pomdp
+// preset: the feed-forward cartpole preset (DQN on single observations) on
+// CartPole with the velocities hidden, for 200k steps, on DEEPQ_LONG_SEEDS
+// (default 1 and 2). It logs the best evaluation and the final greedy mean;
+// it fails if a seed ends at 475, which the hidden velocities should prevent.
+func TestFeedForwardOnPOMDP(t *testing.T) {
+	longTests(t, "cartpole-ff-pomdp")
+	seeds := []uint64{1, 2}
+	if only := os.Getenv("DEEPQ_LONG_SEEDS"); only != "" {
+		seeds = seeds[:0]
+		for _, f := range strings.Split(only, ",") {
+			s, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
+			if err != nil {
+				t.Fatalf("DEEPQ_LONG_SEEDS=%s: %v", only, err)
+			}
+			seeds = append(seeds, s)
+		}
+	}
+	for _, seed := range seeds {
+		cfg, _ := Preset("cartpole")
+		cfg.Env, cfg.Seed, cfg.TotalSteps, cfg.EvalEvery = "cartpole-pomdp", seed, 200_000, 10_000
+		res := runTrainer(t, cfg, &printEvals{name: fmt.Sprintf("cartpole preset on cartpole-pomdp seed %d", seed)})
+		fmt.Printf("cartpole preset on cartpole-pomdp seed %d: best eval %.2f, final %.2f ± %.2f, %.1f s\n",
+			seed, res.Best, res.Final.Mean, res.Final.Std, res.Elapsed.Seconds())
+		if res.Final.Mean >= 475 {
+			t.Errorf("seed %d: the feed-forward agent ends at %.2f without the velocities", seed, res.Final.Mean)
+		}
 	}
 }

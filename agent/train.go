@@ -67,6 +67,9 @@ type Trainer struct {
 	Agent  *DQN
 	Buffer *replay.Buffer
 	Env    env.Env
+	// Recurrent is the learner of a recurrent config (Config.Recurrent), R2D2's,
+	// with its sequence replay; Agent, Learner and Buffer are then nil.
+	Recurrent *SequenceLearner
 	// CheckpointDir, if set, receives best.ckpt after each evaluation that
 	// improves on the best mean and final.ckpt when Run returns.
 	CheckpointDir string
@@ -91,6 +94,12 @@ type Trainer struct {
 	actQ stream
 	// head is Bootstrapped DQN's actor Q-function (nil with one head).
 	head *HeadQ
+	// The parts the loop drives, whichever learner it is: Learner and
+	// Buffer, or Recurrent and its replay; actMem is the recurrent actor's
+	// Q-function (nil for DQN).
+	learner learnerPart
+	replay  replayPart
+	actMem  *RecurrentActing
 
 	step    int64
 	best    float64 // best evaluation mean so far
@@ -151,6 +160,18 @@ func New(makeEnv func() (env.Env, error), cfg Config, observers ...Observer) (*T
 	if cfg.ClipReward != env.ClipNone {
 		e = env.NewClipReward(e, cfg.ClipReward)
 	}
+	t := &Trainer{
+		Config: cfg, Env: e,
+		makeEnv:   func() (env.Env, error) { return standardEnv(makeEnv) },
+		observers: observers,
+		epsilon:   cfg.epsilon(),
+		envSeed:   subSeed(cfg.Seed, streamEnv),
+		evalSeed:  subSeed(cfg.Seed, streamEval),
+		best:      math.Inf(-1),
+	}
+	if cfg.Recurrent {
+		return t.newRecurrent()
+	}
 	buf, err := replay.New(ReplayConfig(&cfg, e))
 	if err != nil {
 		return nil, fmt.Errorf("replay for %s: %w", cfg.Env, err)
@@ -160,15 +181,7 @@ func New(makeEnv func() (env.Env, error), cfg Config, observers ...Observer) (*T
 		buf.Close()
 		return nil, err
 	}
-	t := &Trainer{
-		Config: cfg, Agent: dqn, Buffer: buf, Env: e,
-		makeEnv:   func() (env.Env, error) { return standardEnv(makeEnv) },
-		observers: observers,
-		epsilon:   cfg.epsilon(),
-		envSeed:   subSeed(cfg.Seed, streamEnv),
-		evalSeed:  subSeed(cfg.Seed, streamEval),
-		best:      math.Inf(-1),
-	}
+	t.Agent, t.Buffer = dqn, buf
 	var q policy.QFunc = dqn
 	switch {
 	case cfg.BootstrapHeads > 0:
@@ -181,10 +194,16 @@ func New(makeEnv func() (env.Env, error), cfg Config, observers ...Observer) (*T
 	t.Actor = NewActor(e, cfg.policy(spec.Actions.N), q, buf, cfg.Seed, t.envSeed)
 	t.Actor.WarmUp = cfg.LearningStarts
 	t.Learner = NewLearner(dqn, buf, cfg.Seed)
+	t.learner, t.replay = t.Learner, buf
+	return t.startActor()
+}
+
+// startActor starts the actor's first episode.
+func (t *Trainer) startActor() (*Trainer, error) {
 	t.Actor.StartEpisode()
 	if err := t.Actor.Err(); err != nil {
-		buf.Close()
-		return nil, fmt.Errorf("env %s: %w", cfg.Env, err)
+		t.Close()
+		return nil, fmt.Errorf("env %s: %w", t.Config.Env, err)
 	}
 	return t, nil
 }
@@ -194,11 +213,68 @@ func New(makeEnv func() (env.Env, error), cfg Config, observers ...Observer) (*T
 // the trainer cannot act or learn after. It saves nothing: Resume reopens
 // the file at the last checkpoint's state. With the buffer in memory it does
 // nothing. Call it when done with the trainer, after Run and any checkpoint.
-func (t *Trainer) Close() error { return t.Buffer.Close() }
+func (t *Trainer) Close() error {
+	if t.Buffer == nil {
+		return nil // a recurrent trainer's sequence replay is in memory
+	}
+	return t.Buffer.Close()
+}
 
 // savesReplay reports whether checkpoints include the replay: with
 // SaveReplay, or always for a buffer on disk (see SaveReplay).
 func (t *Trainer) savesReplay() bool { return t.SaveReplay || t.Config.ReplayStorage.Disk != nil }
+
+// newRecurrent completes New for a recurrent config: R2D2's learner on a
+// sequence replay, and an actor that carries the LSTM state and adds its
+// steps with the state before each.
+func (t *Trainer) newRecurrent() (*Trainer, error) {
+	cfg, spec := &t.Config, t.Env.Spec()
+	buf, err := replay.NewSequenceBuffer(SequenceReplayConfig(cfg, spec.Observation.Size()))
+	if err != nil {
+		return nil, fmt.Errorf("sequence replay for %s: %w", cfg.Env, err)
+	}
+	d, err := NewRecurrentDQN(*cfg, spec.Observation.Shape, spec.Actions.N, newRand(cfg.Seed, streamInit))
+	if err != nil {
+		return nil, err
+	}
+	t.actMem = NewRecurrentActing(d.Online)
+	t.Actor = NewActor(t.Env, cfg.policy(spec.Actions.N), t.actMem, &SequenceAdder{Replay: buf, Q: t.actMem}, cfg.Seed, t.envSeed)
+	t.Actor.WarmUp = cfg.LearningStarts
+	t.Recurrent = NewSequenceLearner(d, buf, cfg.Seed)
+	t.learner, t.replay = t.Recurrent, buf
+	return t.startActor()
+}
+
+// learnerPart is what the loop asks of a learner (Learner, SequenceLearner).
+type learnerPart interface {
+	Step() (UpdateEvent, bool, error)
+	SetLR(lr float64)
+}
+
+// replayPart is what the loop and checkpoints ask of a replay
+// (replay.Buffer, replay.SequenceBuffer).
+type replayPart interface {
+	Len() int
+	Added() int64
+	Save(path string) error
+	Load(path string) error
+}
+
+// replayCap returns the replay's capacity: transitions, or sequences.
+func (t *Trainer) replayCap() int {
+	if t.Recurrent != nil {
+		return t.Recurrent.Replay.Config().Capacity
+	}
+	return t.Buffer.Cap()
+}
+
+// updates returns the number of gradient steps taken.
+func (t *Trainer) updates() int64 {
+	if t.Recurrent != nil {
+		return t.Recurrent.DQN.Updates()
+	}
+	return t.Agent.Updates()
+}
 
 func standardEnv(makeEnv func() (env.Env, error)) (env.Env, error) {
 	e, err := makeEnv()
@@ -264,7 +340,7 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		}
 		ev.Epsilon = t.epsilon.Value(t.step)
 		t.step++
-		ev.ReplaySize, ev.ReplayCapacity = t.Buffer.Len(), t.Buffer.Cap()
+		ev.ReplaySize, ev.ReplayCapacity = t.replay.Len(), t.replayCap()
 		for _, o := range t.observers {
 			o.OnStep(&ev)
 		}
@@ -281,10 +357,10 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		}
 
 		// Learn: TrainFreq steps apart, GradientSteps gradient steps each.
-		if t.step > cfg.LearningStarts && t.step%int64(cfg.TrainFreq) == 0 && t.Buffer.Len() >= max(t.refill, 1) {
-			t.Learner.SetLR(cfg.learningRate(t.step))
+		if t.step > cfg.LearningStarts && t.step%int64(cfg.TrainFreq) == 0 && t.replay.Len() >= max(t.refill, 1) {
+			t.learner.SetLR(cfg.learningRate(t.step))
 			for range cfg.GradientSteps {
-				ue, targetUpdated, err := t.Learner.Step()
+				ue, targetUpdated, err := t.learner.Step()
 				if err != nil {
 					return res, fmt.Errorf("step %d: %w", t.step, err)
 				}
@@ -311,7 +387,7 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 			}
 		}
 	}
-	res.Steps, res.Updates, res.Episodes = t.step, t.Agent.Updates(), t.Actor.Episodes()
+	res.Steps, res.Updates, res.Episodes = t.step, t.updates(), t.Actor.Episodes()
 	if cfg.FinalEvalEpisodes > 0 && !res.Interrupted {
 		final, err := t.evaluate(cfg.FinalEvalEpisodes, true)
 		if err != nil {
@@ -346,6 +422,15 @@ func (t *Trainer) envFailed(err error) error {
 
 // evaluate runs an evaluation, tells the observers and keeps the best model.
 func (t *Trainer) evaluate(episodes int, final bool) (EvalResult, error) {
+	if t.Recurrent != nil {
+		// Each evaluation episode carries its own state from zeros.
+		r, err := EvaluateQ(NewRecurrentQ(t.Recurrent.DQN.Online), t.makeEnv,
+			EvalOptions{Episodes: episodes, Seed: t.evalSeed, Epsilon: t.Config.EvalEpsilon})
+		if err != nil {
+			return r, err
+		}
+		return r, reportEval(r, t.step, final, &t.best, t.CheckpointDir, t.SaveCheckpoint, t.observers)
+	}
 	// Evaluation acts on the mean weights of noisy layers and draws IQN's τ
 	// from a stream of the evaluation seed.
 	online := t.Agent.Online

@@ -46,6 +46,10 @@ func loadQ(paths []string, seed uint64) (qFunc, *agent.CheckpointPolicy, error) 
 		if err != nil {
 			return nil, nil, err
 		}
+		if c.Recurrent && len(paths) > 1 {
+			// A recurrent network carries a state per episode: it acts alone.
+			return nil, nil, fmt.Errorf("checkpoint %s is recurrent: it cannot be part of an ensemble; give it alone", p)
+		}
 		if i == 0 {
 			first = c
 		} else if !slices.Equal(c.InShape, first.InShape) || c.NumActions != first.NumActions {

@@ -105,6 +105,9 @@ func loadForExport(path string) (*net.Sequential[float32], exportMeta, error) {
 	if err != nil {
 		return nil, exportMeta{}, err
 	}
+	if c.ROnline != nil {
+		return nil, exportMeta{}, fmt.Errorf("%s: its network is recurrent (an LSTM); ONNX export takes feed-forward Q-networks", path)
+	}
 	if d := c.Meta.Config.Distributional; d != agent.NoDist {
 		return nil, exportMeta{}, fmt.Errorf("%s: its network outputs a %v return distribution, not Q-values; ONNX export takes DQN heads (distributional none)", path, d)
 	}

@@ -229,6 +229,9 @@ func (p *player) play(ctx context.Context) error {
 	for ep := 0; p.episodes == 0 || ep < p.episodes; ep++ {
 		p.env.Seed(p.seed + uint64(ep))
 		copy(obs, p.env.Reset())
+		if m, ok := p.q.(agent.Memory); ok {
+			m.ResetMemory() // a recurrent policy starts each episode from a zero state
+		}
 		if err := p.addFrame(); err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"image/gif"
 	"os"
 	"path/filepath"
@@ -107,5 +108,45 @@ func TestPlayCheckpoint(t *testing.T) {
 		if code == 0 || !strings.Contains(stderr, c.want) {
 			t.Errorf("deepq %s: exit %d, stderr %q; want %q", strings.Join(c.args, " "), code, stderr, c.want)
 		}
+	}
+}
+
+// TestRecurrentEvalAndPlay trains a tiny recurrent agent and runs eval and
+// play on its checkpoint: the episodes of the same seeds have the same
+// returns, whether the LSTM states run side by side (eval, dropping the
+// rows of ended episodes) or one episode at a time (play, starting each
+// from a zero state); export and ensembles refuse it with a clear error.
+func TestRecurrentEvalAndPlay(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	set := "lstm_size=8,hidden=[8],seq_length=8,seq_burn_in=4,seq_overlap=4,batch_size=4,learning_starts=300,eval_every=0,final_eval_episodes=2"
+	if code, _, stderr := runCLI("train", "--env", "cartpole-pomdp", "--steps", "800", "--set", set, "--out", dir, "--metrics-addr", "", "--progress", "none"); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, stderr)
+	}
+	ck := filepath.Join(dir, "final.ckpt")
+	code, stdout, stderr := runCLI("eval", "--checkpoint", ck, "--episodes", "4", "--seed", "3", "--json")
+	if code != 0 {
+		t.Fatalf("eval: exit %d: %s", code, stderr)
+	}
+	var res agent.EvalResult
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "r.gif")
+	code, stdout, stderr = runCLI("play", "--checkpoint", ck, "--episodes", "4", "--seed", "3", "--gif", out, "--size", "60x40")
+	if code != 0 {
+		t.Fatalf("play: exit %d: %s", code, stderr)
+	}
+	var rs []string
+	for _, r := range res.Returns {
+		rs = append(rs, formatReturn(r))
+	}
+	if want := "returns " + strings.Join(rs, ", "); !strings.Contains(stdout, want) {
+		t.Errorf("play says %q, eval's returns are %v", stdout, res.Returns)
+	}
+	if code, _, stderr := runCLI("export", "--checkpoint", ck, "--onnx", filepath.Join(t.TempDir(), "m.onnx")); code == 0 || !strings.Contains(stderr, "recurrent") {
+		t.Errorf("export of a recurrent checkpoint: exit %d, %q", code, stderr)
+	}
+	if code, _, stderr := runCLI("eval", "--checkpoint", ck+","+ck); code == 0 || !strings.Contains(stderr, "ensemble") {
+		t.Errorf("an ensemble of recurrent checkpoints: exit %d, %q", code, stderr)
 	}
 }

@@ -179,7 +179,10 @@ func train(r *run.Run, f *trainFlags, vo viz.Options, export *metricsExport, std
 			r.Observe(agent.CopyObserver(view, 0, r.PQN.Vec.N()))
 		} else {
 			tr := r.Trainer
-			vo.QValues = tr.Agent.QValues
+			if tr.Agent != nil {
+				// A recurrent actor's steps always carry their Q-values.
+				vo.QValues = tr.Agent.QValues
+			}
 			if view, err = viz.NewViewer(tr.Env, vo); err != nil {
 				return err
 			}

@@ -1,0 +1,59 @@
+package agent
+
+import (
+	"github.com/deepq/deepq/env"
+	"github.com/deepq/deepq/replay"
+)
+
+// recurrentPresets are the recurrent (R2D2) presets, appended to presets.
+var recurrentPresets = []PresetInfo{
+	{
+		Name: "cartpole-pomdp",
+		Doc: "CartPole-v1 with the velocities hidden (cartpole-pomdp) for the recurrent agent, R2D2 " +
+			"(Kapturowski et al. 2019) scaled down: an MLP torso of 64 units, an LSTM of 64, sequences of " +
+			"20 trained steps after a burn-in of 10, a new one every 10 steps, 3-step Double DQN targets, " +
+			"prioritized sequences (η 0.9, α 0.6, β 0.4), Adam 1e-3 decaying linearly to 0, batch 32 " +
+			"sequences, a gradient step every 8 environment steps after 5,000 random ones, target copy " +
+			"every 500 updates, ε 1→0.01 over 20k steps, 200k steps.",
+		config: cartpolePOMDPConfig,
+	},
+	{
+		Name: "mountaincar-pomdp",
+		Doc: "MountainCar-v0 with the velocity hidden (mountaincar-pomdp) for the recurrent agent: the " +
+			"mountaincar preset's learning (Adam 4e-3 decaying to 0, γ 0.98, 3-step Double DQN, a dueling " +
+			"head, ε 1→0.07 over 24k steps, target copy every 300 updates) on an MLP torso of 64 units " +
+			"and an LSTM of 64, sequences of 20 trained steps after a burn-in of 10, a new one every 10 " +
+			"steps, prioritized (η 0.9, α 0.6, β 0.4), batch 32 sequences, a gradient step every 4 " +
+			"environment steps, 150k steps.",
+		config: func() Config {
+			c := cartpolePOMDPConfig()
+			c.Env, c.TotalSteps, c.Dueling = "mountaincar-pomdp", 150_000, true
+			c.LearningRate, c.Gamma, c.BufferSize = 4e-3, 0.98, 50_000
+			c.LearningStarts, c.TrainFreq, c.TargetUpdateInterval = 1000, 4, 300
+			c.ExplorationEnd, c.ExplorationSteps = 0.07, 24_000
+			c.EvalEvery = 5000
+			return c
+		},
+	},
+}
+
+func init() { presets = append(presets, recurrentPresets...) }
+
+// cartpolePOMDPConfig is the "cartpole-pomdp" preset.
+func cartpolePOMDPConfig() Config {
+	return Config{
+		Env: "cartpole-pomdp", Seed: 1, TotalSteps: 200_000,
+		Network: MLP, Hidden: []int{64}, Init: "torch",
+		Recurrent: true, LSTMSize: 64, SeqLength: 20, SeqBurnIn: 10, SeqOverlap: 10, PriorityEta: 0.9,
+		Optimizer: Adam, LearningRate: 1e-3, LRSchedule: Linear, LearningRateEnd: 0, OptimizerEps: 1e-8,
+		BufferSize: 100_000, BatchSize: 32, Gamma: 0.99,
+		LearningStarts: 5000, TrainFreq: 8, GradientSteps: 1,
+		TargetUpdateInterval: 500, Tau: 1, DoubleDQN: true, NStep: 3,
+		Prioritized: true, PERAlpha: 0.6, PERBeta0: 0.4, PEREps: 1e-6,
+		ReplayStorage: replay.StorageSpec{Storage: replay.Float32}, ClipReward: env.ClipNone,
+		Loss: SmoothL1, HuberDelta: 1, MaxGradNorm: 10,
+		Exploration: EpsilonGreedy, ExplorationSchedule: Linear, ExplorationStart: 1, ExplorationEnd: 0.01, ExplorationSteps: 20_000,
+		Distributional: NoDist,
+		EvalEvery:      10_000, EvalEpisodes: 20, FinalEvalEpisodes: 100,
+	}
+}

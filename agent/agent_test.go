@@ -346,21 +346,31 @@ func TestQNetworks(t *testing.T) {
 type eventChecker struct {
 	NopObserver
 	t                 *testing.T
-	capacity          int
+	capacity, nStep   int
+	open              int // steps of the open episode, this one included
 	timed, zeroUpdate int
 }
 
 func (c *eventChecker) OnStep(e *StepEvent) {
+	// A step's n-step transition can be sampled once its window is complete:
+	// n steps stored, or fewer ending the episode. The open episode's last
+	// min(L, n − 1) steps wait for theirs (none once it has ended).
+	c.open++
+	if e.Terminated || e.Truncated {
+		c.open = 0
+	}
+	waiting := min(c.open, c.nStep-1)
 	// The replay's slots hold each step's observation and each episode's
-	// final one: it holds every step until the slots written (steps plus
-	// episodes begun) exceed its capacity, then capacity − 1 at most and
-	// capacity − (final observations and the open episode's newest) at least.
-	lo, hi := int(e.Step), int(e.Step)
+	// final one: it holds every step but the waiting ones until the slots
+	// written (steps plus episodes begun) exceed its capacity, then
+	// capacity − 1 at most and capacity − (final observations and the open
+	// episode's newest) − waiting at least.
+	lo, hi := int(e.Step)-waiting, int(e.Step)-waiting
 	if int(e.Step)+e.Episode+1 > c.capacity {
-		lo, hi = c.capacity-e.Episode-2, c.capacity-1
+		lo, hi = c.capacity-e.Episode-2-waiting, c.capacity-1
 	}
 	if e.ReplaySize < lo || e.ReplaySize > hi || e.ReplayCapacity != c.capacity {
-		c.t.Fatalf("step %d: replay %d/%d, want [%d, %d]/%d", e.Step, e.ReplaySize, e.ReplayCapacity, lo, hi, c.capacity)
+		c.t.Fatalf("step %d: replay %d/%d, want [%d, %d]/%d (n-step %d, %d steps waiting)", e.Step, e.ReplaySize, e.ReplayCapacity, lo, hi, c.capacity, c.nStep, waiting)
 	}
 	if timed := e.Step%StepTimingInterval == 0; timed != (e.EnvDuration > 0) {
 		c.t.Fatalf("step %d: EnvDuration %v; want it set on every %dth step only", e.Step, e.EnvDuration, StepTimingInterval)
@@ -377,18 +387,20 @@ func (c *eventChecker) OnUpdate(e *UpdateEvent) {
 }
 
 func TestEventsReportReplayAndTimings(t *testing.T) {
-	cfg := shortConfig(t, 6)
-	cfg.TotalSteps, cfg.BufferSize = 1500, 1000 // the replay fills and wraps
-	c := &eventChecker{t: t, capacity: cfg.BufferSize}
-	tr, err := NewTrainer(cfg, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tr.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if c.timed != 1500/StepTimingInterval || c.zeroUpdate > 0 {
-		t.Fatalf("%d timed steps, want %d; %d updates without a duration", c.timed, 1500/StepTimingInterval, c.zeroUpdate)
+	for _, n := range []int{1, 5} {
+		cfg := shortConfig(t, 6)
+		cfg.TotalSteps, cfg.BufferSize, cfg.NStep = 1500, 1000, n // the replay fills and wraps
+		c := &eventChecker{t: t, capacity: cfg.BufferSize, nStep: n}
+		tr, err := NewTrainer(cfg, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tr.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if c.timed != 1500/StepTimingInterval || c.zeroUpdate > 0 {
+			t.Fatalf("n-step %d: %d timed steps, want %d; %d updates without a duration", n, c.timed, 1500/StepTimingInterval, c.zeroUpdate)
+		}
 	}
 }
 

@@ -403,7 +403,8 @@ func TestWithTrainer(t *testing.T) {
 	}
 	cfg.TotalSteps, cfg.LearningStarts, cfg.TrainFreq, cfg.GradientSteps = 1500, 500, 16, 2
 	cfg.Hidden, cfg.EvalEvery, cfg.EvalEpisodes, cfg.FinalEvalEpisodes, cfg.TargetUpdateInterval = []int{16}, 500, 2, 3, 10
-	tr, err := agent.NewTrainer(cfg, o)
+	open := &openEpisode{}
+	tr, err := agent.NewTrainer(cfg, o, open)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -429,8 +430,14 @@ func TestWithTrainer(t *testing.T) {
 	if got := gaugeValue(t, reg, "deepq_eval_return_mean"); got != res.Final.Mean {
 		t.Errorf("eval mean %v, want the final %v", got, res.Final.Mean)
 	}
-	if got := gaugeValue(t, reg, "deepq_replay_size"); got != float64(min(res.Steps, int64(cfg.BufferSize))) {
-		t.Errorf("replay size %v", got)
+	// The replay (larger than the run) holds every step's n-step transition
+	// but those of the open episode's last n − 1 steps, whose windows are
+	// not complete.
+	if cfg.NStep < 2 || open.steps < cfg.NStep {
+		t.Fatalf("n-step %d with %d steps in the open episode: the test needs n ≥ 2 and a full window to wait for", cfg.NStep, open.steps)
+	}
+	if got, want := gaugeValue(t, reg, "deepq_replay_size"), res.Steps-int64(min(open.steps, cfg.NStep-1)); got != float64(want) {
+		t.Errorf("replay size %v, want %d steps less %d waiting for their %d-step windows", got, res.Steps, min(open.steps, cfg.NStep-1), cfg.NStep)
 	}
 	names := MetricNames()
 	mfs, _ := reg.Gather()
@@ -441,6 +448,19 @@ func TestWithTrainer(t *testing.T) {
 	}
 	if len(mfs) != len(names) {
 		t.Errorf("%d metric families after a run, MetricNames lists %d", len(mfs), len(names))
+	}
+}
+
+// openEpisode counts the steps of the open training episode.
+type openEpisode struct {
+	agent.NopObserver
+	steps int
+}
+
+func (o *openEpisode) OnStep(e *agent.StepEvent) {
+	o.steps++
+	if e.Terminated || e.Truncated {
+		o.steps = 0
 	}
 }
 

@@ -589,3 +589,65 @@ func (s *SweepSummary) WriteTable(w io.Writer) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// WriteMarkdown prints the summary as a row of the README's preset table,
+// after the table's header when header is set: the env (its reference name)
+// and preset with what the sweep changed, the steps per run, the seeds, how
+// many finals reached the threshold, the IQM and mean of the finals with
+// their confidence intervals, and the seeds whose final fell short.
+func (s *SweepSummary) WriteMarkdown(w io.Writer, header bool) error {
+	var b strings.Builder
+	if header {
+		pct := math.Round(100 * s.Confidence)
+		fmt.Fprintf(&b, "| env, preset | steps | seeds | final ≥ threshold | final IQM [%g%% CI] | final mean [%g%% CI] | finals below the threshold |\n", pct, pct)
+		b.WriteString("| --- | --- | --- | --- | --- | --- | --- |\n")
+	}
+	name := s.Env
+	if e, err := env.Make(s.Env); err == nil && e.Spec().ID != "" {
+		name = e.Spec().ID
+	}
+	ch := strings.TrimPrefix(s.changes(), ", ")
+	if ch != "" {
+		ch = " (" + ch + ")"
+	}
+	solved, below := "–", "–"
+	if s.Threshold != nil {
+		solved = fmt.Sprintf("%d of %d ≥ %s", s.Solved, len(s.Runs), num(*s.Threshold))
+		var low []string
+		for _, r := range s.Runs {
+			if !r.Solved {
+				low = append(low, fmt.Sprintf("seed %d: %s", r.Seed, num(r.Final)))
+			}
+		}
+		below = "none"
+		if len(low) > 0 {
+			below = strings.Join(low, ", ")
+		}
+	}
+	est := func(e Estimate) string { return fmt.Sprintf("%s [%s, %s]", num(e.Value), num(e.Lo), num(e.Hi)) }
+	fmt.Fprintf(&b, "| %s, `%s`%s | %s | %d: %s | %s | %s | %s | %s |\n",
+		name, s.Preset, ch, steps(s.Steps), len(s.Runs), strings.ReplaceAll(s.Seeds.String(), "-", "–"), solved, est(s.IQM), est(s.Mean), below)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// num writes a return with four significant digits, a minus sign for
+// negatives: 500, 499.9, −72.35, 0.93.
+func num(v float64) string {
+	f := strconv.FormatFloat(v, 'g', 4, 64)
+	if math.Abs(v) >= 1e4 {
+		f = strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strings.Replace(f, "-", "−", 1)
+}
+
+// steps writes a step count as the README does: 50k, 1.5M, 1234.
+func steps(n int64) string {
+	switch {
+	case n >= 1_000_000 && n%100_000 == 0:
+		return strconv.FormatFloat(float64(n)/1e6, 'f', -1, 64) + "M"
+	case n >= 1000 && n%1000 == 0:
+		return strconv.FormatInt(n/1000, 10) + "k"
+	}
+	return strconv.FormatInt(n, 10)
+}

@@ -323,3 +323,28 @@ func TestSeedList(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepMarkdown: a summary as the README's preset table row.
+func TestSweepMarkdown(t *testing.T) {
+	thr := 475.0
+	s := &SweepSummary{Env: "cartpole", Preset: "cartpole", Set: "n_step=1", Steps: 50_000, Seeds: SeedList{301, 302, 303, 305},
+		Runs:      []SeedResult{{Seed: 301, Final: 500, Solved: true}, {Seed: 302, Final: 129.75}, {Seed: 303, Final: 499.87, Solved: true}, {Seed: 305, Final: -3.25}},
+		Threshold: &thr, Solved: 2, Confidence: 0.95,
+		IQM: Estimate{314.75, 129.75, 499.93}, Mean: Estimate{281.5925, 96.5, 499.9}}
+	var b strings.Builder
+	if err := s.WriteMarkdown(&b, true); err != nil {
+		t.Fatal(err)
+	}
+	want := "| env, preset | steps | seeds | final ≥ threshold | final IQM [95% CI] | final mean [95% CI] | finals below the threshold |\n" +
+		"| --- | --- | --- | --- | --- | --- | --- |\n" +
+		"| CartPole-v1, `cartpole` (set n_step=1) | 50k | 4: 301–303,305 | 2 of 4 ≥ 475 | 314.8 [129.8, 499.9] | 281.6 [96.5, 499.9] | seed 302: 129.8, seed 305: −3.25 |\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+	s.Env, s.Set, s.Steps, s.Threshold, s.Solved = "gridworld:map=cliff", "", 1_500_000, nil, 0
+	b.Reset()
+	s.WriteMarkdown(&b, false)
+	if want := "| GridWorld-cliff, `cartpole` | 1.5M | 4: 301–303,305 | – | 314.8 [129.8, 499.9] | 281.6 [96.5, 499.9] | – |\n"; b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}

@@ -13,6 +13,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/deepq/deepq/agent"
+	"github.com/deepq/deepq/run"
 )
 
 // TestMetricsPortInUse: a taken port is a one-line error before anything of
@@ -119,12 +122,28 @@ func TestTrainServesMetrics(t *testing.T) {
 	if total != episodes || episodes == 0 {
 		t.Errorf("deepq_episodes_total sums to %d, the run reports %d episodes", total, episodes)
 	}
+	// The replay holds every step's n-step transition but those of the open
+	// episode's last n − 1 steps, whose windows are not complete; the log's
+	// last episode says where the open one began.
+	cfg, err := agent.Preset("cartpole")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lg, err := run.ReadLog(filepath.Join(dir, "log.jsonl"))
+	if err != nil || len(lg.Episodes) == 0 {
+		t.Fatalf("the run's log: %v, %d episodes", err, len(lg.Episodes))
+	}
+	open := 1500 - int(lg.Episodes[len(lg.Episodes)-1].Step)
+	if cfg.NStep < 2 || open < cfg.NStep {
+		t.Fatalf("n-step %d with %d steps in the open episode: the test needs n ≥ 2 and a full window to wait for", cfg.NStep, open)
+	}
+	replay := 1500 - min(open, cfg.NStep-1)
 	for _, want := range []string{
 		`deepq_env_steps_total{env="cartpole",run="served"} 1500`,
 		`deepq_env_steps_planned{env="cartpole",run="served"} 1500`,
 		`deepq_run_info{env="cartpole",preset="cartpole",run="served",seed="2",version="`,
 		`deepq_loss{env="cartpole",run="served"}`,
-		`deepq_replay_size{env="cartpole",run="served"} 1500`,
+		`deepq_replay_size{env="cartpole",run="served"} ` + strconv.Itoa(replay) + "\n",
 		`go_memstats_heap_alloc_bytes{env="cartpole",run="served"}`,
 		`process_resident_memory_bytes{env="cartpole",run="served"}`,
 	} {

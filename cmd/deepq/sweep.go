@@ -22,7 +22,7 @@ import (
 )
 
 func runSweep(args []string, stdout, stderr io.Writer) error {
-	o, err := sweepOptions(args, stderr)
+	o, markdown, err := sweepOptions(args, stderr)
 	if err != nil {
 		return err
 	}
@@ -45,14 +45,20 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	if err := s.WriteTable(stdout); err != nil {
 		return err
 	}
+	if markdown {
+		fmt.Fprintln(stdout)
+		if err := s.WriteMarkdown(stdout, true); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(stdout, "wrote %s and %s\n", filepath.Join(o.Dir, "summary.json"), filepath.Join(o.Dir, "curve.png"))
 	return nil
 }
 
-// sweepOptions parses and checks the flags of deepq sweep.
-func sweepOptions(args []string, stderr io.Writer) (run.SweepOptions, error) {
+// sweepOptions parses and checks the flags of deepq sweep; markdown is
+// --markdown.
+func sweepOptions(args []string, stderr io.Writer) (o run.SweepOptions, markdown bool, err error) {
 	fs := flag.NewFlagSet("deepq sweep", flag.ContinueOnError)
-	var o run.SweepOptions
 	fs.StringVar(&o.Env, "env", "", "environment `name`, with options (see 'deepq envs'; required)")
 	fs.StringVar(&o.Preset, "preset", "", "hyperparameter preset `name` (default: the env's own)")
 	seeds := fs.String("seeds", "", "seeds `N|A-B`: N alone for 1 to N, or seeds and ranges A-B separated by commas (required)")
@@ -64,6 +70,7 @@ func sweepOptions(args []string, stderr io.Writer) (run.SweepOptions, error) {
 	fs.BoolVar(&o.SaveReplay, "save-replay", true, "save each run's replay buffer with its checkpoints, so that an interrupted seed resumes exactly")
 	threshold := fs.String("threshold", "", "score `T` at or above which a run counts as solved (default: the env's, see 'deepq sweep -h')")
 	fs.IntVar(&o.Bootstrap.Resamples, "resamples", stats.DefaultBootstrap().Resamples, "bootstrap resamples `R` of the confidence intervals")
+	fs.BoolVar(&markdown, "markdown", false, "also print the summary as a row of the README's preset table, after its header")
 	fs.Usage = func() {
 		if !slices.ContainsFunc(args, isHelp) {
 			// A bad flag: the flag package printed its one-line error.
@@ -82,36 +89,37 @@ finals with 95% stratified-bootstrap confidence intervals (Agarwal et al.
 Thresholds: CartPole 475, Acrobot -80, MountainCar -110, a deterministic
 GridWorld map its optimal return (others: give --threshold).
 Run the same command again to resume an interrupted sweep: finished seeds are
-kept, cut-off seeds resume from their checkpoint.
+kept, cut-off seeds resume from their checkpoint; on a finished sweep it trains
+nothing and prints the summary again (with --markdown, as a README table row).
 
 Flags:`)
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, stderr); err != nil {
-		return o, err
+		return o, false, err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	switch {
 	case o.Env == "":
-		return o, usageError{errors.New("--env is required")}
+		return o, false, usageError{errors.New("--env is required")}
 	case *seeds == "":
-		return o, usageError{errors.New("--seeds is required, e.g. --seeds 20 or --seeds 101-120")}
+		return o, false, usageError{errors.New("--seeds is required, e.g. --seeds 20 or --seeds 101-120")}
 	case o.Jobs < 1:
-		return o, usageError{fmt.Errorf("--jobs must be at least 1, got %d", o.Jobs)}
+		return o, false, usageError{fmt.Errorf("--jobs must be at least 1, got %d", o.Jobs)}
 	case set["steps"] && o.Steps < 1:
-		return o, usageError{fmt.Errorf("--steps must be at least 1, got %d", o.Steps)}
+		return o, false, usageError{fmt.Errorf("--steps must be at least 1, got %d", o.Steps)}
 	case o.Bootstrap.Resamples < 1:
-		return o, usageError{fmt.Errorf("--resamples must be at least 1, got %d", o.Bootstrap.Resamples)}
+		return o, false, usageError{fmt.Errorf("--resamples must be at least 1, got %d", o.Bootstrap.Resamples)}
 	}
 	if err := o.Seeds.UnmarshalText([]byte(*seeds)); err != nil {
-		return o, usageError{fmt.Errorf("--%w", err)}
+		return o, false, usageError{fmt.Errorf("--%w", err)}
 	}
 	o.Bootstrap.Confidence = stats.DefaultBootstrap().Confidence
 	if *threshold != "" {
 		t, err := strconv.ParseFloat(*threshold, 64)
 		if err != nil {
-			return o, usageError{fmt.Errorf("--threshold %q is not a number", *threshold)}
+			return o, false, usageError{fmt.Errorf("--threshold %q is not a number", *threshold)}
 		}
 		o.Threshold = &t
 	}
@@ -122,7 +130,7 @@ Flags:`)
 		}
 		o.Dir = filepath.Join("sweeps", run.SafeName(o.Env)+"-"+preset)
 	}
-	return o, nil
+	return o, markdown, nil
 }
 
 func isHelp(arg string) bool {

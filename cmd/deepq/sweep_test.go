@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,10 +60,14 @@ func TestSweepCLI(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", w, out)
 		}
 	}
-	// Again: every seed is kept, nothing runs.
-	code, out, errOut = runCLI(args...)
+	// Again: every seed is kept, nothing runs; --markdown adds the README row.
+	code, out, errOut = runCLI(append(args, "--markdown")...)
 	if code != 0 || strings.Count(out, "kept") != 3 || !strings.Contains(errOut, "3 finished before, 0 to run") {
 		t.Errorf("sweep again: exit %d\n%s\n%s", code, out, errOut)
+	}
+	row := fmt.Sprintf("| CartPole-v1, `cartpole` (set eval_every=1000,eval_episodes=3,final_eval_episodes=5) | 2500 | 3: 1–3 | %d of 3 ≥ 475 |", s.Solved)
+	if !strings.Contains(out, "| env, preset | steps | seeds |") || !strings.Contains(out, row) {
+		t.Errorf("sweep --markdown lacks the header or the row %q:\n%s", row, out)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/deepq/deepq/agent"
+	"github.com/deepq/deepq/apex"
 	"github.com/deepq/deepq/env"
 	"github.com/deepq/deepq/run"
 )
@@ -263,5 +264,31 @@ func TestTrainActorsFlags(t *testing.T) {
 		if code != 2 || !strings.Contains(stderr, c.want) {
 			t.Errorf("deepq %s: exit %d, stderr %q; want 2 and %q", strings.Join(c.args, " "), code, stderr, c.want)
 		}
+	}
+}
+
+// TestTrainActorsExternalNATS: with --nats, deepq train --actors joins that
+// server instead of embedding one, and the actor is told the same URL.
+func TestTrainActorsExternalNATS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs an actor process")
+	}
+	srv, err := apex.StartServer(apex.ServerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	defer func(c func([]string) *exec.Cmd) { actorCommand = c }(actorCommand)
+	actorCommand = helperActorCommand
+	dir := filepath.Join(t.TempDir(), "apex")
+	code, stdout, stderr := runCLI("train", "--actors", "1", "--nats", srv.ClientURL(), "--steps", "2000", "--out", dir, "--metrics-addr", "")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "over NATS at "+srv.ClientURL()) || !strings.Contains(stdout, "steps 20") {
+		t.Errorf("not a run over %s:\n%s\n%s", srv.ClientURL(), stderr, stdout)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "actor-0.log")); !bytes.Contains(b, []byte("batches sent")) {
+		t.Errorf("actor-0.log has no summary of the actor:\n%s", b)
 	}
 }

@@ -61,8 +61,12 @@ func trainApex(f *trainFlags, opts run.Options, stdout, stderr io.Writer) error 
 	o := run.ApexOptions{Options: opts, Actors: *f.actors, NATS: f.nats.client(*f.nats.url, "learner"), Log: stderr,
 		ActorCommand: func(s run.ActorSpec) *exec.Cmd { return actorCommand(actorArgs(s)) },
 		Started: func(r *run.ApexRun) {
-			fmt.Fprintf(stderr, "deepq: training %s (preset %s, seed %d) for %d steps with %d actors over NATS at %s (run %s); run directory %s\n",
-				r.Config.Env, r.Preset, r.Config.Seed, r.Config.TotalSteps, *f.actors, r.URL, r.NATSRun, r.Dir)
+			actors := fmt.Sprintf("%d actors", *f.actors)
+			if *f.actors == 1 {
+				actors = "1 actor"
+			}
+			fmt.Fprintf(stderr, "deepq: training %s (preset %s, seed %d) for %d steps with %s over NATS at %s (run %s); run directory %s\n",
+				r.Config.Env, r.Preset, r.Config.Seed, r.Config.TotalSteps, actors, r.URL, r.NATSRun, r.Dir)
 			if export != nil {
 				fmt.Fprintf(stderr, "deepq: serving metrics on http://%s/metrics (run %q)\n", export.srv.Addr(), r.NATSRun)
 			}
@@ -95,8 +99,8 @@ func trainApex(f *trainFlags, opts run.Options, stdout, stderr io.Writer) error 
 		defer export.linger(ctx, *f.metricsLinger, stderr)
 	}
 	l := res.Learner
-	fmt.Fprintf(stdout, "steps %d  updates %d  time %.1fs  (%.0f steps/s, %.0f updates/s)  actors %d, restarted %d times\n",
-		l.Ingested, l.Updates, l.Elapsed.Seconds(), float64(l.Ingested)/l.Elapsed.Seconds(), float64(l.Updates)/l.Elapsed.Seconds(), *f.actors, res.Restarts)
+	fmt.Fprintf(stdout, "steps %d  updates %d  time %.1fs  (%.0f steps/s, %.0f updates/s)  actor restarts %d\n",
+		l.Ingested, l.Updates, l.Elapsed.Seconds(), float64(l.Ingested)/l.Elapsed.Seconds(), float64(l.Updates)/l.Elapsed.Seconds(), res.Restarts)
 	if fe := res.Final; fe.Episodes > 0 {
 		fmt.Fprintf(stdout, "final greedy evaluation over %d episodes: mean %.2f ± %.2f (min %s, max %s)\n",
 			fe.Episodes, fe.Mean, fe.Std, formatReturn(fe.Min), formatReturn(fe.Max))

@@ -53,6 +53,18 @@ type LearnerConfig struct {
 	StopAt    float64
 	// Logf, if set, receives one line per event worth a line.
 	Logf func(format string, args ...any)
+	// Observer, if set, hears of each actor episode the learner ingested
+	// whole and of each evaluation (run.LogWriter writes them to log.jsonl).
+	Observer Observer
+}
+
+// Observer hears of the learner's progress. Step in the events is the env
+// steps ingested; an episode's Return is the sum of its rewards as the
+// actors sent them (after the config's reward clipping), and episodes cut
+// by a gap in an actor's batches (a dropped batch, a restart) are left out.
+type Observer interface {
+	OnEpisode(*agent.EpisodeEvent)
+	OnEval(*agent.EvalEvent)
 }
 
 // DefaultLearnerConfig returns a learner for cfg: 8 actor streams, parameters
@@ -104,6 +116,7 @@ type Learner struct {
 
 	base     int64 // gradient steps before this process (from the checkpoint)
 	ingested int64 // env steps ingested
+	episodes int   // whole actor episodes ingested by this process
 	best     float64
 
 	streams []streamState
@@ -120,6 +133,10 @@ type streamState struct {
 	seen    bool
 	skip    bool          // frame-stacked: waiting for an episode start after a gap
 	pending []pendingPrio // priorities of transitions whose windows are open
+	// The actor's open episode, whole since its start if epWhole.
+	epReturn float64
+	epLen    int
+	epWhole  bool
 }
 
 type pendingPrio struct {
@@ -455,6 +472,7 @@ func (l *Learner) ingest(p []byte) {
 		l.buf.EndStream(b.Actor)
 		l.settle(b.Actor)
 		st.skip = l.buf.Config().FrameStack > 1
+		st.epWhole = false
 	}
 	st.seen, st.inc, st.nextSeq = true, b.Incarnation, b.Seq+1
 	l.m.Staleness.Observe(float64(max(0, l.Updates()-b.Version)))
@@ -490,8 +508,19 @@ func (l *Learner) ingest(p []byte) {
 			}
 		}
 		copy(l.obs[d-F:], next) // s ← s′ (only the newest frame matters to the replay)
+		if fl&StepEpisodeStart != 0 {
+			st.epReturn, st.epLen, st.epWhole = 0, 0, true
+		}
+		st.epReturn += float64(b.Rewards[k])
+		st.epLen++
 		if fl&(StepTerminated|StepTruncated) != 0 {
 			st.skip = false
+			if st.epWhole && l.cfg.Observer != nil {
+				l.episodes++
+				l.cfg.Observer.OnEpisode(&agent.EpisodeEvent{Step: l.ingested + int64(added), Episode: l.episodes,
+					Return: st.epReturn, Length: st.epLen, Terminated: fl&StepTerminated != 0})
+			}
+			st.epWhole = false
 		}
 	}
 	l.ingested += int64(added)
@@ -536,7 +565,18 @@ func (l *Learner) evaluate() (agent.EvalResult, error) {
 		return r, err
 	}
 	l.m.EvalMean.Set(r.Mean)
-	l.best = max(l.best, r.Mean)
+	ee := agent.EvalEvent{Step: l.ingested, EvalResult: r}
+	if r.Mean > l.best {
+		l.best, ee.Best = r.Mean, true
+		if l.cfg.CheckpointDir != "" {
+			if err := l.SaveCheckpoint(filepath.Join(l.cfg.CheckpointDir, "best.ckpt")); err != nil {
+				return r, err
+			}
+		}
+	}
+	if l.cfg.Observer != nil {
+		l.cfg.Observer.OnEval(&ee)
+	}
 	l.logf("learner: %d steps ingested, %d updates: evaluation mean %.1f over %d episodes", l.ingested, l.Updates(), r.Mean, len(r.Returns))
 	return r, nil
 }
@@ -544,28 +584,32 @@ func (l *Learner) evaluate() (agent.EvalResult, error) {
 // SaveCheckpoint saves the learner to path in the agent checkpoint format
 // (agent.LoadCheckpoint and deepq eval read it): Meta.Step is the steps
 // ingested, Meta.Updates the parameter version; the replay goes to a file
-// beside it, written first, named in Meta.Replay.
+// beside it, written first, named in Meta.Replay, except for best.ckpt
+// (the model of the best evaluation, as agent.Trainer keeps it).
 func (l *Learner) SaveCheckpoint(path string) error {
 	spec := l.info
+	withReplay := filepath.Base(path) != "best.ckpt"
 	m := agent.Meta{Format: "deepq-agent", Config: l.cfg.Agent, EnvID: l.cfg.Agent.Env,
 		ObsShape: spec.ObsShape, NumActions: spec.NumActions, Step: l.ingested, Updates: l.Updates(),
-		EpisodeActions: []int32{}, CheckpointEvery: l.cfg.CheckpointEvery, SaveReplay: true}
+		EpisodeActions: []int32{}, CheckpointEvery: l.cfg.CheckpointEvery, SaveReplay: withReplay}
 	if !math.IsInf(l.best, -1) {
 		b := l.best
 		m.BestEval = &b
 	}
-	m.Replay = fmt.Sprintf("%s.%d.replay", filepath.Base(path), l.Updates())
-	m.ReplayAdded = l.buf.Added()
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("apex: checkpoint directory: %w", err)
 	}
-	if err := l.buf.Save(filepath.Join(dir, m.Replay)); err != nil {
-		return err
-	}
 	var old string
-	if prev, err := agent.LoadCheckpoint(path); err == nil && prev.Meta.Replay != m.Replay {
-		old = prev.Meta.Replay
+	if withReplay {
+		m.Replay = fmt.Sprintf("%s.%d.replay", filepath.Base(path), l.Updates())
+		m.ReplayAdded = l.buf.Added()
+		if err := l.buf.Save(filepath.Join(dir, m.Replay)); err != nil {
+			return err
+		}
+		if prev, err := agent.LoadCheckpoint(path); err == nil && prev.Meta.Replay != m.Replay {
+			old = prev.Meta.Replay
+		}
 	}
 	meta, err := json.Marshal(m)
 	if err != nil {

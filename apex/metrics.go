@@ -1,6 +1,8 @@
 package apex
 
 import (
+	"fmt"
+	"sort"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -105,4 +107,27 @@ func NewLearnerMetrics(reg prometheus.Registerer, run string) (*LearnerMetrics, 
 		}
 	}
 	return m, nil
+}
+
+// MetricNames lists the names of the metric families an actor and the
+// learner export, sorted (histograms by their base name), as they are
+// registered: a dashboard test checks its queries against them.
+func MetricNames() []string {
+	reg := prometheus.NewRegistry()
+	if _, err := NewActorMetrics(reg, "names", 0); err != nil {
+		panic(fmt.Sprintf("apex: registering the actor's metrics: %v", err))
+	}
+	if _, err := NewLearnerMetrics(reg, "names"); err != nil {
+		panic(fmt.Sprintf("apex: registering the learner's metrics: %v", err))
+	}
+	fams, err := reg.Gather()
+	if err != nil {
+		panic(fmt.Sprintf("apex: gathering the metrics: %v", err))
+	}
+	names := make([]string, 0, len(fams))
+	for _, f := range fams {
+		names = append(names, f.GetName())
+	}
+	sort.Strings(names)
+	return names
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
 
+	"github.com/deepq/deepq/apex"
 	"github.com/deepq/deepq/metrics"
 )
 
@@ -143,6 +144,10 @@ func TestDashboardDecodesStrictly(t *testing.T) {
 	}
 }
 
+// runVariableQuery lists the runs: those of deepq train (deepq_run_info)
+// and those of the Ape-X learner, which has no deepq_run_info.
+const runVariableQuery = `label_values({__name__=~"deepq_run_info|deepq_apex_learner_updates_total"}, run)`
+
 // TestDashboardVariables: a Prometheus data source variable and a run
 // variable listing the runs, with multi-selection and All.
 func TestDashboardVariables(t *testing.T) {
@@ -162,7 +167,7 @@ func TestDashboardVariables(t *testing.T) {
 	if run.Type != dashboard.VariableTypeQuery || run.Datasource == nil || deref(run.Datasource.Uid) != "${datasource}" {
 		t.Errorf("run variable: type %q, datasource %+v", run.Type, run.Datasource)
 	}
-	if run.Query == nil || run.Query.Map == nil || run.Query.Map["query"] != "label_values(deepq_run_info, run)" {
+	if run.Query == nil || run.Query.Map == nil || run.Query.Map["query"] != runVariableQuery {
 		t.Errorf("run variable query: %+v", run.Query)
 	}
 	if !deref(run.Multi) || !deref(run.IncludeAll) || deref(run.AllValue) != ".*" {
@@ -255,10 +260,10 @@ func TestDashboardQueries(t *testing.T) {
 	if !slices.ContainsFunc(qs, func(q query) bool { return q.expr == `rate(deepq_env_steps_total{run=~"$run"}[1m])` }) {
 		t.Error(`no panel shows SPS as rate(deepq_env_steps_total{run=~"$run"}[1m])`)
 	}
-	// Every metric the observer exports is on the dashboard (run_info feeds
-	// the run variable), and the dashboard uses no deepq metric that does not
-	// exist.
-	known := metrics.MetricNames()
+	// Every metric the observer and apex export is on the dashboard
+	// (run_info feeds the run variable), and the dashboard uses no deepq
+	// metric that does not exist.
+	known := append(metrics.MetricNames(), apex.MetricNames()...)
 	for _, name := range known {
 		if !used[name] && name != "deepq_run_info" {
 			t.Errorf("%s is on no panel", name)
@@ -266,7 +271,7 @@ func TestDashboardQueries(t *testing.T) {
 	}
 	for name := range used {
 		if strings.HasPrefix(name, "deepq_") && !slices.Contains(known, name) {
-			t.Errorf("the dashboard uses %s, which the metrics package does not export", name)
+			t.Errorf("the dashboard uses %s, which neither the metrics package nor apex exports", name)
 		}
 	}
 	for _, name := range []string{"go_memstats_heap_alloc_bytes", "process_resident_memory_bytes", "go_gc_duration_seconds_count"} {
@@ -282,7 +287,7 @@ func TestAlertRulesUseKnownMetrics(t *testing.T) {
 	known := metrics.MetricNames()
 	for _, name := range metricRE.FindAllString(string(AlertRules), -1) {
 		if !slices.Contains(known, name) {
-			t.Errorf("alerts.yml uses %s, which the metrics package does not export", name)
+			t.Errorf("alerts.yml uses %s, which neither the metrics package nor apex exports", name)
 		}
 	}
 	for _, alert := range []string{"DeepqLossNotFinite", "DeepqNoEnvSteps", "DeepqEvalReturnCollapsed"} {
@@ -292,5 +297,65 @@ func TestAlertRulesUseKnownMetrics(t *testing.T) {
 	}
 	if !strings.Contains(string(PrometheusConfig), "- alerts.yml") || !strings.Contains(string(PrometheusConfig), `"127.0.0.1:2112"`) {
 		t.Error("prometheus.yml does not load alerts.yml or scrape 127.0.0.1:2112")
+	}
+}
+
+// apexRow is the title of the dashboard's row of Ape-X panels.
+const apexRow = "Ape-X: learner and actors (deepq train --actors, deepq learner, deepq actor)"
+
+// apexPanels returns the titles of the panels below the Ape-X row.
+func apexPanels(d decoded) map[string]bool {
+	titles := map[string]bool{}
+	in := false
+	for _, p := range d.panels {
+		if p.row != nil {
+			in = deref(p.row.Title) == apexRow
+			continue
+		}
+		if in {
+			titles[deref(p.panel.Title)] = true
+		}
+	}
+	return titles
+}
+
+// TestDashboardApexPanels: the Ape-X row shows actor frames/s, batches
+// sent and dropped, learner updates/s, the ingest rate, the replay fill,
+// the parameter version and staleness; each of its queries names only
+// metrics that apex registers (apex.MetricNames, from the registry itself),
+// and at least one.
+func TestDashboardApexPanels(t *testing.T) {
+	d := decodeDashboard(t)
+	titles := apexPanels(d)
+	if len(titles) == 0 {
+		t.Fatalf("no row %q", apexRow)
+	}
+	exported := apex.MetricNames()
+	shown := map[string]bool{}
+	for _, q := range dashboardQueries(d) {
+		if !titles[q.panel] {
+			if strings.Contains(q.expr, "deepq_apex_") {
+				t.Errorf("panel %q outside the Ape-X row queries %s", q.panel, q.expr)
+			}
+			continue
+		}
+		names := metricRE.FindAllString(q.expr, -1)
+		if len(names) == 0 {
+			t.Errorf("Ape-X panel %q: query %q names no metric", q.panel, q.expr)
+		}
+		for _, n := range names {
+			base := strings.TrimSuffix(n, "_bucket")
+			if !slices.Contains(exported, base) {
+				t.Errorf("Ape-X panel %q: query %q uses %s, which apex does not export", q.panel, q.expr, n)
+			}
+			shown[base] = true
+		}
+	}
+	for _, want := range []string{"deepq_apex_actor_frames_total", "deepq_apex_actor_batches_sent_total", "deepq_apex_actor_batches_dropped_total",
+		"deepq_apex_learner_updates_total", "deepq_apex_learner_ingested_transitions_total", "deepq_apex_learner_replay_size",
+		"deepq_apex_learner_param_version", "deepq_apex_actor_staleness_versions", "deepq_apex_learner_staleness_versions"} {
+		if !shown[want] {
+			t.Errorf("no Ape-X panel shows %s", want)
+		}
 	}
 }

@@ -25,9 +25,10 @@ import (
 // it many times at 1 s (about 5-20 s on this 2-core machine), short enough
 // for CI.
 const (
-	itRun    = "integration"   // the run label: the run directory's name
-	itSteps  = 50000           // the whole CartPole preset: with the fast kernels 12k steps took under 2 s, too few scrapes; DEEPQ_IT_STEPS overrides it
-	itLinger = 5 * time.Second // deepq keeps serving the final values this long
+	itRun     = "integration"      // the run label: the run directory's name
+	itApexRun = "integration-apex" // the run label of the Ape-X run
+	itSteps   = 50000              // the whole CartPole preset: with the fast kernels 12k steps took under 2 s, too few scrapes; DEEPQ_IT_STEPS overrides it
+	itLinger  = 5 * time.Second    // deepq keeps serving the final values this long
 )
 
 // TestPrometheusIntegration checks the dashboard, the alert rules and the
@@ -163,9 +164,14 @@ func TestPrometheusIntegration(t *testing.T) {
 		t.Errorf("%s = %v, the run reports %d episodes", episodes, got, want)
 	}
 
-	// Every dashboard query returns data for the run.
+	// Every dashboard query returns data for the run, except the Ape-X
+	// row's: they are checked against the Ape-X run below.
 	d := decodeDashboard(t)
+	apexTitles := apexPanels(d)
 	for _, q := range dashboardQueries(d) {
+		if apexTitles[q.panel] {
+			continue
+		}
 		expr := strings.ReplaceAll(q.expr, "$run", itRun)
 		if n := finite(api.queryRange(expr, start, end)); n == 0 {
 			t.Errorf("panel %q: %s returned no data", q.panel, expr)
@@ -194,6 +200,33 @@ func TestPrometheusIntegration(t *testing.T) {
 	}
 	if seen != 3 {
 		t.Errorf("Prometheus loaded %d alert rules, want 3", seen)
+	}
+
+	// An Ape-X run, deepq train --actors 2, on the same scrape target: its
+	// one endpoint serves the learner's metrics and its actors'. Every
+	// query of the Ape-X row returns data for it, and the run variable
+	// lists it.
+	apexStart := time.Now()
+	apexTrain := startProcess(t, filepath.Join(tmp, "deepq-apex.log"), nil, bin, "train", "--actors", "2",
+		"--steps", "8000", "--out", filepath.Join(tmp, itApexRun), "--metrics-addr", deepqAddr, "--metrics-linger", itLinger.String())
+	if err := apexTrain.Wait(); err != nil {
+		t.Fatalf("deepq train --actors 2: %v\n%s", err, tail(filepath.Join(tmp, "deepq-apex.log")))
+	}
+	apexEnd := time.Now()
+	t.Logf("deepq train --actors 2 ran %.1f s", apexEnd.Sub(apexStart).Seconds())
+	for _, q := range dashboardQueries(d) {
+		if !apexTitles[q.panel] {
+			continue
+		}
+		expr := strings.ReplaceAll(q.expr, "$run", itApexRun)
+		if n := finite(api.queryRange(expr, apexStart, apexEnd)); n == 0 {
+			t.Errorf("Ape-X panel %q: %s returned no data", q.panel, expr)
+		}
+	}
+	var runs []string
+	api.get("/api/v1/label/run/values", url.Values{"match[]": {strings.TrimSuffix(strings.TrimPrefix(runVariableQuery, "label_values("), ", run)")}}, &runs)
+	if !slices.Contains(runs, itRun) || !slices.Contains(runs, itApexRun) {
+		t.Errorf("the run variable's query lists %v, want %s and %s", runs, itRun, itApexRun)
 	}
 
 	if out := os.Getenv("DEEPQ_DASHBOARD_PNG"); out != "" {

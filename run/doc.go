@@ -45,4 +45,10 @@
 //
 //	s, err := run.Sweep(ctx, run.SweepOptions{Env: "cartpole", Seeds: run.SeedList{101, 102, 103},
 //		Jobs: 2, Dir: "sweeps/cartpole"})
+//
+// Apex runs Ape-X on one machine as deepq train --actors N does: package
+// apex's learner in this process, NATS embedded (or joined), and N actor
+// processes that it starts, restarts when they die and stops, in a run
+// directory of the same layout (its log holds the actors' episodes as the
+// learner ingests them).
 package run

@@ -24,6 +24,7 @@ func TestHelperDeepq(t *testing.T) {
 	if err := json.Unmarshal([]byte(os.Getenv("DEEPQ_ARGS")), &args); err != nil {
 		t.Fatal(err)
 	}
+	actorCommand = helperActorCommand // train --actors starts this test binary as its actors
 	os.Exit(execute(args, os.Stdout, os.Stderr))
 }
 

@@ -3,11 +3,16 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
+	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/deepq/deepq/run"
 )
 
 // deployCommands returns the deepq command lines of deploy/README.md (its
@@ -74,6 +79,21 @@ func TestDeployCommands(t *testing.T) {
 			if err == nil && *f.nats.url == "" {
 				_, err = f.serverConfig()
 			}
+		case "train":
+			f := newTrainFlags()
+			if err = parseFlags(f.fs, args[1:], os.Stderr); err == nil {
+				f.set = map[string]bool{}
+				f.fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+				var o run.Options
+				if o, err = f.options(); err == nil {
+					if !f.set["actors"] {
+						err = errors.New("deploy/ trains without --actors")
+					} else {
+						ao := run.ApexOptions{Options: o, Actors: *f.actors, ActorCommand: func(run.ActorSpec) *exec.Cmd { return nil }}
+						err = ao.Validate()
+					}
+				}
+			}
 		case "actor":
 			f := newActorFlags()
 			if err = parseFlags(f.fs, args[1:], os.Stderr); err == nil {
@@ -88,8 +108,8 @@ func TestDeployCommands(t *testing.T) {
 			t.Errorf("deepq %s: %v", strings.Join(args, " "), err)
 		}
 	}
-	if seen["learner"] < 3 || seen["actor"] < 4 {
-		t.Errorf("found %d learner and %d actor commands in deploy/, want ≥ 3 and ≥ 4", seen["learner"], seen["actor"])
+	if seen["learner"] < 3 || seen["actor"] < 4 || seen["train"] < 1 {
+		t.Errorf("found %d learner, %d actor and %d train commands in deploy/, want ≥ 3, ≥ 4 and ≥ 1", seen["learner"], seen["actor"], seen["train"])
 	}
 }
 

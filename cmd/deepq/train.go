@@ -33,6 +33,8 @@ type trainFlags struct {
 	renderEvery                             *int
 	renderFPS, renderSpeed                  *float64
 	renderSize, renderClose                 *string
+	actors                                  *int
+	nats                                    *natsFlags
 }
 
 func newTrainFlags() *trainFlags {
@@ -59,8 +61,10 @@ func newTrainFlags() *trainFlags {
 	f.renderSpeed = fs.Float64("render-speed", 1, "with --render: speed `S` of watched episodes, a multiple of the env's frame rate (0: full speed)")
 	f.renderSize = fs.String("render-size", "", "with --render: frame size `WxH` in the window (default: the env's, scaled to 320..960 pixels)")
 	f.renderClose = fs.String("render-close", "continue", "with --render: what closing the window (Esc) does: continue training headless, or stop")
+	f.actors = fs.Int("actors", 0, "Ape-X on this machine: the learner here and `N` actor processes over NATS (0: the single-process trainer)")
+	f.nats = addNATSFlags(fs, "with --actors: join the NATS server or cluster at `URL` instead of embedding one on loopback")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: deepq train [--env NAME] [--preset NAME] [--steps N] [--seed S] [--out DIR] [--metrics-addr HOST:PORT] [--render]\n       deepq train --resume DIR [--steps N]\n\nTrains a DQN agent, or with a PQN preset (--preset pqn-cartpole, or --env\nminatar-asterix --preset pqn-minatar) a PQN one, and writes a run directory\nwith config.json, log.jsonl, best.ckpt, final.ckpt and curve.png. Ctrl-C stops early and still saves\nfinal.ckpt. Serves Prometheus metrics on /metrics (and /healthz) while it trains.\n--render shows the agent in a live window (keys: space pause, N step,\nG greedy, +/- speed, R record a GIF, Esc close).\n\nFlags:")
+		fmt.Fprintln(fs.Output(), "Usage: deepq train [--env NAME] [--preset NAME] [--steps N] [--seed S] [--out DIR] [--metrics-addr HOST:PORT] [--render]\n       deepq train --resume DIR [--steps N]\n       deepq train --actors N [--nats URL] [--env NAME] [--steps N] [--out DIR]\n\nTrains a DQN agent, or with a PQN preset (--preset pqn-cartpole, or --env\nminatar-asterix --preset pqn-minatar) a PQN one, and writes a run directory\nwith config.json, log.jsonl, best.ckpt, final.ckpt and curve.png. Ctrl-C stops early and still saves\nfinal.ckpt. Serves Prometheus metrics on /metrics (and /healthz) while it trains.\n--render shows the agent in a live window (keys: space pause, N step,\nG greedy, +/- speed, R record a GIF, Esc close).\n--actors N runs Ape-X: this process learns from N 'deepq actor' processes\nit starts, stops and restarts when they die (see deploy/README.md).\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	return f
@@ -115,6 +119,14 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	opts, err := f.options()
 	if err != nil {
 		return err
+	}
+	if f.set["actors"] {
+		return trainApex(f, opts, stdout, stderr)
+	}
+	for _, name := range []string{"nats", "nats-user", "nats-nkey-seed", "nats-ca"} {
+		if f.set[name] {
+			return usageError{fmt.Errorf("--%s needs --actors", name)}
+		}
 	}
 	vo, err := renderOptions(f.set, *f.render, *f.renderEvery, *f.renderFPS, *f.renderSpeed, *f.renderSize, *f.renderClose)
 	if err != nil {

@@ -53,7 +53,7 @@ func cartpolePOMDPConfig() Config {
 		ReplayStorage: replay.StorageSpec{Storage: replay.Float32}, ClipReward: env.ClipNone,
 		Loss: SmoothL1, HuberDelta: 1, MaxGradNorm: 10,
 		Exploration: EpsilonGreedy, ExplorationSchedule: Linear, ExplorationStart: 1, ExplorationEnd: 0.01, ExplorationSteps: 20_000,
-		Distributional: NoDist,
+		Distributional: NoDist, Precision: FP32,
 		EvalEvery:      10_000, EvalEpisodes: 20, FinalEvalEpisodes: 100,
 	}
 }

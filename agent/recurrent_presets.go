@@ -54,6 +54,6 @@ func cartpolePOMDPConfig() Config {
 		Loss: SmoothL1, HuberDelta: 1, MaxGradNorm: 10,
 		Exploration: EpsilonGreedy, ExplorationSchedule: Linear, ExplorationStart: 1, ExplorationEnd: 0.01, ExplorationSteps: 20_000,
 		Distributional: NoDist, Precision: FP32,
-		EvalEvery:      10_000, EvalEpisodes: 20, FinalEvalEpisodes: 100,
+		EvalEvery: 10_000, EvalEpisodes: 20, FinalEvalEpisodes: 100,
 	}
 }

@@ -100,22 +100,24 @@ func NewDQN(cfg Config, obsShape []int, numActions int, rng *rand.Rand) (*DQN, e
 // Bootstrapped DQN's K heads of Q-values (K, A) (net.MultiHead), with cfg's
 // initialiser on every layer that has weights.
 func QNetwork(cfg *Config, numActions int) []net.LayerSpec {
-	var body []net.LayerSpec
-	stream := 0 // hidden width of each dueling stream
-	switch cfg.Network {
-	case MLP:
-		body = net.MLPTrunk(cfg.Hidden)
-	case MinAtarNet:
-		body = net.MinAtarTrunk()
-		stream = cfg.Head
-	case NatureNet:
-		body = net.NatureTrunk()
-		stream = cfg.Head
-	default:
-		panic(fmt.Sprintf("agent: network %v: the config was not validated", cfg.Network))
-	}
+	body, stream := trunk(cfg)
 	body = append(body, headSpecs(cfg, numActions, stream)...)
 	return net.WithInit(body, cfg.Init)
+}
+
+// trunk returns the layers of cfg's network before its head, and the hidden
+// width of each dueling stream the head gets (cfg.Head after a conv torso,
+// 0 after an MLP's hidden layers).
+func trunk(cfg *Config) (body []net.LayerSpec, stream int) {
+	switch cfg.Network {
+	case MLP:
+		return net.MLPTrunk(cfg.Hidden), 0
+	case MinAtarNet:
+		return net.MinAtarTrunk(), cfg.Head
+	case NatureNet:
+		return net.NatureTrunk(), cfg.Head
+	}
+	panic(fmt.Sprintf("agent: network %v: the config was not validated", cfg.Network))
 }
 
 func (d *DQN) init(obsShape []int) {

@@ -85,20 +85,7 @@ func SequenceReplayConfig(cfg *Config, obsSize int) replay.SequenceConfig {
 // LSTMSize units, then a dense output layer or a dueling head, with cfg's
 // initialiser on every layer that has weights.
 func RecurrentQNetwork(cfg *Config, numActions int) []net.LayerSpec {
-	var body []net.LayerSpec
-	stream := 0
-	switch cfg.Network {
-	case MLP:
-		body = net.MLPTrunk(cfg.Hidden)
-	case MinAtarNet:
-		body = net.MinAtarTrunk()
-		stream = cfg.Head
-	case NatureNet:
-		body = net.NatureTrunk()
-		stream = cfg.Head
-	default:
-		panic(fmt.Sprintf("agent: network %v: the config was not validated", cfg.Network))
-	}
+	body, stream := trunk(cfg)
 	body = append(body, net.LSTM(cfg.LSTMSize))
 	body = append(body, headSpecs(cfg, numActions, stream)...)
 	return net.WithInit(body, cfg.Init)

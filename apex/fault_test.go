@@ -99,14 +99,14 @@ func TestServerRestart(t *testing.T) {
 	if res.Ingested < 8000 || float64(res.Ingested) <= before {
 		t.Errorf("ingested %d steps, %.0f before the restart: the learner did not go on", res.Ingested, before)
 	}
-	// What the restart lost is counted: batches the actors could not send
+	// What the restart loses is counted: batches the actors could not send
 	// (dropped), or batches the memory stream lost with it (the learner sees
-	// gaps in the actors' sequence numbers). Which side sees it depends on
-	// timing: under load the actors may wait on the learner's ratio for the
-	// whole downtime.
-	if dropped+testutil.ToFloat64(lm.Lost) == 0 {
-		t.Error("the restart lost batches, but neither the actors (dropped) nor the learner (gaps) counted any")
-	}
+	// gaps in the actors' sequence numbers). Whether anything is lost at all
+	// depends on timing: when the learner had drained the stream and the
+	// actors waited on its replay ratio for the whole downtime, nothing was
+	// (CI saw that once), so this test only reports the counts; the counting
+	// itself is asserted by TestSlowLearner (batches the actors dropped and
+	// the gaps the learner counted).
 }
 
 // TestSlowLearner: a learner that takes 8 gradient steps per step ingested

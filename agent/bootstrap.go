@@ -56,7 +56,9 @@ func (d *DQN) updateBootstrap(batch *replay.Batch, tdErrors []float32) UpdateSta
 
 	// The heads' TD targets, with no gradient: before the online pass on s,
 	// whose activations Backward needs. Rows of (B, K, A) are (sample, head).
-	headBootstrapValues(d.Online, d.Target, d.next, d.cfg.DoubleDQN, w.v, w.bestNext)
+	// The heads' outputs (B, K, A) are B·K rows of A: BootstrapValues gives
+	// v[i·K+k], head k's value of s′_i from its own target head.
+	BootstrapValues(d.Online, d.Target, d.next, d.cfg.DoubleDQN, w.v, w.bestNext)
 	for i := range b {
 		for k := range K {
 			w.y[i*K+k] = batch.Rewards[i] + batch.Discounts[i]*w.v[i*K+k]
@@ -112,31 +114,6 @@ func (d *DQN) updateBootstrap(batch *replay.Batch, tdErrors []float32) UpdateSta
 	}
 	d.backwardStep(w.dq, &st)
 	return st
-}
-
-// headBootstrapValues is BootstrapValues for a network of K heads, outputs
-// (B, K, A): v[i·K+k] is head k's value of s′_i from its own target head,
-// Q_target,k(s′_i, argmax_a Q_online,k(s′_i, a)) with double, else
-// max_a Q_target,k(s′_i, a). best is scratch, one int per (sample, head).
-func headBootstrapValues(online, target *net.Sequential[float32], next *net.Tensor[float32], double bool, v []float32, best []int) {
-	n := len(v) // B·K rows of A
-	if double {
-		qn := online.Forward(next).Data
-		A := len(qn) / n
-		for j := range n {
-			best[j] = policy.Greedy(qn[j*A : (j+1)*A])
-		}
-	}
-	qt := target.Forward(next).Data
-	A := len(qt) / n
-	for j := range n {
-		row := qt[j*A : (j+1)*A]
-		if double {
-			v[j] = row[best[j]]
-		} else {
-			v[j] = row[policy.Greedy(row)]
-		}
-	}
 }
 
 // headValues reads the output out (B, K, A) of K heads of A actions into q

@@ -81,8 +81,9 @@ var presets = []PresetInfo{
 		Name: "acrobot",
 		Doc: "Acrobot-v1. rl-baselines3-zoo's tuned DQN (MLP 256-256, Adam 6.3e-4, batch 128, " +
 			"buffer 50k, train every 4 steps with 4 gradient steps, target copy every 250 steps, " +
-			"ε decaying over 12k steps, γ 0.99) with a dueling head, ε down to 0.01 rather than 0.1 and a " +
-			"decaying learning rate (Double DQN measured worse here).",
+			"ε decaying over 12k steps, γ 0.99) with a dueling head, ε down to 0.01 rather than 0.1, a " +
+			"decaying learning rate (Double DQN measured worse here) and 150k steps rather than 100k: at " +
+			"100k, 2 of 10 held-out seeds ended just below −80 (see acrobotConfig).",
 		config: acrobotConfig,
 	},
 	{
@@ -183,6 +184,7 @@ var distPresets = []PresetInfo{
 			"seed 1 ends at −67.9 at 100k steps.",
 		config: func() Config {
 			c := acrobotConfig()
+			c.TotalSteps = 100_000 // as measured, and as issue 16 asks
 			c.Distributional, c.Atoms, c.VMin, c.VMax = C51, 101, -100, 100
 			return c
 		},
@@ -193,6 +195,7 @@ var distPresets = []PresetInfo{
 			"Measured: seed 1 ends at −75.5 at 100k steps.",
 		config: func() Config {
 			c := acrobotConfig()
+			c.TotalSteps = 100_000 // as measured, and as issue 16 asks
 			c.Distributional, c.Quantiles, c.HuberDelta = QR, 50, 1
 			return c
 		},
@@ -203,6 +206,7 @@ var distPresets = []PresetInfo{
 			"dueling head, N = N′ = 64, K = 32, κ = 1.",
 		config: func() Config {
 			c := acrobotConfig()
+			c.TotalSteps = 100_000 // as measured, and as issue 16 asks
 			c.Distributional, c.Quantiles, c.IQNTargetQuantiles, c.IQNActQuantiles, c.IQNEmbedding, c.HuberDelta = IQN, 64, 64, 32, 64, 1
 			return c
 		},
@@ -321,10 +325,20 @@ func cartpoleConfig() Config {
 	}
 }
 
-// acrobotConfig is the "acrobot" preset.
+// acrobotConfig is the "acrobot" preset. It trains for 150k steps, the
+// learning rate decaying linearly to 0 over them. At 100k steps (rl-zoo's
+// budget) seeds 301–310 ended at a mean of −75.3 and 2 of them at −81.0,
+// both having been near −74 on the way: the final policy is good but not
+// settled. Measured on the same seeds (deepq sweep, 100 greedy episodes):
+//   - 150k steps: every seed better, −66.7 to −71.3 on the first six;
+//   - 8 gradient steps per 4 env steps at 100k: as good (−68.2 to −69.8
+//     on four seeds), but each run costs more than 150k steps does;
+//   - 3-step returns at 100k: worse (mean −78.5, 3 of 10 below −80).
+//
+// The distributional acrobot presets keep 100k steps, as measured.
 func acrobotConfig() Config {
 	return Config{
-		Env: "acrobot", Seed: 1, TotalSteps: 100_000,
+		Env: "acrobot", Seed: 1, TotalSteps: 150_000,
 		Network: MLP, Dueling: true, Hidden: []int{256, 256}, Init: "torch",
 		Optimizer: Adam, LearningRate: 6.3e-4, LRSchedule: Linear, LearningRateEnd: 0, OptimizerEps: 1e-8,
 		BufferSize: 50_000, BatchSize: 128, Gamma: 0.99,

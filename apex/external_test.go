@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"testing"
 	"time"
 
@@ -78,6 +79,16 @@ func TestExternalServer(t *testing.T) {
 	actx, acancel := context.WithCancel(ctx)
 	am, awaitActors := actorsRun(actx, t, url, cfg.Run, 2)
 	res, err := wait()
+	// An actor takes the newest parameters between batches. Under load it
+	// may have sent everything the learner needed before the first version
+	// was published, and be sleeping out a back-off (up to 2 s) after drops:
+	// the versions stay in the server's object store, so give each actor a
+	// few more batches' time to take one before stopping them.
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if !slices.ContainsFunc(am, func(m *ActorMetrics) bool { return testutil.ToFloat64(m.Version) <= 0 }) {
+			break
+		}
+	}
 	acancel()
 	if aerr := awaitActors(); aerr != nil {
 		t.Fatal(aerr)

@@ -204,7 +204,7 @@ var distPresets = []PresetInfo{
 		Name: "acrobot-iqn",
 		Doc: "Acrobot-v1 with IQN: the acrobot preset with the cosine embedding (64 cosines) before its " +
 			"dueling head, N = N′ = 64, K = 32, κ = 1, 100k steps. Not yet measured: each update " +
-			"pushes 128 × 64 rows through the head, so a run is over an hour of CPU.",
+			"pushes 128 × 64 rows through the head, so a run is about an hour of CPU (estimated from its FLOPs).",
 		config: func() Config {
 			c := acrobotConfig()
 			c.TotalSteps = 100_000 // as measured, and as issue 16 asks

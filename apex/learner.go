@@ -557,10 +557,17 @@ func (l *Learner) reject(format string, args ...any) {
 	l.logf("learner: rejected a batch: "+format, args...)
 }
 
-// evaluate runs a greedy evaluation of the online network.
+// Evaluate plays episodes with the online network, greedy but for the
+// config's EvalEpsilon, on envs seeded from seed.
+func (l *Learner) Evaluate(episodes int, seed uint64) (agent.EvalResult, error) {
+	return agent.Evaluate(l.dqn.Online, l.makeEnv, agent.EvalOptions{Episodes: episodes, Seed: seed, Epsilon: l.cfg.Agent.EvalEpsilon})
+}
+
+// evaluate runs the periodic evaluation: the metric, best.ckpt, the
+// observer and a log line.
 func (l *Learner) evaluate() (agent.EvalResult, error) {
 	a := &l.cfg.Agent
-	r, err := agent.Evaluate(l.dqn.Online, l.makeEnv, agent.EvalOptions{Episodes: max(a.EvalEpisodes, 1), Seed: subSeed(a.Seed, 2), Epsilon: a.EvalEpsilon})
+	r, err := l.Evaluate(max(a.EvalEpisodes, 1), subSeed(a.Seed, 2))
 	if err != nil {
 		return r, err
 	}

@@ -212,17 +212,8 @@ func Apex(ctx context.Context, o ApexOptions) (*ApexResult, error) {
 	}
 	r.Interrupted = ctx.Err() != nil
 	if !r.Interrupted && cfg.FinalEvalEpisodes > 0 {
-		c, err := agent.LoadCheckpoint(filepath.Join(r.Dir, "final.ckpt"))
-		if err != nil {
-			return r, err
-		}
-		r.Final, err = agent.Evaluate(c.Online, func() (env.Env, error) {
-			e, err := makeEnv()
-			if err != nil {
-				return nil, err
-			}
-			return env.Standard(e), nil
-		}, agent.EvalOptions{Episodes: cfg.FinalEvalEpisodes, Seed: cfg.Seed ^ 0x5eed_f17a1, Epsilon: cfg.EvalEpsilon})
+		// The learner's online network is the one final.ckpt holds.
+		r.Final, err = l.Evaluate(cfg.FinalEvalEpisodes, cfg.Seed^0x5eed_f17a1)
 		if err != nil {
 			return r, err
 		}

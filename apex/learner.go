@@ -576,7 +576,7 @@ func (l *Learner) evaluate() (agent.EvalResult, error) {
 	if r.Mean > l.best {
 		l.best, ee.Best = r.Mean, true
 		if l.cfg.CheckpointDir != "" {
-			if err := l.SaveCheckpoint(filepath.Join(l.cfg.CheckpointDir, "best.ckpt")); err != nil {
+			if err := l.save(filepath.Join(l.cfg.CheckpointDir, "best.ckpt"), false); err != nil {
 				return r, err
 			}
 		}
@@ -591,11 +591,13 @@ func (l *Learner) evaluate() (agent.EvalResult, error) {
 // SaveCheckpoint saves the learner to path in the agent checkpoint format
 // (agent.LoadCheckpoint and deepq eval read it): Meta.Step is the steps
 // ingested, Meta.Updates the parameter version; the replay goes to a file
-// beside it, written first, named in Meta.Replay, except for best.ckpt
-// (the model of the best evaluation, as agent.Trainer keeps it).
-func (l *Learner) SaveCheckpoint(path string) error {
+// beside it, written first, named in Meta.Replay.
+func (l *Learner) SaveCheckpoint(path string) error { return l.save(path, true) }
+
+// save is SaveCheckpoint, without the replay unless withReplay (best.ckpt,
+// the model of the best evaluation, as agent.Trainer keeps it, has none).
+func (l *Learner) save(path string, withReplay bool) error {
 	spec := l.info
-	withReplay := filepath.Base(path) != "best.ckpt"
 	m := agent.Meta{Format: "deepq-agent", Config: l.cfg.Agent, EnvID: l.cfg.Agent.Env,
 		ObsShape: spec.ObsShape, NumActions: spec.NumActions, Step: l.ingested, Updates: l.Updates(),
 		EpisodeActions: []int32{}, CheckpointEvery: l.cfg.CheckpointEvery, SaveReplay: withReplay}

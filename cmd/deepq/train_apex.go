@@ -42,7 +42,10 @@ func actorArgs(s run.ActorSpec) []string {
 // trainApex runs deepq train --actors N: the Ape-X learner in this process,
 // N actor processes of this binary, NATS embedded unless --nats.
 func trainApex(f *trainFlags, opts run.Options, stdout, stderr io.Writer) error {
-	for _, name := range []string{"resume", "no-replay", "save-replay", "progress", "render", "render-every",
+	// --resume and --save-replay are refused by run.ApexOptions, which says
+	// what to use instead; --no-replay without --resume, and a bad
+	// --metrics-linger, by f.options.
+	for _, name := range []string{"progress", "render", "render-every",
 		"render-fps", "render-speed", "render-size", "render-close"} {
 		if f.set[name] {
 			return usageError{fmt.Errorf("--%s does not apply to --actors", name)}
@@ -53,9 +56,6 @@ func trainApex(f *trainFlags, opts run.Options, stdout, stderr io.Writer) error 
 	}
 	if *f.nats.user != "" && os.Getenv("DEEPQ_NATS_PASSWORD") == "" {
 		return usageError{errors.New("--nats-user needs the password in $DEEPQ_NATS_PASSWORD")}
-	}
-	if *f.metricsLinger < 0 || (*f.metricsLinger > 0 && *f.metricsAddr == "") {
-		return usageError{errors.New("--metrics-linger needs a duration ≥ 0 and --metrics-addr")}
 	}
 	var export *metricsExport
 	o := run.ApexOptions{Options: opts, Actors: *f.actors, NATS: f.nats.client(*f.nats.url, "learner"), Log: stderr,

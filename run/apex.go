@@ -155,7 +155,7 @@ func Apex(ctx context.Context, o ApexOptions) (*ApexResult, error) {
 		if lm, err = apex.NewLearnerMetrics(o.Metrics, r.NATSRun); err != nil {
 			return nil, err
 		}
-		actorMetrics = &actorCollector{addrs: make([]string, o.Actors)}
+		actorMetrics = newActorCollector(make([]string, o.Actors))
 		for i := range actorMetrics.addrs {
 			if actorMetrics.addrs[i], err = freeLoopback(); err != nil {
 				return nil, err

@@ -22,7 +22,12 @@ import (
 type actorCollector struct {
 	addrs  []string
 	client http.Client
-	once   sync.Once
+}
+
+// newActorCollector returns the collector of the actors serving on addrs;
+// a scrape waits at most a second for each.
+func newActorCollector(addrs []string) *actorCollector {
+	return &actorCollector{addrs: addrs, client: http.Client{Timeout: time.Second}}
 }
 
 // actorPrefix is the prefix of the metrics an actor exports (apex.ActorMetrics).
@@ -31,7 +36,6 @@ const actorPrefix = "deepq_apex_actor_"
 func (c *actorCollector) Describe(chan<- *prometheus.Desc) {}
 
 func (c *actorCollector) Collect(ch chan<- prometheus.Metric) {
-	c.once.Do(func() { c.client.Timeout = time.Second })
 	var wg sync.WaitGroup
 	for _, addr := range c.addrs {
 		wg.Go(func() {

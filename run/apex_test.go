@@ -34,7 +34,7 @@ go_goroutines 12
 	defer a1.Close()
 	dead := httptest.NewServer(http.NotFoundHandler())
 	dead.Close()
-	c := &actorCollector{addrs: []string{strings.TrimPrefix(a0.URL, "http://"), strings.TrimPrefix(a1.URL, "http://"), strings.TrimPrefix(dead.URL, "http://")}}
+	c := newActorCollector([]string{strings.TrimPrefix(a0.URL, "http://"), strings.TrimPrefix(a1.URL, "http://"), strings.TrimPrefix(dead.URL, "http://")})
 	reg := prometheus.NewRegistry()
 	if err := reg.Register(c); err != nil {
 		t.Fatal(err)

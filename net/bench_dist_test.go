@@ -59,29 +59,42 @@ func BenchmarkQuantileHuber(b *testing.B) {
 
 // BenchmarkNoisyDense compares a noisy layer's forward and backward pass with
 // a dense layer's of the same size (batch 32, 1024 → 128, the MinAtar head),
-// float32, in GFLOP/s of the three matrix products.
+// float32, in GFLOP/s of the three matrix products; the act/ cases are one
+// forward pass of batch 1, as when acting.
 func BenchmarkNoisyDense(b *testing.B) {
-	const bs, in, out = 32, 1024, 128
-	for _, spec := range []LayerSpec{Dense(out), NoisyDense(out)} {
-		b.Run(spec.Kind, func(b *testing.B) {
-			rng := rand.New(rand.NewPCG(5, 6))
-			m, err := Build[float32]([]int{in}, []LayerSpec{spec}, rng)
-			if err != nil {
-				b.Fatal(err)
+	const in, out = 1024, 128
+	for _, bs := range []int{32, 1} {
+		for _, spec := range []LayerSpec{Dense(out), NoisyDense(out)} {
+			name := spec.Kind
+			if bs == 1 {
+				name = "act/" + name
 			}
-			x, dy := New[float32](bs, in), New[float32](bs, out)
-			for i := range x.Data {
-				x.Data[i] = float32(rng.NormFloat64())
-			}
-			for i := range dy.Data {
-				dy.Data[i] = float32(rng.NormFloat64())
-			}
-			b.ReportAllocs()
-			for b.Loop() {
-				m.Forward(x)
-				m.Backward(dy)
-			}
-			b.ReportMetric(float64(b.N)*3*2*bs*in*out/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
+			b.Run(name, func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(5, 6))
+				m, err := Build[float32]([]int{in}, []LayerSpec{spec}, rng)
+				if err != nil {
+					b.Fatal(err)
+				}
+				x, dy := New[float32](bs, in), New[float32](bs, out)
+				for i := range x.Data {
+					x.Data[i] = float32(rng.NormFloat64())
+				}
+				for i := range dy.Data {
+					dy.Data[i] = float32(rng.NormFloat64())
+				}
+				b.ReportAllocs()
+				passes := 3
+				for b.Loop() {
+					m.Forward(x)
+					if bs > 1 {
+						m.Backward(dy)
+					}
+				}
+				if bs == 1 {
+					passes = 1
+				}
+				b.ReportMetric(float64(b.N)*float64(passes*2*bs*in*out)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 	}
 }

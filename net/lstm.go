@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	kernels "github.com/deepq/deepq/internal/gemm"
+	"github.com/deepq/deepq/internal/vec"
 )
 
 // LSTMLayer is a one-layer long short-term memory (Hochreiter & Schmidhuber
@@ -434,7 +435,8 @@ func (l *LSTMLayer[T]) cellBackward(t, steps int, dy []T, lo, hi int) {
 	}
 }
 
-// cellForward32 is cellForward for float32, with sigmoid32 and tanh32.
+// cellForward32 is cellForward for float32, with vec.Sigmoid and vec.Tanh
+// (the bits of vec.Sigmoid32 and vec.Tanh32, a row of gates at a time).
 func cellForward32(a, cs, tcs, y, c0 []float32, H, t, steps, lo, hi int) {
 	G := 4 * H
 	for b := lo; b < hi; b++ {
@@ -445,13 +447,16 @@ func cellForward32(a, cs, tcs, y, c0 []float32, H, t, steps, lo, hi int) {
 			cPrev = cs[(r-1)*H : r*H]
 		}
 		c, tc, h := cs[r*H:(r+1)*H], tcs[r*H:(r+1)*H], y[r*H:(r+1)*H]
+		vec.Sigmoid(g[:2*H], g[:2*H]) // i, f
+		vec.Tanh(g[2*H:3*H], g[2*H:3*H])
+		vec.Sigmoid(g[3*H:], g[3*H:]) // o
 		gi, gf, gg, gout := g[:H], g[H:2*H], g[2*H:3*H], g[3*H:]
 		for j := range H {
-			ig, fg, ggj, og := sigmoid32(gi[j]), sigmoid32(gf[j]), tanh32(gg[j]), sigmoid32(gout[j])
-			gi[j], gf[j], gg[j], gout[j] = ig, fg, ggj, og
-			c[j] = fg*cPrev[j] + ig*ggj
-			tc[j] = tanh32(c[j])
-			h[j] = og * tc[j]
+			c[j] = gf[j]*cPrev[j] + gi[j]*gg[j]
+		}
+		vec.Tanh(tc, c)
+		for j := range H {
+			h[j] = gout[j] * tc[j]
 		}
 	}
 }

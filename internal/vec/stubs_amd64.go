@@ -33,3 +33,9 @@ func addToAVX512(dst *float32, src *float32, n int)
 
 // sumSquaresAVX512 returns Σ x[i]² accumulated in float64; see sumSquaresGo for the order.
 func sumSquaresAVX512(x *float32, n int) float64
+
+// sigmoidAVX512 sets dst[i] = Sigmoid32(src[i]); see Sigmoid32.
+func sigmoidAVX512(dst *float32, src *float32, n int)
+
+// tanhAVX512 sets dst[i] = Tanh32(src[i]); see Tanh32.
+func tanhAVX512(dst *float32, src *float32, n int)

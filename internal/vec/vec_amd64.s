@@ -610,3 +610,506 @@ done:
 	MOVSD         X0, ret+16(FP)
 	VZEROUPPER
 	RET
+
+// func sigmoidAVX512(dst *float32, src *float32, n int)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ n+16(FP), DX
+	XORQ BX, BX
+	MOVQ DX, SI
+	SHRQ $0x04, SI
+	JE   tail
+
+loop:
+	VMOVUPS       (CX)(BX*1), Z0
+	VCVTPS2PD     Y0, Z1
+	VEXTRACTF64X4 $0x01, Z0, Y2
+	VCVTPS2PD     Y2, Z2
+	VPANDQ.BCST   actAbs<>+0(SB), Z1, Z3
+	VMULPD.BCST   expLog2e<>+0(SB), Z3, Z4
+	VADDPD.BCST   expHalf<>+0(SB), Z4, Z4
+	VRNDSCALEPD   $0x0b, Z4, Z4
+	VMULPD.BCST   expLn2Hi<>+0(SB), Z4, Z7
+	VSUBPD        Z7, Z3, Z7
+	VMULPD.BCST   expLn2Lo<>+0(SB), Z4, Z8
+	VSUBPD        Z8, Z7, Z7
+	VPXORQ.BCST   expSign<>+0(SB), Z7, Z7
+	VMULPD        Z7, Z7, Z8
+	VMULPD        Z8, Z8, Z9
+	VADDPD.BCST   expOne<>+0(SB), Z7, Z10
+	VMULPD.BCST   expC6<>+0(SB), Z7, Z11
+	VADDPD.BCST   expC2<>+0(SB), Z11, Z11
+	VMULPD        Z11, Z8, Z11
+	VADDPD        Z11, Z10, Z10
+	VMULPD.BCST   expC120<>+0(SB), Z7, Z11
+	VADDPD.BCST   expC24<>+0(SB), Z11, Z11
+	VMULPD.BCST   expC5040<>+0(SB), Z7, Z7
+	VADDPD.BCST   expC720<>+0(SB), Z7, Z7
+	VMULPD        Z7, Z8, Z7
+	VADDPD        Z7, Z11, Z11
+	VMULPD.BCST   expC40320<>+0(SB), Z9, Z7
+	VADDPD        Z7, Z11, Z11
+	VMULPD        Z11, Z9, Z11
+	VADDPD        Z11, Z10, Z10
+	VPXORQ.BCST   expSign<>+0(SB), Z4, Z4
+	VSCALEFPD     Z4, Z10, Z10
+	VCMPPD.BCST   $0x12, exp708<>+0(SB), Z3, K2
+	VMOVAPD.Z     Z10, K2, Z10
+	VBROADCASTSD  actOne<>+0(SB), Z3
+	VADDPD        Z10, Z3, Z4
+	VDIVPD        Z4, Z3, Z3
+	VDIVPD        Z4, Z10, Z10
+	VXORPD        Z4, Z4, Z4
+	VCMPPD        $0x1d, Z4, Z1, K4
+	VBLENDMPD     Z3, Z10, K4, Z10
+	VPANDQ.BCST   actAbs<>+0(SB), Z2, Z1
+	VMULPD.BCST   expLog2e<>+0(SB), Z1, Z3
+	VADDPD.BCST   expHalf<>+0(SB), Z3, Z3
+	VRNDSCALEPD   $0x0b, Z3, Z3
+	VMULPD.BCST   expLn2Hi<>+0(SB), Z3, Z4
+	VSUBPD        Z4, Z1, Z4
+	VMULPD.BCST   expLn2Lo<>+0(SB), Z3, Z7
+	VSUBPD        Z7, Z4, Z4
+	VPXORQ.BCST   expSign<>+0(SB), Z4, Z4
+	VMULPD        Z4, Z4, Z7
+	VMULPD        Z7, Z7, Z8
+	VADDPD.BCST   expOne<>+0(SB), Z4, Z9
+	VMULPD.BCST   expC6<>+0(SB), Z4, Z11
+	VADDPD.BCST   expC2<>+0(SB), Z11, Z11
+	VMULPD        Z11, Z7, Z11
+	VADDPD        Z11, Z9, Z9
+	VMULPD.BCST   expC120<>+0(SB), Z4, Z11
+	VADDPD.BCST   expC24<>+0(SB), Z11, Z11
+	VMULPD.BCST   expC5040<>+0(SB), Z4, Z4
+	VADDPD.BCST   expC720<>+0(SB), Z4, Z4
+	VMULPD        Z4, Z7, Z4
+	VADDPD        Z4, Z11, Z11
+	VMULPD.BCST   expC40320<>+0(SB), Z8, Z4
+	VADDPD        Z4, Z11, Z11
+	VMULPD        Z11, Z8, Z11
+	VADDPD        Z11, Z9, Z9
+	VPXORQ.BCST   expSign<>+0(SB), Z3, Z3
+	VSCALEFPD     Z3, Z9, Z9
+	VCMPPD.BCST   $0x12, exp708<>+0(SB), Z1, K2
+	VMOVAPD.Z     Z9, K2, Z9
+	VBROADCASTSD  actOne<>+0(SB), Z1
+	VADDPD        Z9, Z1, Z3
+	VDIVPD        Z3, Z1, Z1
+	VDIVPD        Z3, Z9, Z9
+	VXORPD        Z3, Z3, Z3
+	VCMPPD        $0x1d, Z3, Z2, K4
+	VBLENDMPD     Z1, Z9, K4, Z9
+	VCVTPD2PS     Z10, Y5
+	VCVTPD2PS     Z9, Y1
+	VINSERTF64X4  $0x01, Y1, Z5, Z5
+	VCMPPS        $0x03, Z0, Z0, K3
+	VMOVAPS       Z0, K3, Z5
+	VMOVUPS       Z5, (AX)(BX*1)
+	ADDQ          $0x00000040, BX
+	DECQ          SI
+	JNE           loop
+
+tail:
+	ANDQ          $0x0000000f, DX
+	JE            done
+	MOVQ          $0x00000001, SI
+	SHLXQ         DX, SI, SI
+	DECQ          SI
+	KMOVW         SI, K1
+	VMOVUPS.Z     (CX)(BX*1), K1, Z0
+	VCVTPS2PD     Y0, Z1
+	VEXTRACTF64X4 $0x01, Z0, Y2
+	VCVTPS2PD     Y2, Z2
+	VPANDQ.BCST   actAbs<>+0(SB), Z1, Z3
+	VMULPD.BCST   expLog2e<>+0(SB), Z3, Z4
+	VADDPD.BCST   expHalf<>+0(SB), Z4, Z4
+	VRNDSCALEPD   $0x0b, Z4, Z4
+	VMULPD.BCST   expLn2Hi<>+0(SB), Z4, Z5
+	VSUBPD        Z5, Z3, Z5
+	VMULPD.BCST   expLn2Lo<>+0(SB), Z4, Z7
+	VSUBPD        Z7, Z5, Z5
+	VPXORQ.BCST   expSign<>+0(SB), Z5, Z5
+	VMULPD        Z5, Z5, Z7
+	VMULPD        Z7, Z7, Z8
+	VADDPD.BCST   expOne<>+0(SB), Z5, Z9
+	VMULPD.BCST   expC6<>+0(SB), Z5, Z10
+	VADDPD.BCST   expC2<>+0(SB), Z10, Z10
+	VMULPD        Z10, Z7, Z10
+	VADDPD        Z10, Z9, Z9
+	VMULPD.BCST   expC120<>+0(SB), Z5, Z10
+	VADDPD.BCST   expC24<>+0(SB), Z10, Z10
+	VMULPD.BCST   expC5040<>+0(SB), Z5, Z5
+	VADDPD.BCST   expC720<>+0(SB), Z5, Z5
+	VMULPD        Z5, Z7, Z5
+	VADDPD        Z5, Z10, Z10
+	VMULPD.BCST   expC40320<>+0(SB), Z8, Z5
+	VADDPD        Z5, Z10, Z10
+	VMULPD        Z10, Z8, Z10
+	VADDPD        Z10, Z9, Z9
+	VPXORQ.BCST   expSign<>+0(SB), Z4, Z4
+	VSCALEFPD     Z4, Z9, Z9
+	VCMPPD.BCST   $0x12, exp708<>+0(SB), Z3, K2
+	VMOVAPD.Z     Z9, K2, Z9
+	VBROADCASTSD  actOne<>+0(SB), Z3
+	VADDPD        Z9, Z3, Z4
+	VDIVPD        Z4, Z3, Z3
+	VDIVPD        Z4, Z9, Z9
+	VXORPD        Z4, Z4, Z4
+	VCMPPD        $0x1d, Z4, Z1, K4
+	VBLENDMPD     Z3, Z9, K4, Z9
+	VPANDQ.BCST   actAbs<>+0(SB), Z2, Z1
+	VMULPD.BCST   expLog2e<>+0(SB), Z1, Z3
+	VADDPD.BCST   expHalf<>+0(SB), Z3, Z3
+	VRNDSCALEPD   $0x0b, Z3, Z3
+	VMULPD.BCST   expLn2Hi<>+0(SB), Z3, Z4
+	VSUBPD        Z4, Z1, Z4
+	VMULPD.BCST   expLn2Lo<>+0(SB), Z3, Z5
+	VSUBPD        Z5, Z4, Z4
+	VPXORQ.BCST   expSign<>+0(SB), Z4, Z4
+	VMULPD        Z4, Z4, Z5
+	VMULPD        Z5, Z5, Z7
+	VADDPD.BCST   expOne<>+0(SB), Z4, Z8
+	VMULPD.BCST   expC6<>+0(SB), Z4, Z10
+	VADDPD.BCST   expC2<>+0(SB), Z10, Z10
+	VMULPD        Z10, Z5, Z10
+	VADDPD        Z10, Z8, Z8
+	VMULPD.BCST   expC120<>+0(SB), Z4, Z10
+	VADDPD.BCST   expC24<>+0(SB), Z10, Z10
+	VMULPD.BCST   expC5040<>+0(SB), Z4, Z4
+	VADDPD.BCST   expC720<>+0(SB), Z4, Z4
+	VMULPD        Z4, Z5, Z4
+	VADDPD        Z4, Z10, Z10
+	VMULPD.BCST   expC40320<>+0(SB), Z7, Z4
+	VADDPD        Z4, Z10, Z10
+	VMULPD        Z10, Z7, Z10
+	VADDPD        Z10, Z8, Z8
+	VPXORQ.BCST   expSign<>+0(SB), Z3, Z3
+	VSCALEFPD     Z3, Z8, Z8
+	VCMPPD.BCST   $0x12, exp708<>+0(SB), Z1, K2
+	VMOVAPD.Z     Z8, K2, Z8
+	VBROADCASTSD  actOne<>+0(SB), Z1
+	VADDPD        Z8, Z1, Z3
+	VDIVPD        Z3, Z1, Z1
+	VDIVPD        Z3, Z8, Z8
+	VXORPD        Z3, Z3, Z3
+	VCMPPD        $0x1d, Z3, Z2, K4
+	VBLENDMPD     Z1, Z8, K4, Z8
+	VCVTPD2PS     Z9, Y6
+	VCVTPD2PS     Z8, Y1
+	VINSERTF64X4  $0x01, Y1, Z6, Z6
+	VCMPPS        $0x03, Z0, Z0, K3
+	VMOVAPS       Z0, K3, Z6
+	VMOVUPS       Z6, K1, (AX)(BX*1)
+
+done:
+	VZEROUPPER
+	RET
+
+DATA actAbs<>+0(SB)/8, $0x7fffffffffffffff
+GLOBL actAbs<>(SB), RODATA|NOPTR, $8
+
+DATA expLog2e<>+0(SB)/8, $(1.4426950408889634)
+GLOBL expLog2e<>(SB), RODATA|NOPTR, $8
+
+DATA expHalf<>+0(SB)/8, $(0.5)
+GLOBL expHalf<>(SB), RODATA|NOPTR, $8
+
+DATA expLn2Hi<>+0(SB)/8, $(0.6931471803691238)
+GLOBL expLn2Hi<>(SB), RODATA|NOPTR, $8
+
+DATA expLn2Lo<>+0(SB)/8, $(0.00000000019082149292705877)
+GLOBL expLn2Lo<>(SB), RODATA|NOPTR, $8
+
+DATA expSign<>+0(SB)/8, $0x8000000000000000
+GLOBL expSign<>(SB), RODATA|NOPTR, $8
+
+DATA expOne<>+0(SB)/8, $(1.0)
+GLOBL expOne<>(SB), RODATA|NOPTR, $8
+
+DATA expC6<>+0(SB)/8, $(0.16666666666666666)
+GLOBL expC6<>(SB), RODATA|NOPTR, $8
+
+DATA expC2<>+0(SB)/8, $(0.5)
+GLOBL expC2<>(SB), RODATA|NOPTR, $8
+
+DATA expC120<>+0(SB)/8, $(0.008333333333333333)
+GLOBL expC120<>(SB), RODATA|NOPTR, $8
+
+DATA expC24<>+0(SB)/8, $(0.041666666666666664)
+GLOBL expC24<>(SB), RODATA|NOPTR, $8
+
+DATA expC5040<>+0(SB)/8, $(0.0001984126984126984)
+GLOBL expC5040<>(SB), RODATA|NOPTR, $8
+
+DATA expC720<>+0(SB)/8, $(0.001388888888888889)
+GLOBL expC720<>(SB), RODATA|NOPTR, $8
+
+DATA expC40320<>+0(SB)/8, $(0.0000248015873015873)
+GLOBL expC40320<>(SB), RODATA|NOPTR, $8
+
+DATA exp708<>+0(SB)/8, $(708.0)
+GLOBL exp708<>(SB), RODATA|NOPTR, $8
+
+DATA actOne<>+0(SB)/8, $(1.0)
+GLOBL actOne<>(SB), RODATA|NOPTR, $8
+
+// func tanhAVX512(dst *float32, src *float32, n int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·tanhAVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ n+16(FP), DX
+	XORQ BX, BX
+	MOVQ DX, SI
+	SHRQ $0x04, SI
+	JE   tail
+
+loop:
+	VMOVUPS       (CX)(BX*1), Z0
+	VCVTPS2PD     Y0, Z1
+	VEXTRACTF64X4 $0x01, Z0, Y2
+	VCVTPS2PD     Y2, Z2
+	VPANDQ.BCST   actAbs<>+0(SB), Z1, Z3
+	VMULPD        Z3, Z3, Z4
+	VMULPD.BCST   tanhC9<>+0(SB), Z4, Z5
+	VADDPD.BCST   tanhC7<>+0(SB), Z5, Z5
+	VMULPD        Z5, Z4, Z5
+	VADDPD.BCST   tanhC5<>+0(SB), Z5, Z5
+	VMULPD        Z5, Z4, Z5
+	VADDPD.BCST   tanhC3<>+0(SB), Z5, Z5
+	VMULPD        Z5, Z4, Z5
+	VADDPD.BCST   actOne<>+0(SB), Z5, Z5
+	VMULPD        Z5, Z3, Z5
+	VADDPD        Z3, Z3, Z4
+	VMULPD.BCST   expLog2e<>+0(SB), Z4, Z8
+	VADDPD.BCST   expHalf<>+0(SB), Z8, Z8
+	VRNDSCALEPD   $0x0b, Z8, Z8
+	VMULPD.BCST   expLn2Hi<>+0(SB), Z8, Z9
+	VSUBPD        Z9, Z4, Z9
+	VMULPD.BCST   expLn2Lo<>+0(SB), Z8, Z10
+	VSUBPD        Z10, Z9, Z9
+	VPXORQ.BCST   expSign<>+0(SB), Z9, Z9
+	VMULPD        Z9, Z9, Z10
+	VMULPD        Z10, Z10, Z11
+	VADDPD.BCST   expOne<>+0(SB), Z9, Z12
+	VMULPD.BCST   expC6<>+0(SB), Z9, Z13
+	VADDPD.BCST   expC2<>+0(SB), Z13, Z13
+	VMULPD        Z13, Z10, Z13
+	VADDPD        Z13, Z12, Z12
+	VMULPD.BCST   expC120<>+0(SB), Z9, Z13
+	VADDPD.BCST   expC24<>+0(SB), Z13, Z13
+	VMULPD.BCST   expC5040<>+0(SB), Z9, Z9
+	VADDPD.BCST   expC720<>+0(SB), Z9, Z9
+	VMULPD        Z9, Z10, Z9
+	VADDPD        Z9, Z13, Z13
+	VMULPD.BCST   expC40320<>+0(SB), Z11, Z9
+	VADDPD        Z9, Z13, Z13
+	VMULPD        Z13, Z11, Z13
+	VADDPD        Z13, Z12, Z12
+	VPXORQ.BCST   expSign<>+0(SB), Z8, Z8
+	VSCALEFPD     Z8, Z12, Z12
+	VCMPPD.BCST   $0x12, exp708<>+0(SB), Z4, K2
+	VMOVAPD.Z     Z12, K2, Z12
+	VBROADCASTSD  actOne<>+0(SB), Z4
+	VSUBPD        Z12, Z4, Z8
+	VADDPD        Z12, Z4, Z4
+	VDIVPD        Z4, Z8, Z8
+	VCMPPD.BCST   $0x11, tanhSmall<>+0(SB), Z3, K4
+	VBLENDMPD     Z5, Z8, K4, Z8
+	VPANDQ.BCST   expSign<>+0(SB), Z1, Z1
+	VPORQ         Z1, Z8, Z8
+	VPANDQ.BCST   actAbs<>+0(SB), Z2, Z1
+	VMULPD        Z1, Z1, Z3
+	VMULPD.BCST   tanhC9<>+0(SB), Z3, Z4
+	VADDPD.BCST   tanhC7<>+0(SB), Z4, Z4
+	VMULPD        Z4, Z3, Z4
+	VADDPD.BCST   tanhC5<>+0(SB), Z4, Z4
+	VMULPD        Z4, Z3, Z4
+	VADDPD.BCST   tanhC3<>+0(SB), Z4, Z4
+	VMULPD        Z4, Z3, Z4
+	VADDPD.BCST   actOne<>+0(SB), Z4, Z4
+	VMULPD        Z4, Z1, Z4
+	VADDPD        Z1, Z1, Z3
+	VMULPD.BCST   expLog2e<>+0(SB), Z3, Z5
+	VADDPD.BCST   expHalf<>+0(SB), Z5, Z5
+	VRNDSCALEPD   $0x0b, Z5, Z5
+	VMULPD.BCST   expLn2Hi<>+0(SB), Z5, Z9
+	VSUBPD        Z9, Z3, Z9
+	VMULPD.BCST   expLn2Lo<>+0(SB), Z5, Z10
+	VSUBPD        Z10, Z9, Z9
+	VPXORQ.BCST   expSign<>+0(SB), Z9, Z9
+	VMULPD        Z9, Z9, Z10
+	VMULPD        Z10, Z10, Z11
+	VADDPD.BCST   expOne<>+0(SB), Z9, Z12
+	VMULPD.BCST   expC6<>+0(SB), Z9, Z13
+	VADDPD.BCST   expC2<>+0(SB), Z13, Z13
+	VMULPD        Z13, Z10, Z13
+	VADDPD        Z13, Z12, Z12
+	VMULPD.BCST   expC120<>+0(SB), Z9, Z13
+	VADDPD.BCST   expC24<>+0(SB), Z13, Z13
+	VMULPD.BCST   expC5040<>+0(SB), Z9, Z9
+	VADDPD.BCST   expC720<>+0(SB), Z9, Z9
+	VMULPD        Z9, Z10, Z9
+	VADDPD        Z9, Z13, Z13
+	VMULPD.BCST   expC40320<>+0(SB), Z11, Z9
+	VADDPD        Z9, Z13, Z13
+	VMULPD        Z13, Z11, Z13
+	VADDPD        Z13, Z12, Z12
+	VPXORQ.BCST   expSign<>+0(SB), Z5, Z5
+	VSCALEFPD     Z5, Z12, Z12
+	VCMPPD.BCST   $0x12, exp708<>+0(SB), Z3, K2
+	VMOVAPD.Z     Z12, K2, Z12
+	VBROADCASTSD  actOne<>+0(SB), Z3
+	VSUBPD        Z12, Z3, Z5
+	VADDPD        Z12, Z3, Z3
+	VDIVPD        Z3, Z5, Z5
+	VCMPPD.BCST   $0x11, tanhSmall<>+0(SB), Z1, K4
+	VBLENDMPD     Z4, Z5, K4, Z5
+	VPANDQ.BCST   expSign<>+0(SB), Z2, Z1
+	VPORQ         Z1, Z5, Z5
+	VCVTPD2PS     Z8, Y6
+	VCVTPD2PS     Z5, Y1
+	VINSERTF64X4  $0x01, Y1, Z6, Z6
+	VCMPPS        $0x03, Z0, Z0, K3
+	VMOVAPS       Z0, K3, Z6
+	VMOVUPS       Z6, (AX)(BX*1)
+	ADDQ          $0x00000040, BX
+	DECQ          SI
+	JNE           loop
+
+tail:
+	ANDQ          $0x0000000f, DX
+	JE            done
+	MOVQ          $0x00000001, SI
+	SHLXQ         DX, SI, SI
+	DECQ          SI
+	KMOVW         SI, K1
+	VMOVUPS.Z     (CX)(BX*1), K1, Z0
+	VCVTPS2PD     Y0, Z1
+	VEXTRACTF64X4 $0x01, Z0, Y2
+	VCVTPS2PD     Y2, Z2
+	VPANDQ.BCST   actAbs<>+0(SB), Z1, Z3
+	VMULPD        Z3, Z3, Z4
+	VMULPD.BCST   tanhC9<>+0(SB), Z4, Z5
+	VADDPD.BCST   tanhC7<>+0(SB), Z5, Z5
+	VMULPD        Z5, Z4, Z5
+	VADDPD.BCST   tanhC5<>+0(SB), Z5, Z5
+	VMULPD        Z5, Z4, Z5
+	VADDPD.BCST   tanhC3<>+0(SB), Z5, Z5
+	VMULPD        Z5, Z4, Z5
+	VADDPD.BCST   actOne<>+0(SB), Z5, Z5
+	VMULPD        Z5, Z3, Z5
+	VADDPD        Z3, Z3, Z4
+	VMULPD.BCST   expLog2e<>+0(SB), Z4, Z6
+	VADDPD.BCST   expHalf<>+0(SB), Z6, Z6
+	VRNDSCALEPD   $0x0b, Z6, Z6
+	VMULPD.BCST   expLn2Hi<>+0(SB), Z6, Z8
+	VSUBPD        Z8, Z4, Z8
+	VMULPD.BCST   expLn2Lo<>+0(SB), Z6, Z9
+	VSUBPD        Z9, Z8, Z8
+	VPXORQ.BCST   expSign<>+0(SB), Z8, Z8
+	VMULPD        Z8, Z8, Z9
+	VMULPD        Z9, Z9, Z10
+	VADDPD.BCST   expOne<>+0(SB), Z8, Z11
+	VMULPD.BCST   expC6<>+0(SB), Z8, Z12
+	VADDPD.BCST   expC2<>+0(SB), Z12, Z12
+	VMULPD        Z12, Z9, Z12
+	VADDPD        Z12, Z11, Z11
+	VMULPD.BCST   expC120<>+0(SB), Z8, Z12
+	VADDPD.BCST   expC24<>+0(SB), Z12, Z12
+	VMULPD.BCST   expC5040<>+0(SB), Z8, Z8
+	VADDPD.BCST   expC720<>+0(SB), Z8, Z8
+	VMULPD        Z8, Z9, Z8
+	VADDPD        Z8, Z12, Z12
+	VMULPD.BCST   expC40320<>+0(SB), Z10, Z8
+	VADDPD        Z8, Z12, Z12
+	VMULPD        Z12, Z10, Z12
+	VADDPD        Z12, Z11, Z11
+	VPXORQ.BCST   expSign<>+0(SB), Z6, Z6
+	VSCALEFPD     Z6, Z11, Z11
+	VCMPPD.BCST   $0x12, exp708<>+0(SB), Z4, K2
+	VMOVAPD.Z     Z11, K2, Z11
+	VBROADCASTSD  actOne<>+0(SB), Z4
+	VSUBPD        Z11, Z4, Z6
+	VADDPD        Z11, Z4, Z4
+	VDIVPD        Z4, Z6, Z6
+	VCMPPD.BCST   $0x11, tanhSmall<>+0(SB), Z3, K4
+	VBLENDMPD     Z5, Z6, K4, Z6
+	VPANDQ.BCST   expSign<>+0(SB), Z1, Z1
+	VPORQ         Z1, Z6, Z6
+	VPANDQ.BCST   actAbs<>+0(SB), Z2, Z1
+	VMULPD        Z1, Z1, Z3
+	VMULPD.BCST   tanhC9<>+0(SB), Z3, Z4
+	VADDPD.BCST   tanhC7<>+0(SB), Z4, Z4
+	VMULPD        Z4, Z3, Z4
+	VADDPD.BCST   tanhC5<>+0(SB), Z4, Z4
+	VMULPD        Z4, Z3, Z4
+	VADDPD.BCST   tanhC3<>+0(SB), Z4, Z4
+	VMULPD        Z4, Z3, Z4
+	VADDPD.BCST   actOne<>+0(SB), Z4, Z4
+	VMULPD        Z4, Z1, Z4
+	VADDPD        Z1, Z1, Z3
+	VMULPD.BCST   expLog2e<>+0(SB), Z3, Z5
+	VADDPD.BCST   expHalf<>+0(SB), Z5, Z5
+	VRNDSCALEPD   $0x0b, Z5, Z5
+	VMULPD.BCST   expLn2Hi<>+0(SB), Z5, Z8
+	VSUBPD        Z8, Z3, Z8
+	VMULPD.BCST   expLn2Lo<>+0(SB), Z5, Z9
+	VSUBPD        Z9, Z8, Z8
+	VPXORQ.BCST   expSign<>+0(SB), Z8, Z8
+	VMULPD        Z8, Z8, Z9
+	VMULPD        Z9, Z9, Z10
+	VADDPD.BCST   expOne<>+0(SB), Z8, Z11
+	VMULPD.BCST   expC6<>+0(SB), Z8, Z12
+	VADDPD.BCST   expC2<>+0(SB), Z12, Z12
+	VMULPD        Z12, Z9, Z12
+	VADDPD        Z12, Z11, Z11
+	VMULPD.BCST   expC120<>+0(SB), Z8, Z12
+	VADDPD.BCST   expC24<>+0(SB), Z12, Z12
+	VMULPD.BCST   expC5040<>+0(SB), Z8, Z8
+	VADDPD.BCST   expC720<>+0(SB), Z8, Z8
+	VMULPD        Z8, Z9, Z8
+	VADDPD        Z8, Z12, Z12
+	VMULPD.BCST   expC40320<>+0(SB), Z10, Z8
+	VADDPD        Z8, Z12, Z12
+	VMULPD        Z12, Z10, Z12
+	VADDPD        Z12, Z11, Z11
+	VPXORQ.BCST   expSign<>+0(SB), Z5, Z5
+	VSCALEFPD     Z5, Z11, Z11
+	VCMPPD.BCST   $0x12, exp708<>+0(SB), Z3, K2
+	VMOVAPD.Z     Z11, K2, Z11
+	VBROADCASTSD  actOne<>+0(SB), Z3
+	VSUBPD        Z11, Z3, Z5
+	VADDPD        Z11, Z3, Z3
+	VDIVPD        Z3, Z5, Z5
+	VCMPPD.BCST   $0x11, tanhSmall<>+0(SB), Z1, K4
+	VBLENDMPD     Z4, Z5, K4, Z5
+	VPANDQ.BCST   expSign<>+0(SB), Z2, Z1
+	VPORQ         Z1, Z5, Z5
+	VCVTPD2PS     Z6, Y7
+	VCVTPD2PS     Z5, Y1
+	VINSERTF64X4  $0x01, Y1, Z7, Z7
+	VCMPPS        $0x03, Z0, Z0, K3
+	VMOVAPS       Z0, K3, Z7
+	VMOVUPS       Z7, K1, (AX)(BX*1)
+
+done:
+	VZEROUPPER
+	RET
+
+DATA tanhC9<>+0(SB)/8, $(0.021869488536155203)
+GLOBL tanhC9<>(SB), RODATA|NOPTR, $8
+
+DATA tanhC7<>+0(SB)/8, $(-0.05396825396825397)
+GLOBL tanhC7<>(SB), RODATA|NOPTR, $8
+
+DATA tanhC5<>+0(SB)/8, $(0.13333333333333333)
+GLOBL tanhC5<>(SB), RODATA|NOPTR, $8
+
+DATA tanhC3<>+0(SB)/8, $(-0.3333333333333333)
+GLOBL tanhC3<>(SB), RODATA|NOPTR, $8
+
+DATA tanhSmall<>+0(SB)/8, $(0.0625)
+GLOBL tanhSmall<>(SB), RODATA|NOPTR, $8

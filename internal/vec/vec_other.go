@@ -27,3 +27,6 @@ func addScalarAVX512(dst, src *float32, n int, s float32) { panic("vec: no assem
 func addToAVX512(dst, src *float32, n int)                { panic("vec: no assembly") }
 
 func sumSquaresAVX512(x *float32, n int) float64 { panic("vec: no assembly") }
+
+func sigmoidAVX512(dst, src *float32, n int) { panic("vec: no assembly") }
+func tanhAVX512(dst, src *float32, n int)    { panic("vec: no assembly") }

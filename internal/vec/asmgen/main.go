@@ -25,6 +25,8 @@ func main() {
 	addScalar()
 	addTo()
 	sumSquares()
+	sigmoid()
+	tanh()
 	Generate()
 }
 
@@ -449,3 +451,150 @@ func segments() {
 }
 
 var _ = fmt.Sprint
+
+// consts holds the memory constants declared so far, by name.
+var consts = map[string]Mem{}
+
+// constant returns the read-only 8-byte constant name, declared on first use.
+func constant(name string, v Constant) Mem {
+	if m, ok := consts[name]; ok {
+		return m
+	}
+	m := ConstData(name, v)
+	consts[name] = m
+	return m
+}
+
+// f64 returns a float64 constant in memory, for broadcast operands.
+func f64(name string, v float64) Mem { return constant(name, F64(v)) }
+
+// u64 returns a 64-bit constant in memory, for broadcast operands.
+func u64(name string, v uint64) Mem { return constant(name, U64(v)) }
+
+// halves emits the 16-lane loop of a float32 → float32 function computed in
+// float64: each half of 8 values widened (exactly), f applied, narrowed with
+// round-to-nearest-even (Go's float32 conversion), and NaN inputs returned
+// as they are (the Go versions return x for NaN).
+func halves(f func(v VecVirtual) VecVirtual) {
+	dst, src, n := param("dst"), param("src"), param("n")
+	loop(n, func(load func(Register, VecVirtual), store func(VecVirtual, Register), _ Register) {
+		x, lo, hi := ZMM(), ZMM(), ZMM()
+		load(src, x)
+		VCVTPS2PD(x.AsY(), lo)
+		VEXTRACTF64X4(U8(1), x, hi.AsY())
+		VCVTPS2PD(hi.AsY(), hi)
+		rlo, rhi := f(lo), f(hi)
+		out, t := ZMM(), ZMM()
+		VCVTPD2PS(rlo, out.AsY())
+		VCVTPD2PS(rhi, t.AsY())
+		VINSERTF64X4(U8(1), t.AsY(), out, out)
+		// K3 = x unordered with itself (NaN): out = x there.
+		VCMPPS(U8(0x03), x, x, K3)
+		VMOVAPS(x, K3, out)
+		store(out, dst)
+	})
+}
+
+// expNeg emits e^−y for the 8 float64 lanes y ≥ 0, the operations of the Go
+// expNeg in its order: n = trunc(y·log2e + 1/2), z = −((y − n·ln2Hi) −
+// n·ln2Lo), Estrin's polynomial p, p·2^−n (VSCALEFPD: exact, since the
+// result is normal for y ≤ 708), and 0 where y > 708 or NaN.
+func expNeg(y VecVirtual) VecVirtual {
+	t, fn, a, b, z := ZMM(), ZMM(), ZMM(), ZMM(), ZMM()
+	VMULPD_BCST(f64("expLog2e", 1.4426950408889634073599), y, t)
+	VADDPD_BCST(f64("expHalf", 0.5), t, t)
+	VRNDSCALEPD(U8(0x0b), t, fn) // truncate, no precision exception
+	VMULPD_BCST(f64("expLn2Hi", 6.93147180369123816490e-01), fn, a)
+	VSUBPD(a, y, a) // y − n·ln2Hi
+	VMULPD_BCST(f64("expLn2Lo", 1.90821492927058770002e-10), fn, b)
+	VSUBPD(b, a, a)
+	sign := u64("expSign", 1<<63)
+	VPXORQ_BCST(sign, a, z) // z = −a
+	z2, z4 := ZMM(), ZMM()
+	VMULPD(z, z, z2)
+	VMULPD(z2, z2, z4)
+	p, q, r := ZMM(), ZMM(), ZMM()
+	// p = (1 + z) + z2·(1/2 + z·(1/6))
+	VADDPD_BCST(f64("expOne", 1), z, p)
+	VMULPD_BCST(f64("expC6", 1./6), z, q)
+	VADDPD_BCST(f64("expC2", 1./2), q, q)
+	VMULPD(q, z2, q)
+	VADDPD(q, p, p)
+	// B = ((1/24 + z·(1/120)) + z2·(1/720 + z·(1/5040))) + z4·(1/40320)
+	VMULPD_BCST(f64("expC120", 1./120), z, q)
+	VADDPD_BCST(f64("expC24", 1./24), q, q)
+	VMULPD_BCST(f64("expC5040", 1./5040), z, r)
+	VADDPD_BCST(f64("expC720", 1./720), r, r)
+	VMULPD(r, z2, r)
+	VADDPD(r, q, q)
+	VMULPD_BCST(f64("expC40320", 1./40320), z4, r)
+	VADDPD(r, q, q)
+	// p += z4·B
+	VMULPD(q, z4, q)
+	VADDPD(q, p, p)
+	VPXORQ_BCST(sign, fn, fn) // −n
+	VSCALEFPD(fn, p, p)
+	// K2 = y ≤ 708 (ordered, quiet: predicate 0x12 is LE_OQ); 0 elsewhere.
+	VCMPPD_BCST(U8(0x12), f64("exp708", 708), y, K2)
+	VMOVAPD_Z(p, K2, p)
+	return p
+}
+
+func sigmoid() {
+	TEXT("sigmoidAVX512", NOSPLIT, "func(dst, src *float32, n int)")
+	Doc("sigmoidAVX512 sets dst[i] = Sigmoid32(src[i]); see Sigmoid32.")
+	halves(func(v VecVirtual) VecVirtual {
+		y := ZMM()
+		VPANDQ_BCST(u64("actAbs", 1<<63-1), v, y)
+		e := expNeg(y)
+		one, d, pos := ZMM(), ZMM(), ZMM()
+		VBROADCASTSD(f64("actOne", 1), one)
+		VADDPD(e, one, d)   // 1 + e
+		VDIVPD(d, one, pos) // v ≥ 0: 1/(1 + e^−v)
+		VDIVPD(d, e, e)     // v < 0: e^v/(1 + e^v)
+		zero := ZMM()
+		VXORPD(zero, zero, zero)
+		// K4 = v ≥ 0 (predicate 0x1d is GE_OQ)
+		VCMPPD(U8(0x1d), zero, v, K4)
+		VBLENDMPD(pos, e, K4, e)
+		return e
+	})
+}
+
+func tanh() {
+	TEXT("tanhAVX512", NOSPLIT, "func(dst, src *float32, n int)")
+	Doc("tanhAVX512 sets dst[i] = Tanh32(src[i]); see Tanh32.")
+	halves(func(v VecVirtual) VecVirtual {
+		a := ZMM()
+		VPANDQ_BCST(u64("actAbs", 1<<63-1), v, a)
+		// |v| < 1/16: a·(1 + s·(−1/3 + s·(2/15 + s·(−17/315 + s·(62/2835))))), s = a².
+		s, ps := ZMM(), ZMM()
+		VMULPD(a, a, s)
+		VMULPD_BCST(f64("tanhC9", 62./2835), s, ps)
+		VADDPD_BCST(f64("tanhC7", -17./315), ps, ps)
+		VMULPD(ps, s, ps)
+		VADDPD_BCST(f64("tanhC5", 2./15), ps, ps)
+		VMULPD(ps, s, ps)
+		VADDPD_BCST(f64("tanhC3", -1./3), ps, ps)
+		VMULPD(ps, s, ps)
+		VADDPD_BCST(f64("actOne", 1), ps, ps)
+		VMULPD(ps, a, ps)
+		// otherwise (1 − e)/(1 + e), e = e^−2|v| (0 beyond 354, so 1 there).
+		a2 := ZMM()
+		VADDPD(a, a, a2) // 2·a, exactly
+		e := expNeg(a2)
+		one, num, den := ZMM(), ZMM(), ZMM()
+		VBROADCASTSD(f64("actOne", 1), one)
+		VSUBPD(e, one, num)
+		VADDPD(e, one, den)
+		VDIVPD(den, num, num)
+		// K4 = a < 1/16 (predicate 0x11 is LT_OQ)
+		VCMPPD_BCST(U8(0x11), f64("tanhSmall", 1./16), a, K4)
+		VBLENDMPD(ps, num, K4, num)
+		// the sign of v onto the result, which is ≥ 0
+		sg := ZMM()
+		VPANDQ_BCST(u64("expSign", 1<<63), v, sg)
+		VPORQ(sg, num, num)
+		return num
+	})
+}

@@ -150,33 +150,54 @@ func BenchmarkMinAtarReplayStorage(b *testing.B) {
 	}
 }
 
-// BenchmarkRecurrentUpdate measures one R2D2 gradient step at the
-// cartpole-pomdp preset's sizes: MLP 2-64, LSTM 64, batch 32 sequences of
-// 10 burn-in and 20 trained steps, online and target passes, full BPTT.
+// BenchmarkRecurrentUpdate measures one R2D2 gradient step at the sizes of
+// the cartpole-pomdp preset (MLP 2-64, LSTM 64) and of the minatar-r2d2
+// preset (MinAtar's conv torso and dense layer of 128, LSTM 128): batches of
+// 32 and 8 sequences of 10 burn-in and 20 trained steps, online and target
+// passes, full BPTT.
 func BenchmarkRecurrentUpdate(b *testing.B) {
-	cfg, _ := Preset("cartpole-pomdp")
-	d, err := NewRecurrentDQN(cfg, []int{2}, 2, newRand(1, streamInit))
-	if err != nil {
-		b.Fatal(err)
+	for _, c := range []struct {
+		preset string
+		obs    []int
+		acts   int
+	}{{"cartpole-pomdp", []int{2}, 2}, {"minatar-r2d2", []int{4, 10, 10}, 6}} {
+		b.Run(c.preset, func(b *testing.B) {
+			cfg, _ := Preset(c.preset)
+			d, err := NewRecurrentDQN(cfg, c.obs, c.acts, newRand(1, streamInit))
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := 1
+			for _, s := range c.obs {
+				n *= s
+			}
+			rc := SequenceReplayConfig(&cfg, n)
+			rc.Capacity = 64
+			buf, err := replay.NewSequenceBuffer(rc)
+			if err != nil {
+				b.Fatal(err)
+			}
+			rng := newRand(1, streamSample)
+			h := make([]float32, cfg.LSTMSize)
+			for s := range 2000 {
+				o := make([]float32, n)
+				for i := range o {
+					if c.acts == 2 {
+						o[i] = float32(rng.NormFloat64())
+					} else if rng.IntN(10) == 0 {
+						o[i] = 1
+					}
+				}
+				buf.Add(0, replay.SequenceStep{Obs: o, H: h, C: h, Action: rng.IntN(c.acts), Reward: 1, Next: o, Terminated: s%100 == 99})
+			}
+			batch := replay.NewSequenceBatch(cfg.BatchSize, rc)
+			buf.Sample(rng, batch)
+			td := make([]float32, len(batch.Mask))
+			b.ReportAllocs()
+			for b.Loop() {
+				d.Update(batch, td)
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "updates/s")
+		})
 	}
-	rc := SequenceReplayConfig(&cfg, 2)
-	rc.Capacity = 64
-	buf, err := replay.NewSequenceBuffer(rc)
-	if err != nil {
-		b.Fatal(err)
-	}
-	rng := newRand(1, streamSample)
-	h := make([]float32, cfg.LSTMSize)
-	for s := range 2000 {
-		o := []float32{float32(rng.NormFloat64()), float32(rng.NormFloat64())}
-		buf.Add(0, replay.SequenceStep{Obs: o, H: h, C: h, Action: rng.IntN(2), Reward: 1, Next: o, Terminated: s%100 == 99})
-	}
-	batch := replay.NewSequenceBatch(cfg.BatchSize, rc)
-	buf.Sample(rng, batch)
-	td := make([]float32, len(batch.Mask))
-	b.ReportAllocs()
-	for b.Loop() {
-		d.Update(batch, td)
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "updates/s")
 }

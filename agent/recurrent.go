@@ -83,11 +83,17 @@ func SequenceReplayConfig(cfg *Config, obsSize int) replay.SequenceConfig {
 // RecurrentQNetwork returns the layer specs of a recurrent cfg's Q-network
 // for numActions actions: its body (Network) as the torso, an LSTM of
 // LSTMSize units, then a dense output layer or a dueling head, with cfg's
-// initialiser on every layer that has weights.
+// initialiser on every layer that has weights. A conv torso keeps its dense
+// layer of Head units (with ReLU) before the LSTM, which then reads 128
+// features rather than the 1,600 of MinAtar's conv layer: the LSTM's input
+// product, run at every step of every sequence, costs a twelfth as much.
 func RecurrentQNetwork(cfg *Config, numActions int) []net.LayerSpec {
 	body, stream := trunk(cfg)
+	if stream > 0 {
+		body = append(body, net.Dense(stream), net.ReLU())
+	}
 	body = append(body, net.LSTM(cfg.LSTMSize))
-	body = append(body, headSpecs(cfg, numActions, stream)...)
+	body = append(body, headSpecs(cfg, numActions, 0)...)
 	return net.WithInit(body, cfg.Init)
 }
 

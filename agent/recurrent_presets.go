@@ -35,6 +35,27 @@ var recurrentPresets = []PresetInfo{
 			return c
 		},
 	},
+	{
+		Name: "minatar-r2d2",
+		Doc: "The recurrent agent for MinAtar, made for the flickering games (minatar-breakout-flicker " +
+			"and the like): MinAtar's DQN (the minatar preset: centered RMSProp 2.5e-4, smooth-L1, " +
+			"1-step targets, ε 1→0.1 over 100k frames after 5,000 random ones, sticky actions 0.1, " +
+			"5M frames) with R2D2's sequence replay in place of transitions: MinAtar's conv layer and " +
+			"dense layer of 128, an LSTM of 128, sequences of 20 trained steps after a burn-in of 10 " +
+			"from the stored state, a new one every 10 steps, uniform sampling as MinAtar's DQN, batch " +
+			"8 sequences (160 trained steps) every 8 frames, target copy every 500 updates (4,000 " +
+			"frames). That samples 20 transitions a frame against the minatar preset's 32, at about " +
+			"its cost per frame: each trained step also pays for its share of the burn-in and of the " +
+			"target network's pass over the sequence.",
+		config: func() Config {
+			c := minatarConfig()
+			c.Env = "minatar-breakout-flicker"
+			c.Recurrent, c.LSTMSize, c.SeqLength, c.SeqBurnIn, c.SeqOverlap, c.PriorityEta = true, 128, 20, 10, 10, 0.9
+			c.ReplayStorage = replay.StorageSpec{Storage: replay.Float32}
+			c.BatchSize, c.TrainFreq, c.TargetUpdateInterval = 8, 8, 500
+			return c
+		},
+	},
 }
 
 func init() { presets = append(presets, recurrentPresets...) }

@@ -124,7 +124,7 @@ type RecurrentDQN struct {
 	obsSize      int
 	burn, train  []float32            // right-aligned inputs (B,R,obs…) and (B,L+1,obs…)
 	h0, c0       *net.Tensor[float32] // the stored states (B,H)
-	feat         []float32            // one burn-in step's features (B,1,F)
+	feat         []float32            // a burn-in segment's features (B,≤R,F)
 	offset       []int                // rows of padding before each sequence's first real row
 	dq           *net.Tensor[float32] // ∂L/∂Q (B,L+1,A)
 	pred, y, w   []float32            // (B·L)
@@ -160,7 +160,7 @@ func NewRecurrentDQN(cfg Config, obsShape []int, numActions int, rng *rand.Rand)
 	}
 	d.burn, d.train = make([]float32, B*R*d.obsSize), make([]float32, B*(L+1)*d.obsSize)
 	d.h0, d.c0 = net.New[float32](B, H), net.New[float32](B, H)
-	d.feat = make([]float32, B*online.LSTM.In)
+	d.feat = make([]float32, B*R*online.LSTM.In)
 	d.offset = make([]int, B)
 	d.dq = net.New[float32](B, L+1, A)
 	d.pred, d.y, d.w, d.dpred, d.boot = make([]float32, B*L), make([]float32, B*L), make([]float32, B*L), make([]float32, B*L), make([]float32, B*L)
@@ -204,9 +204,10 @@ func (d *RecurrentDQN) align(b *replay.SequenceBatch) {
 
 // unroll runs m from the batch's stored states over the burn-in rows (no
 // gradient: the next call starts from the state they leave) and returns its
-// Q-values over the trained rows and the one after, (B,L+1,A). The burn-in
-// goes one step at a time so that a sequence with padding before its first
-// real row starts that row from a zero state (it starts an episode).
+// Q-values over the trained rows and the one after, (B,L+1,A). A sequence
+// with padding before its first real row starts that row from a zero state
+// (it starts an episode), so the burn-in runs in segments, each as one
+// multi-step pass, cut at the rows where some sequence starts.
 func (d *RecurrentDQN) unroll(m *net.Recurrent[float32]) []float32 {
 	B, R, L := d.cfg.BatchSize, d.cfg.SeqBurnIn, d.cfg.SeqLength
 	m.SetState(d.h0, d.c0)
@@ -218,21 +219,29 @@ func (d *RecurrentDQN) unroll(m *net.Recurrent[float32]) []float32 {
 			d.tIn.Data = d.burn
 			f = m.Torso.Forward(&d.tIn).Data
 		}
-		d.tFt.Shape = append(d.tFt.Shape[:0], B, 1, F)
-		d.tFt.Data = d.feat
-		for r := range R + 1 {
+		for r0 := 0; r0 < R; {
+			r1 := R
 			for i, o := range d.offset {
-				if o == r && o > 0 {
+				if o == r0 && o > 0 {
 					m.ResetRows(i)
 				}
+				if o > r0 && o < r1 {
+					r1 = o
+				}
 			}
-			if r == R {
-				break
-			}
+			n := r1 - r0
 			for i := range B {
-				copy(d.feat[i*F:(i+1)*F], f[(i*R+r)*F:(i*R+r+1)*F])
+				copy(d.feat[i*n*F:(i+1)*n*F], f[(i*R+r0)*F:(i*R+r1)*F])
 			}
+			d.tFt.Shape = append(d.tFt.Shape[:0], B, n, F)
+			d.tFt.Data = d.feat[:B*n*F]
 			m.LSTM.Forward(&d.tFt)
+			r0 = r1
+		}
+		for i, o := range d.offset {
+			if o == R {
+				m.ResetRows(i) // no burn-in at all: the episode starts at trained step 0
+			}
 		}
 	}
 	d.tB.Shape = append(append(d.tB.Shape[:0], B, L+1), d.inShape...)

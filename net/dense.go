@@ -61,12 +61,34 @@ func (d *DenseLayer[T]) Forward(x *Tensor[T]) *Tensor[T] {
 	}
 	d.x = x
 	d.y = reuse(d.y, bs, d.Out)
-	y, b := d.y.Data, d.B.Value.Data
-	for r := 0; r < bs; r++ {
-		copy(y[r*d.Out:(r+1)*d.Out], b)
-	}
-	gemmIn(d.prec, false, true, bs, d.Out, d.In, 1, x.Data, d.In, d.W.Value.Data, d.In, 1, y, d.Out)
+	affine(d.prec, d.y.Data, x.Data, d.W.Value.Data, d.B.Value.Data, bs, d.In, d.Out)
 	return d.y
+}
+
+// affine sets y (bs,out) = x·wᵀ + b for x (bs,in), w (out,in) row-major and
+// b (out), the product in precision p.
+func affine[T Float](p Precision, y, x, w, b []T, bs, in, out int) {
+	for r := 0; r < bs; r++ {
+		copy(y[r*out:(r+1)*out], b)
+	}
+	gemmIn(p, false, true, bs, out, in, 1, x, in, w, in, 1, y, out)
+}
+
+// affineGrad accumulates the gradients of affine's w and b for δ = dy
+// (bs,out): gw += δᵀ·x (in precision p) and gb += Σ_rows δ.
+func affineGrad[T Float](p Precision, gw, gb, dy, x []T, bs, in, out int) {
+	gemmIn(p, true, false, out, in, bs, 1, dy, out, x, in, 1, gw, in)
+	gb32, _ := any(gb).([]float32)
+	for r := 0; r < bs; r++ {
+		row := dy[r*out : (r+1)*out]
+		if gb32 != nil {
+			vec.AddTo(gb32, any(row).([]float32)) // same sums, in the same order
+			continue
+		}
+		for o, g := range row {
+			gb[o] += g
+		}
+	}
 }
 
 // Backward accumulates ∂L/∂W and ∂L/∂b and returns ∂L/∂x in the input's shape.
@@ -87,19 +109,7 @@ func (d *DenseLayer[T]) backwardParams(dy *Tensor[T]) {
 	if len(dy.Data) != bs*d.Out {
 		panic(fmt.Sprintf("net: dense layer %s: gradient %v does not match output (%d,%d)", d.W.Name, dy.Shape, bs, d.Out))
 	}
-	gemmIn(d.prec, true, false, d.Out, d.In, bs, 1, dy.Data, d.Out, d.x.Data, d.In, 1, d.W.Grad.Data, d.In)
-	gb := d.B.Grad.Data
-	gb32, _ := any(gb).([]float32)
-	for r := 0; r < bs; r++ {
-		row := dy.Data[r*d.Out : (r+1)*d.Out]
-		if gb32 != nil {
-			vec.AddTo(gb32, any(row).([]float32)) // same sums, in the same order
-			continue
-		}
-		for o, g := range row {
-			gb[o] += g
-		}
-	}
+	affineGrad(d.prec, d.W.Grad.Data, d.B.Grad.Data, dy.Data, d.x.Data, bs, d.In, d.Out)
 }
 
 // Params returns W and b.

@@ -39,9 +39,8 @@ import (
 // row scalings, instead of an element-wise sweep over the Out·In weights
 // (which costs more than the product itself at batch 1, when acting). The
 // results equal the formed-W ones up to rounding (TestNoisyForward,
-// TestNoisyGradients).
-// with the noise of the last Forward (zero noise if it was off). Forward keeps
-// x, W and that noise for Backward.
+// TestNoisyGradients). Backward uses the noise of the last Forward (none if
+// it was off), which Forward keeps with x and x̃.
 //
 // The noise factors are buffers ("epsilon_in", "epsilon_out"): Clone and
 // CopyFrom copy them and checkpoints store them, so a resumed run starts from
@@ -144,10 +143,7 @@ func (d *NoisyDenseLayer[T]) Forward(x *Tensor[T]) *Tensor[T] {
 	d.noisy = !d.off
 	d.y = reuse(d.y, bs, d.Out)
 	y := d.y.Data
-	for r := 0; r < bs; r++ {
-		copy(y[r*d.Out:(r+1)*d.Out], d.BMu.Value.Data)
-	}
-	gemm(false, true, bs, d.Out, d.In, 1, x.Data, d.In, d.WMu.Value.Data, d.In, 1, y, d.Out)
+	affine(Float32, y, x.Data, d.WMu.Value.Data, d.BMu.Value.Data, bs, d.In, d.Out)
 	if !d.noisy {
 		return d.y
 	}
@@ -155,10 +151,7 @@ func (d *NoisyDenseLayer[T]) Forward(x *Tensor[T]) *Tensor[T] {
 	d.eout = append(d.eout[:0], d.EpsOut.Value.Data...)
 	d.xe = scaleRows(d.xe, x.Data, d.ein, bs)
 	d.s = grow(d.s, bs*d.Out)
-	for r := 0; r < bs; r++ {
-		copy(d.s[r*d.Out:(r+1)*d.Out], d.BSigma.Value.Data)
-	}
-	gemm(false, true, bs, d.Out, d.In, 1, d.xe, d.In, d.WSigma.Value.Data, d.In, 1, d.s, d.Out)
+	affine(Float32, d.s, d.xe, d.WSigma.Value.Data, d.BSigma.Value.Data, bs, d.In, d.Out)
 	for r := 0; r < bs; r++ {
 		yr, sr := y[r*d.Out:(r+1)*d.Out], d.s[r*d.Out:(r+1)*d.Out]
 		for o, eo := range d.eout {
@@ -169,7 +162,7 @@ func (d *NoisyDenseLayer[T]) Forward(x *Tensor[T]) *Tensor[T] {
 }
 
 // scaleRows returns dst (reused) holding each of the bs rows of x multiplied
-// element-wise by e.
+// element-wise by e; dst may be x.
 func scaleRows[T Float](dst, x, e []T, bs int) []T {
 	n := len(e)
 	dst = grow(dst, bs*n)
@@ -195,12 +188,7 @@ func (d *NoisyDenseLayer[T]) Backward(dy *Tensor[T]) *Tensor[T] {
 	}
 	// dx = (δ̃·σ_W) ⊙ ε_in + δ·μ_W, δ̃ left in d.s by backwardParams.
 	gemm(false, false, bs, d.In, d.Out, 1, d.s, d.Out, d.WSigma.Value.Data, d.In, 0, dx, d.In)
-	for r := 0; r < bs; r++ {
-		dr := dx[r*d.In : (r+1)*d.In]
-		for i, ei := range d.ein {
-			dr[i] *= ei
-		}
-	}
+	scaleRows(dx, dx, d.ein, bs)
 	gemm(false, false, bs, d.In, d.Out, 1, dy.Data, d.Out, d.WMu.Value.Data, d.In, 1, dx, d.In)
 	return d.dx
 }
@@ -215,24 +203,12 @@ func (d *NoisyDenseLayer[T]) backwardParams(dy *Tensor[T]) {
 	if len(dy.Data) != bs*d.Out {
 		panic(fmt.Sprintf("net: noisy dense layer %s: gradient %v does not match output (%d,%d)", d.WMu.Name, dy.Shape, bs, d.Out))
 	}
-	gemm(true, false, d.Out, d.In, bs, 1, dy.Data, d.Out, d.x.Data, d.In, 1, d.WMu.Grad.Data, d.In)
-	gmb := d.BMu.Grad.Data
-	for r := 0; r < bs; r++ {
-		for o, g := range dy.Data[r*d.Out : (r+1)*d.Out] {
-			gmb[o] += g
-		}
-	}
+	affineGrad(Float32, d.WMu.Grad.Data, d.BMu.Grad.Data, dy.Data, d.x.Data, bs, d.In, d.Out)
 	if !d.noisy {
 		return // ε = 0: no gradient reaches σ
 	}
 	d.s = scaleRows(d.s, dy.Data, d.eout, bs)
-	gemm(true, false, d.Out, d.In, bs, 1, d.s, d.Out, d.xe, d.In, 1, d.WSigma.Grad.Data, d.In)
-	gsb := d.BSigma.Grad.Data
-	for r := 0; r < bs; r++ {
-		for o, g := range d.s[r*d.Out : (r+1)*d.Out] {
-			gsb[o] += g
-		}
-	}
+	affineGrad(Float32, d.WSigma.Grad.Data, d.BSigma.Grad.Data, d.s, d.xe, bs, d.In, d.Out)
 }
 
 // Params returns μ_W, σ_W, μ_b, σ_b.

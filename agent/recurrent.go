@@ -219,7 +219,9 @@ func (d *RecurrentDQN) unroll(m *net.Recurrent[float32]) []float32 {
 			d.tIn.Data = d.burn
 			f = m.Torso.Forward(&d.tIn).Data
 		}
-		for r0 := 0; r0 < R; {
+		// Rows whose episode starts at r0 restart from zeros; r0 = R resets
+		// those with no burn-in at all before the trained rows.
+		for r0 := 0; ; {
 			r1 := R
 			for i, o := range d.offset {
 				if o == r0 && o > 0 {
@@ -229,6 +231,9 @@ func (d *RecurrentDQN) unroll(m *net.Recurrent[float32]) []float32 {
 					r1 = o
 				}
 			}
+			if r0 == R {
+				break
+			}
 			n := r1 - r0
 			for i := range B {
 				copy(d.feat[i*n*F:(i+1)*n*F], f[(i*R+r0)*F:(i*R+r1)*F])
@@ -237,11 +242,6 @@ func (d *RecurrentDQN) unroll(m *net.Recurrent[float32]) []float32 {
 			d.tFt.Data = d.feat[:B*n*F]
 			m.LSTM.Forward(&d.tFt)
 			r0 = r1
-		}
-		for i, o := range d.offset {
-			if o == R {
-				m.ResetRows(i) // no burn-in at all: the episode starts at trained step 0
-			}
 		}
 	}
 	d.tB.Shape = append(append(d.tB.Shape[:0], B, L+1), d.inShape...)

@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -156,11 +157,19 @@ func BenchmarkMinAtarReplayStorage(b *testing.B) {
 // 32 and 8 sequences of 10 burn-in and 20 trained steps, online and target
 // passes, full BPTT.
 func BenchmarkRecurrentUpdate(b *testing.B) {
+	gauss := func(rng *rand.Rand) float32 { return float32(rng.NormFloat64()) }
+	binary := func(rng *rand.Rand) float32 { // MinAtar's channels, a tenth of the cells on
+		if rng.IntN(10) == 0 {
+			return 1
+		}
+		return 0
+	}
 	for _, c := range []struct {
 		preset string
 		obs    []int
 		acts   int
-	}{{"cartpole-pomdp", []int{2}, 2}, {"minatar-r2d2", []int{4, 10, 10}, 6}} {
+		cell   func(*rand.Rand) float32
+	}{{"cartpole-pomdp", []int{2}, 2, gauss}, {"minatar-r2d2", []int{4, 10, 10}, 6, binary}} {
 		b.Run(c.preset, func(b *testing.B) {
 			cfg, _ := Preset(c.preset)
 			d, err := NewRecurrentDQN(cfg, c.obs, c.acts, newRand(1, streamInit))
@@ -182,11 +191,7 @@ func BenchmarkRecurrentUpdate(b *testing.B) {
 			for s := range 2000 {
 				o := make([]float32, n)
 				for i := range o {
-					if c.acts == 2 {
-						o[i] = float32(rng.NormFloat64())
-					} else if rng.IntN(10) == 0 {
-						o[i] = 1
-					}
+					o[i] = c.cell(rng)
 				}
 				buf.Add(0, replay.SequenceStep{Obs: o, H: h, C: h, Action: rng.IntN(c.acts), Reward: 1, Next: o, Terminated: s%100 == 99})
 			}

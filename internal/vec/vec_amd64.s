@@ -638,7 +638,7 @@ loop:
 	VPXORQ.BCST   expSign<>+0(SB), Z7, Z7
 	VMULPD        Z7, Z7, Z8
 	VMULPD        Z8, Z8, Z9
-	VADDPD.BCST   expOne<>+0(SB), Z7, Z10
+	VADDPD.BCST   one<>+0(SB), Z7, Z10
 	VMULPD.BCST   expC6<>+0(SB), Z7, Z11
 	VADDPD.BCST   expC2<>+0(SB), Z11, Z11
 	VMULPD        Z11, Z8, Z11
@@ -657,7 +657,7 @@ loop:
 	VSCALEFPD     Z4, Z10, Z10
 	VCMPPD.BCST   $0x12, exp708<>+0(SB), Z3, K2
 	VMOVAPD.Z     Z10, K2, Z10
-	VBROADCASTSD  actOne<>+0(SB), Z3
+	VBROADCASTSD  one<>+0(SB), Z3
 	VADDPD        Z10, Z3, Z4
 	VDIVPD        Z4, Z3, Z3
 	VDIVPD        Z4, Z10, Z10
@@ -675,7 +675,7 @@ loop:
 	VPXORQ.BCST   expSign<>+0(SB), Z4, Z4
 	VMULPD        Z4, Z4, Z7
 	VMULPD        Z7, Z7, Z8
-	VADDPD.BCST   expOne<>+0(SB), Z4, Z9
+	VADDPD.BCST   one<>+0(SB), Z4, Z9
 	VMULPD.BCST   expC6<>+0(SB), Z4, Z11
 	VADDPD.BCST   expC2<>+0(SB), Z11, Z11
 	VMULPD        Z11, Z7, Z11
@@ -694,7 +694,7 @@ loop:
 	VSCALEFPD     Z3, Z9, Z9
 	VCMPPD.BCST   $0x12, exp708<>+0(SB), Z1, K2
 	VMOVAPD.Z     Z9, K2, Z9
-	VBROADCASTSD  actOne<>+0(SB), Z1
+	VBROADCASTSD  one<>+0(SB), Z1
 	VADDPD        Z9, Z1, Z3
 	VDIVPD        Z3, Z1, Z1
 	VDIVPD        Z3, Z9, Z9
@@ -733,7 +733,7 @@ tail:
 	VPXORQ.BCST   expSign<>+0(SB), Z5, Z5
 	VMULPD        Z5, Z5, Z7
 	VMULPD        Z7, Z7, Z8
-	VADDPD.BCST   expOne<>+0(SB), Z5, Z9
+	VADDPD.BCST   one<>+0(SB), Z5, Z9
 	VMULPD.BCST   expC6<>+0(SB), Z5, Z10
 	VADDPD.BCST   expC2<>+0(SB), Z10, Z10
 	VMULPD        Z10, Z7, Z10
@@ -752,7 +752,7 @@ tail:
 	VSCALEFPD     Z4, Z9, Z9
 	VCMPPD.BCST   $0x12, exp708<>+0(SB), Z3, K2
 	VMOVAPD.Z     Z9, K2, Z9
-	VBROADCASTSD  actOne<>+0(SB), Z3
+	VBROADCASTSD  one<>+0(SB), Z3
 	VADDPD        Z9, Z3, Z4
 	VDIVPD        Z4, Z3, Z3
 	VDIVPD        Z4, Z9, Z9
@@ -770,7 +770,7 @@ tail:
 	VPXORQ.BCST   expSign<>+0(SB), Z4, Z4
 	VMULPD        Z4, Z4, Z5
 	VMULPD        Z5, Z5, Z7
-	VADDPD.BCST   expOne<>+0(SB), Z4, Z8
+	VADDPD.BCST   one<>+0(SB), Z4, Z8
 	VMULPD.BCST   expC6<>+0(SB), Z4, Z10
 	VADDPD.BCST   expC2<>+0(SB), Z10, Z10
 	VMULPD        Z10, Z5, Z10
@@ -789,7 +789,7 @@ tail:
 	VSCALEFPD     Z3, Z8, Z8
 	VCMPPD.BCST   $0x12, exp708<>+0(SB), Z1, K2
 	VMOVAPD.Z     Z8, K2, Z8
-	VBROADCASTSD  actOne<>+0(SB), Z1
+	VBROADCASTSD  one<>+0(SB), Z1
 	VADDPD        Z8, Z1, Z3
 	VDIVPD        Z3, Z1, Z1
 	VDIVPD        Z3, Z8, Z8
@@ -825,8 +825,8 @@ GLOBL expLn2Lo<>(SB), RODATA|NOPTR, $8
 DATA expSign<>+0(SB)/8, $0x8000000000000000
 GLOBL expSign<>(SB), RODATA|NOPTR, $8
 
-DATA expOne<>+0(SB)/8, $(1.0)
-GLOBL expOne<>(SB), RODATA|NOPTR, $8
+DATA one<>+0(SB)/8, $(1.0)
+GLOBL one<>(SB), RODATA|NOPTR, $8
 
 DATA expC6<>+0(SB)/8, $(0.16666666666666666)
 GLOBL expC6<>(SB), RODATA|NOPTR, $8
@@ -851,9 +851,6 @@ GLOBL expC40320<>(SB), RODATA|NOPTR, $8
 
 DATA exp708<>+0(SB)/8, $(708.0)
 GLOBL exp708<>(SB), RODATA|NOPTR, $8
-
-DATA actOne<>+0(SB)/8, $(1.0)
-GLOBL actOne<>(SB), RODATA|NOPTR, $8
 
 // func tanhAVX512(dst *float32, src *float32, n int)
 // Requires: AVX, AVX512F, BMI2
@@ -880,7 +877,7 @@ loop:
 	VMULPD        Z5, Z4, Z5
 	VADDPD.BCST   tanhC3<>+0(SB), Z5, Z5
 	VMULPD        Z5, Z4, Z5
-	VADDPD.BCST   actOne<>+0(SB), Z5, Z5
+	VADDPD.BCST   one<>+0(SB), Z5, Z5
 	VMULPD        Z5, Z3, Z5
 	VADDPD        Z3, Z3, Z4
 	VMULPD.BCST   expLog2e<>+0(SB), Z4, Z8
@@ -893,7 +890,7 @@ loop:
 	VPXORQ.BCST   expSign<>+0(SB), Z9, Z9
 	VMULPD        Z9, Z9, Z10
 	VMULPD        Z10, Z10, Z11
-	VADDPD.BCST   expOne<>+0(SB), Z9, Z12
+	VADDPD.BCST   one<>+0(SB), Z9, Z12
 	VMULPD.BCST   expC6<>+0(SB), Z9, Z13
 	VADDPD.BCST   expC2<>+0(SB), Z13, Z13
 	VMULPD        Z13, Z10, Z13
@@ -912,7 +909,7 @@ loop:
 	VSCALEFPD     Z8, Z12, Z12
 	VCMPPD.BCST   $0x12, exp708<>+0(SB), Z4, K2
 	VMOVAPD.Z     Z12, K2, Z12
-	VBROADCASTSD  actOne<>+0(SB), Z4
+	VBROADCASTSD  one<>+0(SB), Z4
 	VSUBPD        Z12, Z4, Z8
 	VADDPD        Z12, Z4, Z4
 	VDIVPD        Z4, Z8, Z8
@@ -929,7 +926,7 @@ loop:
 	VMULPD        Z4, Z3, Z4
 	VADDPD.BCST   tanhC3<>+0(SB), Z4, Z4
 	VMULPD        Z4, Z3, Z4
-	VADDPD.BCST   actOne<>+0(SB), Z4, Z4
+	VADDPD.BCST   one<>+0(SB), Z4, Z4
 	VMULPD        Z4, Z1, Z4
 	VADDPD        Z1, Z1, Z3
 	VMULPD.BCST   expLog2e<>+0(SB), Z3, Z5
@@ -942,7 +939,7 @@ loop:
 	VPXORQ.BCST   expSign<>+0(SB), Z9, Z9
 	VMULPD        Z9, Z9, Z10
 	VMULPD        Z10, Z10, Z11
-	VADDPD.BCST   expOne<>+0(SB), Z9, Z12
+	VADDPD.BCST   one<>+0(SB), Z9, Z12
 	VMULPD.BCST   expC6<>+0(SB), Z9, Z13
 	VADDPD.BCST   expC2<>+0(SB), Z13, Z13
 	VMULPD        Z13, Z10, Z13
@@ -961,7 +958,7 @@ loop:
 	VSCALEFPD     Z5, Z12, Z12
 	VCMPPD.BCST   $0x12, exp708<>+0(SB), Z3, K2
 	VMOVAPD.Z     Z12, K2, Z12
-	VBROADCASTSD  actOne<>+0(SB), Z3
+	VBROADCASTSD  one<>+0(SB), Z3
 	VSUBPD        Z12, Z3, Z5
 	VADDPD        Z12, Z3, Z3
 	VDIVPD        Z3, Z5, Z5
@@ -999,7 +996,7 @@ tail:
 	VMULPD        Z5, Z4, Z5
 	VADDPD.BCST   tanhC3<>+0(SB), Z5, Z5
 	VMULPD        Z5, Z4, Z5
-	VADDPD.BCST   actOne<>+0(SB), Z5, Z5
+	VADDPD.BCST   one<>+0(SB), Z5, Z5
 	VMULPD        Z5, Z3, Z5
 	VADDPD        Z3, Z3, Z4
 	VMULPD.BCST   expLog2e<>+0(SB), Z4, Z6
@@ -1012,7 +1009,7 @@ tail:
 	VPXORQ.BCST   expSign<>+0(SB), Z8, Z8
 	VMULPD        Z8, Z8, Z9
 	VMULPD        Z9, Z9, Z10
-	VADDPD.BCST   expOne<>+0(SB), Z8, Z11
+	VADDPD.BCST   one<>+0(SB), Z8, Z11
 	VMULPD.BCST   expC6<>+0(SB), Z8, Z12
 	VADDPD.BCST   expC2<>+0(SB), Z12, Z12
 	VMULPD        Z12, Z9, Z12
@@ -1031,7 +1028,7 @@ tail:
 	VSCALEFPD     Z6, Z11, Z11
 	VCMPPD.BCST   $0x12, exp708<>+0(SB), Z4, K2
 	VMOVAPD.Z     Z11, K2, Z11
-	VBROADCASTSD  actOne<>+0(SB), Z4
+	VBROADCASTSD  one<>+0(SB), Z4
 	VSUBPD        Z11, Z4, Z6
 	VADDPD        Z11, Z4, Z4
 	VDIVPD        Z4, Z6, Z6
@@ -1048,7 +1045,7 @@ tail:
 	VMULPD        Z4, Z3, Z4
 	VADDPD.BCST   tanhC3<>+0(SB), Z4, Z4
 	VMULPD        Z4, Z3, Z4
-	VADDPD.BCST   actOne<>+0(SB), Z4, Z4
+	VADDPD.BCST   one<>+0(SB), Z4, Z4
 	VMULPD        Z4, Z1, Z4
 	VADDPD        Z1, Z1, Z3
 	VMULPD.BCST   expLog2e<>+0(SB), Z3, Z5
@@ -1061,7 +1058,7 @@ tail:
 	VPXORQ.BCST   expSign<>+0(SB), Z8, Z8
 	VMULPD        Z8, Z8, Z9
 	VMULPD        Z9, Z9, Z10
-	VADDPD.BCST   expOne<>+0(SB), Z8, Z11
+	VADDPD.BCST   one<>+0(SB), Z8, Z11
 	VMULPD.BCST   expC6<>+0(SB), Z8, Z12
 	VADDPD.BCST   expC2<>+0(SB), Z12, Z12
 	VMULPD        Z12, Z9, Z12
@@ -1080,7 +1077,7 @@ tail:
 	VSCALEFPD     Z5, Z11, Z11
 	VCMPPD.BCST   $0x12, exp708<>+0(SB), Z3, K2
 	VMOVAPD.Z     Z11, K2, Z11
-	VBROADCASTSD  actOne<>+0(SB), Z3
+	VBROADCASTSD  one<>+0(SB), Z3
 	VSUBPD        Z11, Z3, Z5
 	VADDPD        Z11, Z3, Z3
 	VDIVPD        Z3, Z5, Z5
